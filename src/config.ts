@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a typed `Config`.
+ * Unset REDIS_URL / REGIDESO_BASE_URL select the embedded defaults (in-memory, sandbox REGIDESO);
+ * production refuses those defaults because they lose data or fake payments.
+ */
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const optionalUrl = optionalString.pipe(
+  z
+    .string()
+    .refine((v) => /^(https?|rediss?):\/\/[^\s]+$/.test(v), 'must be a URL')
+    .optional(),
+);
+
+const intFrom = (min: number, max: number) =>
+  optionalString.pipe(
+    z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .optional(),
+  );
+
+const envSchema = z.object({
+  NODE_ENV: optionalString.pipe(z.enum(['production', 'development', 'test']).optional()),
+  PORT: intFrom(0, 65535),
+  REDIS_URL: optionalUrl,
+  REGIDESO_BASE_URL: optionalUrl,
+  REGIDESO_API_KEY: optionalString,
+  REGIDESO_OPERATOR: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be 1-20 letters, digits, _ or -')
+      .optional(),
+  ),
+  REGIDESO_TIMEOUT_MS: intFrom(200, 8000),
+  SMS_TRANSPORT: optionalString.pipe(z.enum(['africastalking', 'outbox']).optional()),
+  AT_USERNAME: optionalString,
+  AT_API_KEY: optionalString,
+  AT_SENDER_ID: optionalString,
+  WEBHOOK_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()),
+  PAYMENT_MIN_CDF: intFrom(1, 10_000_000),
+  USSD_SESSION_TTL_S: intFrom(30, 3600),
+  RECORD_RETENTION_DAYS: intFrom(1, 3650),
+});
+
+/** The key the sandbox REGIDESO accepts; only ever used when the sandbox runs. */
+export const SANDBOX_API_KEY = 'sandbox-key';
+export const SANDBOX_OPERATOR = 'SANDBOX';
+
+export interface Config {
+  production: boolean;
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** undefined: the in-memory Redis of the embedded default. */
+  redisUrl: string | undefined;
+  regideso: {
+    /** undefined: start the sandbox REGIDESO in-process and talk to it. */
+    baseUrl: string | undefined;
+    apiKey: string;
+    operator: string;
+    timeoutMs: number;
+  };
+  sms:
+    | { transport: 'outbox'; senderId: string | undefined }
+    | { transport: 'africastalking'; username: string; apiKey: string; senderId: string | undefined };
+  webhookToken: string | undefined;
+  payments: { minCentimes: number };
+  ussd: { sessionTtlSeconds: number };
+  records: { retentionSeconds: number };
+  /** Non-fatal remarks for the operator, logged at start-up. */
+  warnings: string[];
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/**
+ * REGIDESO's timeout default: a USSD hop must answer within ~10 s and a GET may be tried twice,
+ * so one call gets 3 s (2 × 3 s + backoff + our own work stays well under the gateway's limit).
+ */
+const DEFAULT_TIMEOUT_MS = 3000;
+
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    };
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  if (production) {
+    for (const name of ['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN'] as const) {
+      if (e[name] === undefined) errors.push(`${name}: required when NODE_ENV=production`);
+    }
+  }
+  if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is unset: sessions, payments and records live in memory and are lost on restart');
+  if (e.REGIDESO_BASE_URL === undefined) warnings.push('REGIDESO_BASE_URL is unset: talking to the embedded sandbox REGIDESO, no real payment is made');
+  if (e.WEBHOOK_TOKEN === undefined) warnings.push('WEBHOOK_TOKEN is unset: callbacks are not authenticated');
+
+  const transport = e.SMS_TRANSPORT ?? (e.AT_API_KEY !== undefined ? 'africastalking' : 'outbox');
+  let sms: Config['sms'] = { transport: 'outbox', senderId: e.AT_SENDER_ID };
+  if (transport === 'africastalking') {
+    if (e.AT_API_KEY === undefined) errors.push('AT_API_KEY: required when SMS_TRANSPORT=africastalking');
+    if (e.AT_USERNAME === undefined) errors.push('AT_USERNAME: required when SMS_TRANSPORT=africastalking');
+    sms = { transport, username: e.AT_USERNAME ?? '', apiKey: e.AT_API_KEY ?? '', senderId: e.AT_SENDER_ID };
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const sandbox = e.REGIDESO_BASE_URL === undefined;
+  return {
+    ok: true,
+    config: {
+      production,
+      port: e.PORT ?? 3000,
+      logLevel: e.LOG_LEVEL ?? 'info',
+      redisUrl: e.REDIS_URL,
+      regideso: {
+        baseUrl: e.REGIDESO_BASE_URL,
+        apiKey: e.REGIDESO_API_KEY ?? (sandbox ? SANDBOX_API_KEY : ''),
+        operator: e.REGIDESO_OPERATOR ?? SANDBOX_OPERATOR,
+        timeoutMs: e.REGIDESO_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS,
+      },
+      sms,
+      webhookToken: e.WEBHOOK_TOKEN,
+      payments: { minCentimes: (e.PAYMENT_MIN_CDF ?? 100) * 100 },
+      ussd: { sessionTtlSeconds: e.USSD_SESSION_TTL_S ?? 180 },
+      records: { retentionSeconds: (e.RECORD_RETENTION_DAYS ?? 400) * 86_400 },
+      warnings,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The GSM 03.38 default alphabet and its extension table. One character outside them switches an
+ * SMS or a USSD screen to UCS-2 and halves the room, so every text we send is checked against this.
+ */
+const BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const EXTENDED = '^{}\\[~]|€\f';
+const BASIC_SET = new Set(BASIC);
+const EXTENDED_SET = new Set(EXTENDED);
+
+export function isGsm7(text: string): boolean {
+  for (const ch of text) if (!BASIC_SET.has(ch) && !EXTENDED_SET.has(ch)) return false;
+  return true;
+}
+
+/** The characters of `text` outside GSM-7, for precise error messages. */
+export function nonGsm7Chars(text: string): string[] {
+  return [...new Set([...text].filter((ch) => !BASIC_SET.has(ch) && !EXTENDED_SET.has(ch)))];
+}
+
+/** Septets used: extension characters take two. */
+export function gsm7Length(text: string): number {
+  let n = 0;
+  for (const ch of text) n += EXTENDED_SET.has(ch) ? 2 : 1;
+  return n;
+}
+
+/**
+ * Replaces what GSM-7 lacks with its nearest letter (ê→e, ç→c, curly quotes → straight), for data
+ * we do not control such as subscriber names; our own texts are checked, not converted.
+ */
+export function toGsm7(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (BASIC_SET.has(ch) || EXTENDED_SET.has(ch)) out += ch;
+    else if (ch === '\u2018' || ch === '\u2019') out += "'";
+    else if (ch === '\u201c' || ch === '\u201d') out += '"';
+    else if (ch === '\u2013' || ch === '\u2014') out += '-';
+    else if (ch === '\u00a0') out += ' ';
+    else {
+      const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      out += [...base].every((c) => BASIC_SET.has(c)) ? base : '?';
+    }
+  }
+  return out;
+}
+
+export const SCREEN_LIMIT = 182;
+export const SMS_SEGMENT = 160;
+/** A concatenated SMS loses 7 septets per segment to its header. */
+export const SMS_TWO_SEGMENTS = 2 * 153;

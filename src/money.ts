@@ -1,0 +1,44 @@
+/**
+ * Money is integer centimes (CDF × 100) from the moment it is parsed. REGIDESO sends amounts as
+ * strings ("17865.57", "0") or numbers (17765.57); both are parsed as decimal text, never as floats,
+ * so no binary rounding can change an amount.
+ */
+export type Centimes = number;
+
+const DECIMAL = /^(-)?(\d+)(?:[.,](\d{1,2})\d*)?$/;
+
+/** Parses a decimal amount in francs into centimes; undefined when it is not a number. */
+export function parseCentimes(value: string | number): Centimes | undefined {
+  const text = typeof value === 'number' ? numberToText(value) : value.trim();
+  if (text === undefined) return undefined;
+  const m = DECIMAL.exec(text);
+  if (!m) return undefined;
+  const [, sign, whole, frac = ''] = m;
+  const centimes = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+  if (!Number.isSafeInteger(centimes)) return undefined;
+  return sign ? -centimes : centimes;
+}
+
+/** A JSON number such as 17765.57 → "17765.57", rounded to the centime (JSON gives us at most that). */
+function numberToText(n: number): string | undefined {
+  if (!Number.isFinite(n)) return undefined;
+  return (Math.round(n * 100) / 100).toFixed(2);
+}
+
+/** Centimes → the decimal text REGIDESO expects in PayFact ("100", "17865.57"). */
+export function centimesToDecimal(c: Centimes): string {
+  const sign = c < 0 ? '-' : '';
+  const abs = Math.abs(c);
+  const whole = Math.floor(abs / 100);
+  const frac = abs % 100;
+  return frac === 0 ? `${sign}${whole}` : `${sign}${whole}.${String(frac).padStart(2, '0')}`;
+}
+
+/** French style for people: `17 865,57 CDF`; whole amounts drop the centimes: `100 CDF`. */
+export function formatCdf(c: Centimes): string {
+  const sign = c < 0 ? '-' : '';
+  const abs = Math.abs(c);
+  const whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  const frac = abs % 100;
+  return `${sign}${whole}${frac === 0 ? '' : ',' + String(frac).padStart(2, '0')} CDF`;
+}
