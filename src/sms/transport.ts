@@ -17,3 +17,11 @@ export interface OutboxMessage {
   /** ISO 8601 */
   at: string;
 }
+
+/**
+ * What the rest of the product uses to send an SMS: the transport plus bookkeeping (the message id
+ * is remembered so a delivery report can be matched to it, and a failed receipt sent again).
+ */
+export interface SmsSender {
+  send(msg: { to: string; message: string; kind: 'receipt' | 'reply' }): Promise<SmsSendOutcome>;
+}
