@@ -1,0 +1,76 @@
+import express from 'express';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics';
+import { createHealthRouter, type ReadinessCheck } from './health-router';
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  readiness: ReadinessCheck;
+  /** Telco callbacks (/ussd, /ussd/events, /sms/*): behind `guard`, reachable under `/:token/` too. */
+  callbacks: express.Router[];
+  /** Runs before every callback: token check, then rate limits. */
+  guard: express.RequestHandler[];
+  /** Open routes that are not callbacks (e.g. /outbox on the embedded default). */
+  extra: express.Router[];
+}
+
+/** What a USSD subscriber sees when something unexpected breaks: a sentence, never a dead session. */
+const USSD_FALLBACK = 'END Service momentanément indisponible. Veuillez réessayer plus tard.';
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind the operator's load balancer: the client address comes from X-Forwarded-For.
+  app.set('trust proxy', 1);
+
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      // The matched route pattern, never the raw path: the token in a path must not become a label.
+      const route = req.route ? `${req.baseUrl === '' ? '' : '/:token'}${String(req.route.path)}` : 'unmatched';
+      end({ route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(createHealthRouter({ metrics: deps.metrics, readiness: deps.readiness }));
+  for (const r of deps.extra) app.use(r);
+
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use(express.json({ limit: '16kb' }));
+
+  const guarded = express.Router({ mergeParams: true });
+  for (const g of deps.guard) guarded.use(g);
+  for (const r of deps.callbacks) guarded.use(r);
+  app.use(guarded);
+  app.use('/:token', guarded);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
+
+  // Last line of defence: JSON with no stack for HTTP clients, and a well-formed END for USSD.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = httpStatusOf(err);
+    if (status >= 500) deps.logger.error('unhandled error', { path: req.path, err });
+    if (res.headersSent) return;
+    if (req.path.endsWith('/ussd') && status >= 500) {
+      res.status(200).type('text/plain').send(USSD_FALLBACK);
+      return;
+    }
+    res.status(status).json({ error: status >= 500 ? 'internal_error' : 'bad_request', message: status >= 500 ? 'Internal error' : messageOf(err) });
+  });
+  return app;
+}
+
+function httpStatusOf(err: unknown): number {
+  if (typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' && err.status >= 400 && err.status < 600) return err.status;
+  return 500;
+}
+
+function messageOf(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'type' in err && err.type === 'entity.too.large') return 'Request body too large';
+  if (typeof err === 'object' && err !== null && 'type' in err && err.type === 'entity.parse.failed') return 'Malformed request body';
+  return 'Bad request';
+}

@@ -1,0 +1,88 @@
+import { loadConfig, SANDBOX_API_KEY } from '../src/config';
+
+const PROD_OK = {
+  NODE_ENV: 'production',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  REGIDESO_BASE_URL: 'https://testfacture.regideso.cd',
+  REGIDESO_API_KEY: 'k-123456',
+  REGIDESO_OPERATOR: 'FINCA',
+  WEBHOOK_TOKEN: 'a-long-enough-secret-token',
+};
+
+describe('loadConfig', () => {
+  it('runs on the embedded defaults when nothing is set, and says so', () => {
+    const r = loadConfig({});
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.port).toBe(3000);
+    expect(r.config.redisUrl).toBeUndefined();
+    expect(r.config.regideso.baseUrl).toBeUndefined();
+    expect(r.config.regideso.apiKey).toBe(SANDBOX_API_KEY);
+    expect(r.config.sms.transport).toBe('outbox');
+    expect(r.config.logLevel).toBe('info');
+    expect(r.config.regideso.timeoutMs).toBeLessThanOrEqual(4000);
+    expect(r.config.warnings.join('\n')).toMatch(/REDIS_URL/);
+    expect(r.config.warnings.join('\n')).toMatch(/REGIDESO_BASE_URL/);
+  });
+
+  it('treats empty strings as unset', () => {
+    const r = loadConfig({ REDIS_URL: '', PORT: '' });
+    expect(r.ok && r.config.redisUrl === undefined && r.config.port === 3000).toBe(true);
+  });
+
+  it('accepts a complete production environment', () => {
+    const r = loadConfig(PROD_OK);
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.production).toBe(true);
+    expect(r.config.regideso.operator).toBe('FINCA');
+    expect(r.config.webhookToken).toBe(PROD_OK.WEBHOOK_TOKEN);
+  });
+
+  it.each(['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN'] as const)(
+    'refuses production without %s, naming it',
+    (name) => {
+      const env: Record<string, string | undefined> = { ...PROD_OK, [name]: undefined };
+      const r = loadConfig(env);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors).toEqual([`${name}: required when NODE_ENV=production`]);
+    },
+  );
+
+  it('names every missing production variable in one answer', () => {
+    const r = loadConfig({ NODE_ENV: 'production' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toHaveLength(5);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['REDIS_URL', 'not a url'],
+    ['REGIDESO_TIMEOUT_MS', '50'],
+    ['SMS_TRANSPORT', 'pigeon'],
+    ['LOG_LEVEL', 'loud'],
+    ['WEBHOOK_TOKEN', 'short'],
+    ['REGIDESO_OPERATOR', 'has spaces in it'],
+  ])('refuses a bad %s (%s), naming the variable', (name, value) => {
+    const r = loadConfig({ [name]: value });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('chooses africastalking when an AT key is set, and requires the username with it', () => {
+    const ok = loadConfig({ AT_API_KEY: 'atkey', AT_USERNAME: 'sandbox' });
+    expect(ok.ok && ok.config.sms.transport).toBe('africastalking');
+    const missing = loadConfig({ AT_API_KEY: 'atkey' });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.errors).toEqual(['AT_USERNAME: required when SMS_TRANSPORT=africastalking']);
+  });
+
+  it('keeps the outbox when asked even with an AT key', () => {
+    const r = loadConfig({ AT_API_KEY: 'atkey', AT_USERNAME: 'u', SMS_TRANSPORT: 'outbox' });
+    expect(r.ok && r.config.sms.transport).toBe('outbox');
+  });
+
+  it('reads the payment minimum in francs and keeps centimes', () => {
+    const r = loadConfig({ PAYMENT_MIN_CDF: '500' });
+    expect(r.ok && r.config.payments.minCentimes).toBe(50_000);
+  });
+});

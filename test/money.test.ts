@@ -1,0 +1,40 @@
+import { centimesToDecimal, formatCdf, parseCentimes } from '../src/money';
+
+describe('money', () => {
+  it.each([
+    ['17865.57', 1786557],
+    ['0', 0],
+    ['100', 10000],
+    ['17765.5', 1776550],
+    [' 634206.32 ', 63420632],
+    ['-12.30', -1230],
+    [17765.57, 1776557],
+    [0.1 + 0.2, 30],
+    [100, 10000],
+  ])('parses %p into %p centimes exactly', (input, expected) => {
+    expect(parseCentimes(input)).toBe(expected);
+  });
+
+  it.each(['', 'abc', '12.3.4', 'NaN', '1e5'])('refuses %p', (input) => {
+    expect(parseCentimes(input)).toBeUndefined();
+  });
+
+  it('refuses non-finite numbers', () => {
+    expect(parseCentimes(Number.NaN)).toBeUndefined();
+    expect(parseCentimes(Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+
+  it('formats for people in French style', () => {
+    expect(formatCdf(1786557)).toBe('17 865,57 CDF');
+    expect(formatCdf(10000)).toBe('100 CDF');
+    expect(formatCdf(63420632)).toBe('634 206,32 CDF');
+    expect(formatCdf(5)).toBe('0,05 CDF');
+    expect(formatCdf(123456789012)).toBe('1 234 567 890,12 CDF');
+  });
+
+  it('writes decimals for REGIDESO', () => {
+    expect(centimesToDecimal(10000)).toBe('100');
+    expect(centimesToDecimal(1786557)).toBe('17865.57');
+    expect(centimesToDecimal(1786550)).toBe('17865.50');
+  });
+});
