@@ -1,0 +1,68 @@
+import { Counter, Histogram } from 'prom-client';
+import type { Metrics } from '../metrics';
+
+/**
+ * The counters of the SMS and callback side, fetched from the registry when they already exist:
+ * several factories (two rate limiters, a router built twice in tests) may share one registry,
+ * and prom-client refuses to register a name twice.
+ */
+function counter<L extends string>(metrics: Metrics, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  const existing = metrics.registry.getSingleMetric(name);
+  if (existing instanceof Counter) return existing as Counter<L>;
+  return new Counter({ name, help, labelNames, registers: [metrics.registry] });
+}
+
+function histogram<L extends string>(
+  metrics: Metrics,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  buckets: number[],
+): Histogram<L> {
+  const existing = metrics.registry.getSingleMetric(name);
+  if (existing instanceof Histogram) return existing as Histogram<L>;
+  return new Histogram({ name, help, labelNames, buckets, registers: [metrics.registry] });
+}
+
+export function smsInboundCounter(m: Metrics) {
+  return counter(m, 'sms_inbound_total', 'Inbound SMS by keyword command and outcome', ['command', 'outcome'] as const);
+}
+
+export function smsSentCounter(m: Metrics) {
+  return counter(m, 'sms_sent_total', 'SMS handed to the transport, by kind and outcome', ['kind', 'outcome'] as const);
+}
+
+export function smsDeliveryCounter(m: Metrics) {
+  return counter(m, 'sms_delivery_reports_total', 'SMS delivery reports by status and what we did', ['status', 'action'] as const);
+}
+
+export function smsResendCounter(m: Metrics) {
+  return counter(m, 'sms_resends_total', 'Receipts sent again after a transient delivery failure', ['outcome'] as const);
+}
+
+export function ussdSessionCounter(m: Metrics) {
+  return counter(m, 'ussd_sessions_total', 'Ended USSD sessions by outcome (end-of-session notices)', ['outcome'] as const);
+}
+
+export function ussdStopScreenCounter(m: Metrics) {
+  return counter(
+    m,
+    'ussd_session_stop_screen_total',
+    'Sessions that did not end well, by outcome and the screen they stopped on',
+    ['outcome', 'screen'] as const,
+  );
+}
+
+export function ussdSessionDuration(m: Metrics) {
+  return histogram(m, 'ussd_session_duration_seconds', 'USSD session length by outcome', ['outcome'] as const, [
+    5, 10, 20, 30, 45, 60, 90, 120, 180,
+  ]);
+}
+
+export function webhookAuthCounter(m: Metrics) {
+  return counter(m, 'webhook_auth_failures_total', 'Callbacks refused for a missing or wrong token', ['reason'] as const);
+}
+
+export function rateLimitedCounter(m: Metrics) {
+  return counter(m, 'rate_limited_total', 'Requests refused by a rate limit', ['limit'] as const);
+}

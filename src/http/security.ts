@@ -1,0 +1,181 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type Redis from 'ioredis';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics';
+import { rateLimitedCounter, webhookAuthCounter } from './callback-metrics';
+
+/**
+ * Callbacks are not signed by the gateway: a secret token in the registered URL, checked in
+ * constant time, is what tells the gateway from anyone else. Rate limits by source address apply
+ * only to requests that fail that check, because every legitimate callback comes from the
+ * gateway's few addresses and must never be throttled by address.
+ */
+
+/** As `WEBHOOK_TOKEN` requires in src/config.ts. */
+const MIN_TOKEN_LENGTH = 16;
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+export interface FailedAuthLimiter {
+  /** Counts one failed authentication from `address`; true once the address is over its limit. */
+  recordFailure(address: string): Promise<boolean>;
+}
+
+/** Fixed window per source address: `limit` failures per `windowSeconds`, then 429. */
+export function createFailedAuthLimiter(deps: { redis: Redis; prefix: string; limit: number; windowSeconds: number }): FailedAuthLimiter {
+  return {
+    async recordFailure(address) {
+      const key = `${deps.prefix}authfail:${digest(address).toString('hex').slice(0, 32)}`;
+      const count = await windowCount(deps.redis, key, deps.windowSeconds);
+      return count > deps.limit;
+    },
+  };
+}
+
+/** INCR inside a fixed window that starts at the first hit (SET NX EX, then INCR). */
+async function windowCount(redis: Redis, key: string, windowSeconds: number): Promise<number> {
+  const res = await redis.multi().set(key, '0', 'EX', windowSeconds, 'NX').incr(key).exec();
+  const incr = res?.[1];
+  if (incr === undefined || incr[0] !== null || typeof incr[1] !== 'number') throw new Error('rate limit counter failed');
+  return incr[1];
+}
+
+/**
+ * Where a token may come: the `:token` path parameter, the `token` query parameter, or, whatever the
+ * mount, the first segment of the original path (`/<token>/ussd`).
+ */
+function tokenCandidates(req: Request): string[] {
+  const out: string[] = [];
+  const params: unknown = req.params;
+  if (params !== null && typeof params === 'object' && 'token' in params && typeof params.token === 'string') out.push(params.token);
+  const query: unknown = req.query;
+  if (query !== null && typeof query === 'object' && 'token' in query) {
+    const q = query.token;
+    if (typeof q === 'string') out.push(q);
+    else if (Array.isArray(q)) for (const v of q) if (typeof v === 'string') out.push(v);
+  }
+  const first = (req.originalUrl ?? '').split('?')[0]?.split('/')[1];
+  if (first !== undefined && first !== '') {
+    try {
+      out.push(decodeURIComponent(first));
+    } catch {
+      out.push(first);
+    }
+  }
+  return out;
+}
+
+/**
+ * Requires the webhook token on every callback. A no-op when no token is configured (development;
+ * production refuses to start without one). 401 JSON without it; 429 once an address has failed
+ * too often.
+ */
+export function requireWebhookToken(
+  token: string | undefined,
+  deps: { logger: Logger; metrics: Metrics; failedAuthLimiter: FailedAuthLimiter },
+): RequestHandler {
+  if (token === undefined) return (_req, _res, next) => next();
+  const expected = digest(token);
+  const failures = webhookAuthCounter(deps.metrics);
+  const matches = (candidate: string) => timingSafeEqual(digest(candidate), expected);
+
+  return async (req, res, next) => {
+    const candidates = tokenCandidates(req);
+    if (candidates.some(matches)) {
+      next();
+      return;
+    }
+    // Tokens are at least 16 characters (config), so a shorter first path segment (`ussd`, `sms`)
+    // is a route, not an attempt: that request carried no token at all.
+    const attempted = req.query.token !== undefined || candidates.some((c) => c.length >= MIN_TOKEN_LENGTH);
+    const reason = attempted ? 'wrong' : 'missing';
+    failures.inc({ reason });
+    let limited = false;
+    try {
+      limited = await deps.failedAuthLimiter.recordFailure(req.ip ?? 'unknown');
+    } catch (err) {
+      deps.logger.warn('failed-auth limiter unavailable', { err });
+    }
+    // Never log the URL: it may hold a (wrong, or nearly right) token.
+    deps.logger.warn('callback refused', { reason, ip: req.ip, method: req.method, limited });
+    if (limited) {
+      res.status(429).json({ error: 'too_many_requests', message: 'too many failed authentications from this address' });
+      return;
+    }
+    res.status(401).json({ error: 'unauthorized', message: 'missing or wrong webhook token' });
+  };
+}
+
+export interface RateLimitByPhoneDeps {
+  redis: Redis;
+  prefix: string;
+  limit: number;
+  windowSeconds: number;
+  phoneField: 'phoneNumber' | 'from';
+  onLimited: (req: Request, res: Response) => void;
+  /** Counts refusals in `rate_limited_total{limit=name}` when given. */
+  metrics?: Metrics;
+  logger?: Logger;
+  /** The metric label; defaults to the phone field. */
+  name?: string;
+  /**
+   * Only these paths (as the router sees them, e.g. `/ussd`) are limited. Set it when the limiter
+   * guards several routes: delivery reports and session notices carry a `phoneNumber` too, and
+   * must never be refused.
+   */
+  paths?: string[];
+}
+
+/**
+ * At most `limit` requests per phone number per window (a subscriber, or a script, hammering the
+ * code). A request without the field passes through so validation can answer 400; when Redis
+ * fails the request is served: a limiter must not take the service down with it.
+ */
+export function rateLimitByPhone(deps: RateLimitByPhoneDeps): RequestHandler {
+  const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
+  const label = deps.name ?? deps.phoneField;
+  const paths = deps.paths === undefined ? undefined : new Set(deps.paths);
+  return async (req, res, next) => {
+    if (paths !== undefined && !paths.has(req.path)) {
+      next();
+      return;
+    }
+    const body: unknown = req.body;
+    const raw = body !== null && typeof body === 'object' && deps.phoneField in body ? (body as Record<string, unknown>)[deps.phoneField] : undefined;
+    const phone = typeof raw === 'string' ? raw.replace(/[^\d+]/g, '') : '';
+    if (phone === '') {
+      next();
+      return;
+    }
+    let count: number;
+    try {
+      // Hashed: the limiter's keys need not hold phone numbers.
+      count = await windowCount(deps.redis, `${deps.prefix}rl:${label}:${digest(phone).toString('hex').slice(0, 32)}`, deps.windowSeconds);
+    } catch (err) {
+      deps.logger?.warn('rate limiter unavailable, request served', { err });
+      next();
+      return;
+    }
+    if (count > deps.limit) {
+      limited?.inc({ limit: label });
+      if (count === deps.limit + 1) deps.logger?.warn('rate limit reached', { limit: label, phoneNumber: phone });
+      deps.onLimited(req, res);
+      return;
+    }
+    next();
+  };
+}
+
+/** A polite end to a USSD session over its limit (GSM-7, one screen). */
+export function ussdLimitedReply(_req: Request, res: Response): void {
+  res
+    .status(200)
+    .type('text/plain')
+    .send('END Trop de demandes depuis ce numéro. Réessayez dans quelques minutes.\nToo many requests, please try again later.');
+}
+
+/** SMS over the limit: 200 so the gateway stops retrying, and no reply (no reply storm). */
+export function smsLimitedReply(_req: Request, res: Response): void {
+  res.status(200).end();
+}

@@ -1,0 +1,19 @@
+import type { Logger } from '../../logging/logger';
+import type { PaymentRecords } from '../../payments/types';
+import type { RegidesoClient } from '../../regideso/types';
+
+export { samePhone } from '../phone';
+
+/** What a keyword command may use; `from` is the only phone a reply ever goes to. */
+export interface CommandContext {
+  from: string;
+  regideso: RegidesoClient;
+  records: PaymentRecords;
+  logger: Logger;
+}
+
+/** The reply, and a short outcome label for the metrics. */
+export interface CommandResult {
+  reply: string;
+  outcome: string;
+}

@@ -1,0 +1,71 @@
+import { silentLogger } from '../../src/logging/logger';
+import type { PaymentRecords } from '../../src/payments/types';
+import { createRegidesoClient } from '../../src/regideso/client';
+import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
+import type { RegidesoClient } from '../../src/regideso/types';
+import type { CommandContext } from '../../src/sms/commands/context';
+import { runCommand } from '../../src/sms/commands/dispatch';
+import { parseSms } from '../../src/sms/keywords';
+import { memoryRecords, record } from '../http/sms-kit';
+
+/** The keyword commands on their own, against the sandbox REGIDESO over HTTP. */
+
+const PHONE = '+243810000001';
+let sandbox: RunningSandbox;
+let regideso: RegidesoClient;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  regideso = createRegidesoClient({ baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey, operator: 'FINCA', timeoutMs: 2000, logger: silentLogger(), retryBaseDelayMs: 1 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+const ctx = (records: PaymentRecords, from = PHONE): CommandContext => ({ from, regideso, records, logger: silentLogger() });
+
+it('a receipt under our own reference is answered from the record, without asking REGIDESO', async () => {
+  const records = memoryRecords([record({ numAcquit: 'RGD-OWN-1', ownReference: true, status: 'reconciled', amountCentimes: 150_000 })]);
+  const before = sandbox.calls.verify;
+  const out = await runCommand(ctx(records), parseSms('RECU RGD-OWN-1'));
+  expect(out).toMatchObject({ command: 'receipt', outcome: 'own_reference' });
+  expect(out.reply).toContain('1 500 CDF');
+  expect(out.reply).toContain('en cours de vérification');
+  expect(sandbox.calls.verify).toBe(before);
+});
+
+it('records out of reach: the receipt is still checked, the name masked', async () => {
+  const paid = await regideso.payBills({ refClient: '83262', province: 'KIN', billIds: ['108776771'], amountCentimes: 10_000, paidAt: new Date() });
+  if (paid.kind !== 'paid') throw new Error(paid.kind);
+  const broken: PaymentRecords = {
+    get: async () => undefined,
+    findByNumAcquit: async () => {
+      throw new Error('redis down');
+    },
+    recentByPhone: async () => [],
+  };
+  const out = await runCommand(ctx(broken), parseSms(`RECU ${paid.numAcquit}`));
+  expect(out.outcome).toBe('found');
+  expect(out.reply).toContain('M***** M*****');
+  expect(out.reply).not.toContain('MUKEBA');
+});
+
+it('the last payments show each status in words, uncertain ones as being checked', async () => {
+  const records = memoryRecords([
+    record({ numAcquit: 'A-1', status: 'uncertain', createdAt: '2025-01-03T10:00:00.000Z' }),
+    record({ numAcquit: undefined, status: 'failed', createdAt: '2025-01-02T10:00:00.000Z' }),
+    record({ numAcquit: 'C-3', status: 'reconciled', createdAt: '2025-01-01T10:00:00.000Z' }),
+  ]);
+  const out = await runCommand(ctx(records), parseSms('RECEIPT'));
+  expect(out.reply.split('\n').slice(1)).toEqual([
+    '1) A-1 100 CDF 2025-01-03 11:00 being checked',
+    '2) customer 83262 100 CDF 2025-01-02 11:00 failed',
+    '3) C-3 100 CDF 2025-01-01 11:00 success',
+  ]);
+});
+
+it('a subscriber with nothing left to pay is told so', async () => {
+  const out = await runCommand(ctx(memoryRecords([])), parseSms('FACTURE 55120 KAT'));
+  expect(out).toMatchObject({ command: 'bill', outcome: 'no_unpaid' });
+  expect(out.reply).toContain('aucune facture impayée');
+});
