@@ -1,0 +1,148 @@
+import path from 'node:path';
+import type express from 'express';
+import type { Config } from './config';
+import { createApp } from './http/app';
+import { createCallbacksRouter } from './http/callbacks-router';
+import { createOutboxRouter } from './http/outbox-router';
+import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from './http/security';
+import { createSmsRouter } from './http/sms-router';
+import { createUssdRouter } from './http/ussd-router';
+import type { Logger } from './logging/logger';
+import { createMetrics } from './metrics';
+import { createPaymentService } from './payments/service';
+import { createRedisFactory } from './redis';
+import { createRegidesoClient } from './regideso/client';
+import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
+import { createRedisSessionStore } from './sessions/redis-session-store';
+import { createSubscriberPrefs } from './sessions/subscriber-prefs';
+import { createAfricasTalkingTransport } from './sms/africastalking';
+import { createOutboxTransport } from './sms/outbox';
+import { createSmsSender } from './sms/sender';
+import type { SmsTransport } from './sms/transport';
+import { createUssdEngine } from './ussd/engine';
+import { loadMenu } from './ussd/menu/load';
+
+export interface Product {
+  app: express.Express;
+  regidesoBaseUrl: string;
+  /** Starts the payment worker. */
+  start(): Promise<void>;
+  /** Lets in-flight work finish, then closes workers and connections. */
+  stop(): Promise<void>;
+}
+
+export interface ComposeOptions {
+  /** Every Redis key and the BullMQ queue live under it; tests pass their own. */
+  prefix?: string;
+  menuDir?: string;
+  /** prom-client's process metrics; off in tests that build several products. */
+  defaultMetrics?: boolean;
+}
+
+/** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
+const HOP_BUDGET_MS = 8000;
+const MENU_DIR = path.resolve(__dirname, '..', 'menus');
+
+/**
+ * The composition root: every part is built here from the config, and nowhere else. The
+ * embedded default (no REDIS_URL, no REGIDESO_BASE_URL) differs only in what is passed in: an
+ * in-memory Redis, the in-process sandbox REGIDESO and its key.
+ */
+export async function composeProduct(config: Config, logger: Logger, opts: ComposeOptions = {}): Promise<Product> {
+  const prefix = opts.prefix ?? 'rgd:';
+  const retention = config.records.retentionSeconds;
+  // Fails before anything listens: a broken menu must stop the deploy, not a subscriber.
+  const menu = loadMenu(opts.menuDir ?? MENU_DIR);
+
+  let sandbox: RunningSandbox | undefined;
+  if (config.regideso.baseUrl === undefined) {
+    sandbox = await startSandbox({ apiKey: config.regideso.apiKey, now: () => new Date() });
+  }
+  const regidesoBaseUrl = config.regideso.baseUrl ?? (sandbox as RunningSandbox).baseUrl;
+
+  const metrics = createMetrics({ defaults: opts.defaultMetrics ?? true });
+  const redisFactory = createRedisFactory(config.redisUrl);
+  // Everything on the hop's path fails fast when Redis is down, rather than hold the hop.
+  const redis = redisFactory.connect('stores', { failFast: true });
+
+  const regideso = createRegidesoClient({
+    baseUrl: regidesoBaseUrl,
+    apiKey: config.regideso.apiKey,
+    operator: config.regideso.operator,
+    timeoutMs: config.regideso.timeoutMs,
+    logger,
+  });
+
+  const outbox = config.sms.transport === 'outbox' ? createOutboxTransport(redis, { prefix }) : undefined;
+  const transport: SmsTransport =
+    outbox ??
+    (config.sms.transport === 'africastalking'
+      ? createAfricasTalkingTransport({ username: config.sms.username, apiKey: config.sms.apiKey, senderId: config.sms.senderId, logger })
+      : unreachable());
+  // One sender for receipts and replies, so delivery reports find every message we sent.
+  const sender = createSmsSender({ transport, redis, prefix, logger, metrics, ttlSeconds: retention });
+
+  const payments = createPaymentService({
+    redis: redisFactory,
+    prefix,
+    regideso,
+    sms: sender,
+    logger,
+    operator: config.regideso.operator,
+    minCentimes: config.payments.minCentimes,
+    recordTtlSeconds: retention,
+  });
+
+  const engine = createUssdEngine({
+    menu,
+    sessions: createRedisSessionStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds }),
+    prefs: createSubscriberPrefs(redis, { prefix, ttlSeconds: retention }),
+    regideso,
+    payments,
+    minPaymentCentimes: config.payments.minCentimes,
+    hopBudgetMs: HOP_BUDGET_MS,
+    logger,
+  });
+
+  const smsRouter = createSmsRouter({ regideso, records: payments, sender, redis, prefix, logger, metrics });
+  const callbacksRouter = createCallbacksRouter({ sender, redis, prefix, logger, metrics, retentionSeconds: retention });
+
+  const app = createApp({
+    logger,
+    metrics,
+    readiness: async () => {
+      const [redisOk, regidesoOk] = await Promise.all([
+        redis.ping().then((r) => r === 'PONG', () => false),
+        regideso.ping(),
+      ]);
+      return { redis: redisOk, regideso: regidesoOk };
+    },
+    guard: [
+      requireWebhookToken(config.webhookToken, {
+        logger,
+        metrics,
+        failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
+      }),
+      // A person types a hop every few seconds; 40 a minute from one phone is a script.
+      rateLimitByPhone({ redis, prefix, limit: 40, windowSeconds: 60, phoneField: 'phoneNumber', onLimited: ussdLimitedReply, paths: ['/ussd'], metrics, logger, name: 'ussd' }),
+    ],
+    callbacks: [createUssdRouter({ engine, logger }), smsRouter, callbacksRouter],
+    extra: outbox ? [createOutboxRouter(outbox)] : [],
+  });
+
+  return {
+    app,
+    regidesoBaseUrl,
+    start: () => payments.start(),
+    async stop() {
+      await Promise.allSettled([smsRouter.drain(), callbacksRouter.drain()]);
+      await payments.close();
+      await redis.quit().catch(() => undefined);
+      await sandbox?.close();
+    },
+  };
+}
+
+function unreachable(): never {
+  throw new Error('unknown SMS transport');
+}
