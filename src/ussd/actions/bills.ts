@@ -1,0 +1,91 @@
+import { isProvince } from '../../provinces';
+import type { Json, Vars } from '../render/template';
+import type { ActionDef, ActionResult } from './types';
+
+/** A bill as kept in the session (JSON): what the list shows and the payment needs. */
+export type SessionBill = {
+  faeId: string;
+  billNumber: string;
+  issuedOn: string;
+  balance: number;
+};
+
+export function sessionBills(v: Json | undefined): SessionBill[] {
+  if (!Array.isArray(v)) return [];
+  const out: SessionBill[] = [];
+  for (const b of v) {
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) continue;
+    const { faeId, billNumber, issuedOn, balance } = b;
+    if (typeof faeId === 'string' && typeof billNumber === 'string' && typeof issuedOn === 'string' && typeof balance === 'number') {
+      out.push({ faeId, billNumber, issuedOn, balance });
+    }
+  }
+  return out;
+}
+
+function str(v: Json | undefined): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** GetFact, kept to what a subscriber owes: bills with a balance above zero, oldest first. */
+export const fetchBills: ActionDef = {
+  async run(ctx, deps): Promise<ActionResult> {
+    const ref = str(ctx.vars.refClient);
+    const province = str(ctx.vars.province);
+    if (ref === '' || !isProvince(province)) return { outcome: 'not_found' };
+    const res = await deps.regideso.getBills(ref, province);
+    switch (res.kind) {
+      case 'client_not_found':
+        return { outcome: 'not_found' };
+      case 'unauthorized':
+      case 'unavailable':
+        deps.logger.warn('GetFact failed', { sessionId: ctx.sessionId, kind: res.kind, message: res.message });
+        return { outcome: 'unavailable' };
+      case 'ok':
+        break;
+    }
+    const unpaid = res.bills
+      .filter((b) => b.balanceCentimes > 0)
+      .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.billNumber.localeCompare(b.billNumber));
+    await deps.prefs.setLastRef(ctx.phone, ref);
+    const name = res.bills[0]?.subscriberName ?? '';
+    if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: { subscriberName: name } };
+    const bills: SessionBill[] = unpaid.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balance: b.balanceCentimes }));
+    const total = unpaid.reduce((s, b) => s + b.balanceCentimes, 0);
+    return {
+      outcome: 'found',
+      set: { subscriberName: name, bills, total, billCount: bills.length, lastRef: ref },
+    };
+  },
+};
+
+/** A month label for one or several bills, the same in every language: `03/2024` or `03/2024-06/2024 (4)`. */
+function billsLabel(bills: SessionBill[]): string {
+  const month = (d: string) => `${d.slice(5, 7)}/${d.slice(0, 4)}`;
+  const first = bills[0];
+  const last = bills[bills.length - 1];
+  if (first === undefined || last === undefined) return '';
+  if (bills.length === 1) return month(first.issuedOn);
+  return `${month(first.issuedOn)}-${month(last.issuedOn)} (${bills.length})`;
+}
+
+/** Turns the list choice (one bill, or `all`) into the selected bills and their balance. */
+export const selectBills: ActionDef = {
+  async run(ctx) {
+    const all = sessionBills(ctx.vars.bills);
+    const choice = ctx.vars.selection;
+    let selected: SessionBill[];
+    if (choice === 'all') selected = all;
+    else {
+      const [one] = sessionBills([choice ?? null]);
+      selected = one === undefined ? [] : all.filter((b) => b.faeId === one.faeId);
+    }
+    if (selected.length === 0) return { outcome: 'unavailable' };
+    const set: Vars = {
+      selectedIds: selected.map((b) => b.faeId),
+      selectedBalance: selected.reduce((s, b) => s + b.balance, 0),
+      billsLabel: billsLabel(selected),
+    };
+    return { outcome: 'selected', set };
+  },
+};

@@ -1,0 +1,8 @@
+import { fetchBills, selectBills } from './bills';
+import { setLanguage } from './language';
+import { amountCheck, confirmPayment } from './payment';
+import type { ActionDef, ActionName, CheckDef, CheckName } from './types';
+import { verifyReceipt } from './verify';
+
+export const ACTIONS: Record<ActionName, ActionDef> = { fetchBills, selectBills, confirmPayment, verifyReceipt, setLanguage };
+export const CHECKS: Record<CheckName, CheckDef> = { amount: amountCheck };

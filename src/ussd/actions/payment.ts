@@ -1,0 +1,68 @@
+import { isLanguage } from '../../language';
+import type { ConfirmOutcome } from '../../payments/types';
+import { isProvince } from '../../provinces';
+import { sessionBills } from './bills';
+import type { ActionDef, ActionResult, CheckDef } from './types';
+
+/** Whole francs typed on a keypad, checked against the minimum and the selected balance. */
+export const amountCheck: CheckDef = {
+  run(input, vars, minPaymentCentimes) {
+    if (!/^\d{1,12}$/.test(input)) return { ok: false, error: 'not_number' };
+    const centimes = Number(input) * 100;
+    if (centimes === 0) return { ok: false, error: 'zero' };
+    if (centimes < minPaymentCentimes) return { ok: false, error: 'below_min' };
+    const balance = typeof vars.selectedBalance === 'number' ? vars.selectedBalance : 0;
+    if (centimes > balance) return { ok: false, error: 'above_balance' };
+    return { ok: true, value: centimes };
+  },
+};
+
+function outcomeOf(r: ConfirmOutcome): ActionResult {
+  switch (r.kind) {
+    case 'succeeded':
+      return { outcome: 'succeeded', set: { numAcquit: r.numAcquit, paidAmount: r.amountCentimes } };
+    case 'pending':
+      return { outcome: 'pending', set: { paidAmount: r.amountCentimes } };
+    case 'applied_without_receipt':
+      return { outcome: 'applied_without_receipt', set: { reference: r.reference, paidAmount: r.amountCentimes } };
+    case 'failed':
+      return { outcome: 'failed' };
+    case 'refused':
+      switch (r.reason) {
+        case 'amount_above_balance':
+        case 'no_unpaid_bill':
+        case 'bills_already_paid':
+          return { outcome: 'refused_balance' };
+        case 'amount_below_minimum':
+          return { outcome: 'refused_minimum' };
+        case 'client_not_found':
+        case 'bills_not_owned':
+          return { outcome: 'refused_client' };
+        case 'rejected':
+          return { outcome: 'refused_other' };
+      }
+  }
+}
+
+/** Hands the confirmed payment to the payment service; its answer picks the last screen. */
+export const confirmPayment: ActionDef = {
+  async run(ctx, deps) {
+    const { vars } = ctx;
+    const ids = Array.isArray(vars.selectedIds) ? vars.selectedIds.filter((x): x is string => typeof x === 'string') : [];
+    const bills = sessionBills(vars.bills).filter((b) => ids.includes(b.faeId));
+    const province = typeof vars.province === 'string' ? vars.province : '';
+    const amount = typeof vars.amount === 'number' ? vars.amount : 0;
+    if (bills.length === 0 || !isProvince(province) || typeof vars.refClient !== 'string') return { outcome: 'failed' };
+    const res = await deps.payments.confirm({
+      sessionId: ctx.sessionId,
+      phoneNumber: ctx.phone,
+      language: isLanguage(ctx.language) ? ctx.language : 'fr',
+      refClient: vars.refClient,
+      province,
+      subscriberName: typeof vars.subscriberName === 'string' ? vars.subscriberName : '',
+      bills: bills.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balanceCentimes: b.balance })),
+      amountCentimes: amount,
+    });
+    return outcomeOf(res);
+  },
+};

@@ -1,0 +1,77 @@
+import type { Language } from '../../language';
+import type { Logger } from '../../logging/logger';
+import type { PaymentService } from '../../payments/types';
+import type { RegidesoClient } from '../../regideso/types';
+import type { SubscriberPrefs } from '../../sessions/types';
+import type { Vars } from '../render/template';
+
+/** What an action sees of the session. */
+export interface ActionContext {
+  vars: Readonly<Vars>;
+  phone: string;
+  sessionId: string;
+  language: Language;
+}
+
+export interface ActionResult {
+  outcome: string;
+  set?: Vars;
+  language?: Language;
+}
+
+export interface ActionDeps {
+  regideso: RegidesoClient;
+  payments: PaymentService;
+  prefs: SubscriberPrefs;
+  minPaymentCentimes: number;
+  logger: Logger;
+}
+
+export interface ActionDef {
+  run(ctx: ActionContext, deps: ActionDeps): Promise<ActionResult>;
+}
+
+/** An input check: a value to store, or the name of the error to show. */
+export type CheckResult = { ok: true; value: Vars[string] } | { ok: false; error: string };
+
+export interface CheckDef {
+  run(input: string, vars: Readonly<Vars>, minPaymentCentimes: number): CheckResult;
+}
+
+/**
+ * Every outcome an action can give. `unavailable` is also what the engine uses when an action
+ * overruns the hop's budget or throws, so every action has it and every menu must route it.
+ */
+export const ACTION_OUTCOMES = {
+  fetchBills: ['found', 'not_found', 'nothing_unpaid', 'unavailable'],
+  selectBills: ['selected', 'unavailable'],
+  confirmPayment: [
+    'succeeded',
+    'pending',
+    'applied_without_receipt',
+    'refused_balance',
+    'refused_minimum',
+    'refused_client',
+    'refused_other',
+    'failed',
+    'unavailable',
+  ],
+  verifyReceipt: ['success', 'failure', 'not_found', 'unavailable'],
+  setLanguage: ['done', 'unavailable'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ActionName = keyof typeof ACTION_OUTCOMES;
+
+export const CHECK_ERRORS = {
+  amount: ['not_number', 'zero', 'below_min', 'above_balance'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type CheckName = keyof typeof CHECK_ERRORS;
+
+export function isActionName(n: string): n is ActionName {
+  return Object.hasOwn(ACTION_OUTCOMES, n);
+}
+
+export function isCheckName(n: string): n is CheckName {
+  return Object.hasOwn(CHECK_ERRORS, n);
+}

@@ -1,0 +1,209 @@
+import { gsm7Length, nonGsm7Chars, SCREEN_LIMIT } from '../../gsm7';
+import { LANGUAGES, type Language } from '../../language';
+import { ACTION_OUTCOMES, CHECK_ERRORS, isActionName, isCheckName } from '../actions/types';
+import { BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, worstFill, worstListBody } from '../render/screen';
+import { placeholders } from '../render/template';
+import type { MenuFault } from './load';
+import type { Menu } from './model';
+import type { MenuOption, Screen, Validator } from './schema';
+
+interface Where {
+  dir: string;
+  menuFile: string;
+  langFile: (l: Language) => string;
+}
+
+/** Screens a screen can lead to. */
+export function targets(screen: Screen): Array<{ via: string; to: string }> {
+  switch (screen.type) {
+    case 'menu':
+      return screen.options.map((o, i) => ({ via: String(i + 1), to: o.next }));
+    case 'input':
+      return [...screen.options.map((o, i) => ({ via: String(i + 1), to: o.next })), { via: 'input', to: screen.next }];
+    case 'list':
+      return [
+        ...screen.options.map((o, i) => ({ via: String(i + 1), to: o.next })),
+        ...(screen.next === undefined ? [] : [{ via: 'item', to: screen.next }]),
+      ];
+    case 'action':
+      return Object.entries(screen.outcomes).map(([via, to]) => ({ via, to }));
+    case 'end':
+      return [];
+  }
+}
+
+/** Text keys a screen shows. */
+function textKeys(screen: Screen): string[] {
+  const labels = (opts: MenuOption[]) => opts.map((o) => o.label);
+  switch (screen.type) {
+    case 'menu':
+      return [screen.text, ...labels(screen.options)];
+    case 'input':
+      return [screen.text, ...labels(screen.options), ...screen.validators.flatMap(errorKeys)];
+    case 'list':
+      return [screen.text, screen.item, ...labels(screen.options)];
+    case 'action':
+      return [];
+    case 'end':
+      return [screen.text];
+  }
+}
+
+function errorKeys(v: Validator): string[] {
+  return v.kind === 'check' ? Object.values(v.errors) : [v.error];
+}
+
+/** Whether the fixed validators would take `value` (a `check` is code: assumed to accept). */
+export function staticallyAccepts(validators: Validator[], value: string): boolean {
+  return validators.every((v) => {
+    switch (v.kind) {
+      case 'pattern':
+        return new RegExp(v.pattern).test(value);
+      case 'length':
+        return value.length >= v.min && value.length <= v.max;
+      case 'range':
+        return /^-?\d+$/.test(value) && Number(value) >= v.min && Number(value) <= v.max;
+      case 'check':
+        return true;
+    }
+  });
+}
+
+export function lintMenu(menu: Menu, where: Where): MenuFault[] {
+  const faults: MenuFault[] = [];
+  const at = (id: string) => menu.files[id] ?? where.menuFile;
+  const fault = (id: string, message: string) => faults.push({ file: at(id), screen: id, message });
+
+  if (menu.screens[menu.start] === undefined) faults.push({ file: where.menuFile, message: `start screen "${menu.start}" is not defined` });
+  else if (menu.screens[menu.start]?.type !== 'menu') faults.push({ file: where.menuFile, message: `start screen "${menu.start}" must be a menu` });
+
+  const declared = (name: string) => menu.variables[name] !== undefined;
+  const used = new Set<string>(ENGINE_TEXT_KEYS);
+
+  for (const [id, screen] of Object.entries(menu.screens)) {
+    for (const { via, to } of targets(screen)) {
+      if (menu.screens[to] === undefined) fault(id, `${via} leads to "${to}", which is not defined (dangling)`);
+    }
+    for (const k of textKeys(screen)) used.add(k);
+
+    const options = screen.type === 'menu' || screen.type === 'input' || screen.type === 'list' ? screen.options : [];
+    for (const o of options) {
+      for (const [name, value] of Object.entries(o.set ?? {})) {
+        if (!declared(name)) fault(id, `option "${o.label}" sets undeclared variable "${name}"`);
+        const copy = /^\{([a-zA-Z][a-zA-Z0-9]*)\}$/.exec(value);
+        if (copy?.[1] !== undefined && !declared(copy[1])) fault(id, `option "${o.label}" copies undeclared variable "${copy[1]}"`);
+      }
+      if (o.when !== undefined && !declared(o.when)) fault(id, `option "${o.label}" depends on undeclared variable "${o.when}"`);
+    }
+
+    if (screen.type === 'action') {
+      if (!isActionName(screen.action)) fault(id, `unknown action "${screen.action}" (known: ${Object.keys(ACTION_OUTCOMES).join(', ')})`);
+      else {
+        const expected: readonly string[] = ACTION_OUTCOMES[screen.action];
+        for (const o of expected) if (screen.outcomes[o] === undefined) fault(id, `action "${screen.action}" outcome "${o}" leads nowhere`);
+        for (const o of Object.keys(screen.outcomes)) if (!expected.includes(o)) fault(id, `action "${screen.action}" has no outcome "${o}"`);
+      }
+    }
+    if (screen.type === 'input') {
+      if (!declared(screen.store)) fault(id, `stores into undeclared variable "${screen.store}"`);
+      for (const v of screen.validators) {
+        if (v.kind !== 'check') continue;
+        if (!isCheckName(v.name)) {
+          fault(id, `unknown check "${v.name}" (known: ${Object.keys(CHECK_ERRORS).join(', ')})`);
+          continue;
+        }
+        const expected: readonly string[] = CHECK_ERRORS[v.name];
+        for (const e of expected) if (v.errors[e] === undefined) fault(id, `check "${v.name}" error "${e}" has no text`);
+        for (const e of Object.keys(v.errors)) if (!expected.includes(e)) fault(id, `check "${v.name}" has no error "${e}"`);
+      }
+      const reserved = [
+        { key: BACK_KEY, what: 'back' },
+        { key: HOME_KEY, what: 'home' },
+        ...screen.options.map((o, i) => ({ key: String(i + 1), what: `option "${o.label}"` })),
+      ];
+      for (const r of reserved) {
+        if (staticallyAccepts(screen.validators, r.key)) fault(id, `the input would accept "${r.key}", which is ${r.what}: add a validator that refuses it`);
+      }
+    }
+    if (screen.type === 'list') {
+      if (!declared(screen.items)) fault(id, `lists undeclared variable "${screen.items}"`);
+      if (screen.store !== undefined && !declared(screen.store)) fault(id, `stores into undeclared variable "${screen.store}"`);
+    }
+  }
+
+  // Reachability from the start screen.
+  const seen = new Set<string>();
+  const queue = [menu.start];
+  while (queue.length > 0) {
+    const id = queue.pop() as string;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const s = menu.screens[id];
+    if (s !== undefined) for (const t of targets(s)) queue.push(t.to);
+  }
+  for (const id of Object.keys(menu.screens)) if (!seen.has(id)) fault(id, 'unreachable from the start screen');
+
+  // Texts: present in every language, GSM-7, placeholders declared, nothing unused.
+  for (const lang of LANGUAGES) {
+    const file = where.langFile(lang);
+    const texts = menu.texts[lang];
+    for (const key of used) if (texts[key] === undefined) faults.push({ file, message: `missing translation for "${key}"` });
+    for (const [key, text] of Object.entries(texts)) {
+      if (!used.has(key)) faults.push({ file, message: `"${key}" is used by no screen` });
+      const bad = nonGsm7Chars(text);
+      if (bad.length > 0) faults.push({ file, message: `"${key}" has characters outside GSM-7: ${bad.map((c) => JSON.stringify(c)).join(' ')}` });
+      const { found, badFilters } = placeholders(text);
+      for (const f of badFilters) faults.push({ file, message: `"${key}" uses unknown filter "${f}"` });
+      for (const p of found) if (!declared(p.name)) faults.push({ file, message: `"${key}" shows undeclared variable "${p.name}" (declare it with its maxLength in ${where.menuFile})` });
+    }
+  }
+
+  if (faults.length === 0) faults.push(...lintLengths(menu, where));
+  return faults;
+}
+
+/** Every screen in every language, with every value at its longest, against the screen limit. */
+function lintLengths(menu: Menu, where: Where): MenuFault[] {
+  const faults: MenuFault[] = [];
+  for (const lang of LANGUAGES) {
+    const fill = worstFill(menu, lang);
+    const check = (id: string | undefined, what: string, body: string) => {
+      const n = gsm7Length(body);
+      if (n > SCREEN_LIMIT) {
+        faults.push({
+          file: id === undefined ? where.langFile(lang) : (menu.files[id] ?? where.menuFile),
+          ...(id === undefined ? {} : { screen: id }),
+          message: `[${lang}] ${what} can reach ${n} characters (limit ${SCREEN_LIMIT}) with every value at its longest`,
+        });
+      }
+    };
+    for (const key of ENGINE_TEXT_KEYS) check(undefined, `engine text "${key}"`, fill(key, {}));
+    for (const [id, screen] of Object.entries(menu.screens)) {
+      const isStart = id === menu.start;
+      const nav = isStart ? [] : [fill('nav.back_home', {})];
+      const lines = (error: string, extra: string[]) => [error, ...extra, ...nav].filter((l) => l !== '').join('\n');
+      switch (screen.type) {
+        case 'end':
+          check(id, 'the screen', fill(screen.text, {}));
+          break;
+        case 'action':
+          break;
+        case 'menu': {
+          const body = [fill(screen.text, {}), ...screen.options.map((o, i) => `${i + 1}. ${fill(o.label, {})}`)];
+          check(id, 'the screen with its invalid-choice line', lines(fill('nav.invalid_choice', {}), body));
+          break;
+        }
+        case 'input': {
+          const body = [fill(screen.text, {}), ...screen.options.map((o, i) => `${i + 1}. ${fill(o.label, {})}`)];
+          check(id, 'the screen', lines('', body));
+          for (const k of screen.validators.flatMap(errorKeys)) check(id, `the screen under error "${k}"`, lines(fill(k, {}), body));
+          break;
+        }
+        case 'list':
+          check(id, 'a page holding one item', worstListBody(screen, fill, isStart, fill('nav.invalid_choice', {})));
+          break;
+      }
+    }
+  }
+  return faults;
+}

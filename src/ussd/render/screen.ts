@@ -1,0 +1,157 @@
+import { SCREEN_LIMIT } from '../../gsm7';
+import type { Language } from '../../language';
+import type { Menu } from '../menu/model';
+import type { MenuOption, Screen } from '../menu/schema';
+import { renderTemplate, worstCaseSample, type Json, type Vars } from './template';
+
+/** The keys the engine owns on every screen; menus never define them. */
+export const BACK_KEY = '0';
+export const HOME_KEY = '00';
+export const NEXT_KEY = '99';
+
+/** Texts the engine itself shows; every language file must have them. */
+export const ENGINE_TEXT_KEYS = [
+  'nav.back_home',
+  'nav.next',
+  'nav.invalid_choice',
+  'session.expired',
+  'session.ended',
+  'session.outdated',
+  'session.busy',
+  'error.internal',
+] as const;
+
+/**
+ * How a text key becomes a string: filled from session values when serving, or with every value
+ * at its maximum length when the linter measures the worst case. One layout serves both, so what
+ * the linter measures is what a subscriber gets.
+ */
+export type Fill = (key: string, values: Vars) => string;
+
+export function liveFill(menu: Menu, lang: Language): Fill {
+  const texts = menu.texts[lang];
+  const fallback = menu.texts.fr;
+  return (key, values) => renderTemplate(texts[key] ?? fallback[key] ?? key, values, (n) => menu.variables[n]?.maxLength);
+}
+
+export function worstFill(menu: Menu, lang: Language): Fill {
+  return (key) => worstCaseSample(menu.texts[lang][key] ?? '', (n) => menu.variables[n]?.maxLength);
+}
+
+export interface Rendered {
+  kind: 'CON' | 'END';
+  body: string;
+}
+
+export function visibleOptions(options: MenuOption[], vars: Vars): Array<{ key: string; option: MenuOption }> {
+  const out: Array<{ key: string; option: MenuOption }> = [];
+  options.forEach((option, i) => {
+    if (option.when === undefined || hasValue(vars[option.when])) out.push({ key: String(i + 1), option });
+  });
+  return out;
+}
+
+function hasValue(v: Json | undefined): boolean {
+  return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
+}
+
+export function listItems(screen: Extract<Screen, { type: 'list' }>, vars: Vars): Vars[] {
+  const v = vars[screen.items];
+  if (!Array.isArray(v)) return [];
+  return v.filter((x): x is { [k: string]: Json } => x !== null && typeof x === 'object' && !Array.isArray(x));
+}
+
+/** The number typed to choose item `index` (0-based) of a list: items come after the fixed options. */
+export function itemKey(screen: Extract<Screen, { type: 'list' }>, index: number): string {
+  return String(screen.options.length + index + 1);
+}
+
+function joinLines(lines: string[]): string {
+  return lines.filter((l) => l !== '').join('\n');
+}
+
+/**
+ * Splits a list into pages that fit the screen. Room is always kept for the invalid-choice line so a
+ * re-prompt never moves items between pages. Returns the index of each page's first item.
+ */
+export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, isStart: boolean): number[] {
+  const items = listItems(screen, vars);
+  const starts: number[] = [0];
+  let i = 0;
+  while (i < items.length) {
+    const page = starts.length - 1;
+    let end = i + 1;
+    // Greedy: the most items that fit, with a `next` line reserved when more remain; at least one.
+    while (end < items.length && fits(listBody(screen, vars, fill, isStart, page, i, end + 1, end + 1 < items.length, fill('nav.invalid_choice', vars)))) end++;
+    if (end >= items.length) break;
+    starts.push(end);
+    i = end;
+  }
+  return starts;
+}
+
+function fits(body: string): boolean {
+  return body.length <= SCREEN_LIMIT;
+}
+
+function listBody(
+  screen: Extract<Screen, { type: 'list' }>,
+  vars: Vars,
+  fill: Fill,
+  isStart: boolean,
+  page: number,
+  from: number,
+  to: number,
+  more: boolean,
+  error: string,
+): string {
+  const items = listItems(screen, vars);
+  const lines = [error, fill(screen.text, vars)];
+  if (page === 0) for (const { key, option } of visibleOptions(screen.options, vars)) lines.push(`${key}. ${fill(option.label, vars)}`);
+  for (let i = from; i < to && i < items.length; i++) {
+    const line = fill(screen.item, { ...vars, ...(items[i] ?? {}) });
+    lines.push(screen.store === undefined ? `- ${line}` : `${itemKey(screen, i)}. ${line}`);
+  }
+  if (more) lines.push(`${NEXT_KEY}. ${fill('nav.next', vars)}`);
+  if (!isStart) lines.push(fill('nav.back_home', vars));
+  return joinLines(lines);
+}
+
+/** The screen a subscriber sees, with the error line (a re-prompt) above it when there is one. */
+export function renderScreen(menu: Menu, screenId: string, page: number, vars: Vars, fill: Fill, errorKey?: string): Rendered {
+  const screen = menu.screens[screenId];
+  const error = errorKey === undefined ? '' : fill(errorKey, vars);
+  if (screen === undefined) return { kind: 'END', body: fill('error.internal', vars) };
+  const isStart = screenId === menu.start;
+  const nav = isStart ? '' : fill('nav.back_home', vars);
+  switch (screen.type) {
+    case 'end':
+      return { kind: 'END', body: fill(screen.text, vars) };
+    case 'action':
+      // Actions are passed through, never shown; reaching here is a bug the engine logs.
+      return { kind: 'END', body: fill('error.internal', vars) };
+    case 'menu':
+    case 'input': {
+      const opts = visibleOptions(screen.options, vars).map(({ key, option }) => `${key}. ${fill(option.label, vars)}`);
+      return { kind: 'CON', body: joinLines([error, fill(screen.text, vars), ...opts, nav]) };
+    }
+    case 'list': {
+      const starts = listPages(screen, vars, fill, isStart);
+      const p = Math.min(Math.max(page, 0), starts.length - 1);
+      const from = starts[p] ?? 0;
+      const next = starts[p + 1];
+      const to = next ?? listItems(screen, vars).length;
+      return { kind: 'CON', body: listBody(screen, vars, fill, isStart, p, from, to, next !== undefined, error) };
+    }
+  }
+}
+
+/** The worst-case list page: header, fixed options, one item at its longest numbered `NN.`, `next`, nav and error. */
+export function worstListBody(screen: Extract<Screen, { type: 'list' }>, fill: Fill, isStart: boolean, error: string): string {
+  const lines = [error, fill(screen.text, {})];
+  for (const o of screen.options) lines.push(`9. ${fill(o.label, {})}`);
+  lines.push(`${screen.store === undefined ? '-' : '99.'} ${fill(screen.item, {})}`);
+  lines.push(`${NEXT_KEY}. ${fill('nav.next', {})}`);
+  if (!isStart) lines.push(fill('nav.back_home', {}));
+  return joinLines(lines);
+}

@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { checkMenu, loadMenu, MenuLoadError } from '../../src/ussd/menu/load';
+import { menuToMermaid } from '../../src/ussd/menu/graph';
+
+const root = path.join(__dirname, '../..');
+const fixtures = path.join(root, 'test/fixtures/menus');
+
+/** Runs the real CLI, as `npm run menus:check <folder>` does. */
+function menusCheck(folder: string): { status: number | null; out: string } {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/ussd/cli/menus-check.ts', folder], { cwd: root, encoding: 'utf8' });
+  return { status: res.status, out: `${res.stdout}${res.stderr}` };
+}
+
+test('the product menu passes, and a valid fixture passes', () => {
+  expect(menusCheck('menus')).toMatchObject({ status: 0 });
+  expect(menusCheck('test/fixtures/menus/valid')).toMatchObject({ status: 0 });
+}, 30_000);
+
+test.each([
+  ['dangling', /screens\/main\.yaml \(screen "main"\): 1 leads to "nowhere", which is not defined \(dangling\)/],
+  ['unreachable', /screens\/main\.yaml \(screen "orphan"\): unreachable from the start screen/],
+  ['non-gsm7', /lang\/fr\.yaml: "main\.go" has characters outside GSM-7: "ê"/],
+  ['missing-translation', /lang\/sw\.yaml: missing translation for "ask\.invalid"/],
+  ['over-long', /screens\/main\.yaml \(screen "done"\): \[fr\] the screen can reach 187 characters \(limit 182\)/],
+  ['reserved-key', /\(screen "ask"\): the input would accept "0", which is back/],
+  ['bad-schema', /screens\/main\.yaml \(screen "done"\): type:/],
+])('menus:check refuses %s with a precise message', (name, message) => {
+  const { status, out } = menusCheck(`test/fixtures/menus/${name}`);
+  expect(status).toBe(1);
+  expect(out).toMatch(message);
+}, 30_000);
+
+test('loadMenu refuses an invalid menu at start-up, naming file and screen', () => {
+  expect(() => loadMenu(path.join(fixtures, 'dangling'))).toThrow(MenuLoadError);
+  expect(() => loadMenu(path.join(fixtures, 'dangling'))).toThrow(/screens\/main\.yaml \(screen "main"\)/);
+});
+
+test('a menu version changes with the content', () => {
+  const a = checkMenu(path.join(fixtures, 'valid')).menu;
+  const b = checkMenu(path.join(fixtures, 'over-long')).menu;
+  expect(a?.version).toMatch(/^t\+[0-9a-f]{8}$/);
+  expect(b).toBeUndefined();
+  expect(checkMenu(path.join(fixtures, 'valid')).menu?.version).toBe(a?.version);
+});
+
+test('the graph names every screen and edge', () => {
+  const menu = loadMenu(path.join(root, 'menus'));
+  const graph = menuToMermaid(menu);
+  expect(graph.startsWith('flowchart TD')).toBe(true);
+  for (const id of Object.keys(menu.screens)) expect(graph).toContain(`  ${id}`);
+  expect(graph).toContain('pay_fetch -->|not_found| pay_not_found');
+  expect(graph).toContain('main -->|1| pay_ref');
+});

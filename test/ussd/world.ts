@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { silentLogger } from '../../src/logging/logger';
+import type { ConfirmOutcome, PaymentRequest, PaymentService } from '../../src/payments/types';
+import { createRegidesoClient } from '../../src/regideso/client';
+import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
+import { createRedisSessionStore } from '../../src/sessions/redis-session-store';
+import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
+import type { SessionStore, SubscriberPrefs } from '../../src/sessions/types';
+import { createUssdEngine, type UssdEngine, type UssdEngineDeps } from '../../src/ussd/engine';
+import { loadMenu } from '../../src/ussd/menu/load';
+import type { Menu } from '../../src/ussd/menu/model';
+
+export const MENU_DIR = path.join(__dirname, '../../menus');
+
+/**
+ * A stand-in payment service: the engine is what is under test, so this records what the confirm
+ * screen hands over and answers with scripted outcomes (default: succeeded).
+ */
+export interface RecordingPayments extends PaymentService {
+  calls: PaymentRequest[];
+  next: ConfirmOutcome[];
+}
+
+export function recordingPayments(): RecordingPayments {
+  const calls: PaymentRequest[] = [];
+  const next: ConfirmOutcome[] = [];
+  return {
+    calls,
+    next,
+    async confirm(req) {
+      calls.push(req);
+      return next.shift() ?? { kind: 'succeeded', numAcquit: `TEST-${calls.length}`, amountCentimes: req.amountCentimes, remainingCentimes: 0 };
+    },
+  };
+}
+
+export interface World {
+  menu: Menu;
+  sandbox: RunningSandbox;
+  redis: Redis;
+  prefix: string;
+  sessions: SessionStore;
+  prefs: SubscriberPrefs;
+  payments: RecordingPayments;
+  clock: { offsetMs: number };
+  engine: UssdEngine;
+  /** A new engine over the same stores (e.g. with a smaller budget). */
+  makeEngine(over?: Partial<UssdEngineDeps>): UssdEngine;
+  close(): Promise<void>;
+}
+
+/** The real sandbox REGIDESO over HTTP, the real client, real Redis under a prefix of our own. */
+export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; regidesoTimeoutMs?: number } = {}): Promise<World> {
+  const menu = loadMenu(MENU_DIR);
+  const sandbox = await startSandbox();
+  const redis = opts.redis ?? new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
+  const prefix = `test:ussd:${randomUUID().slice(0, 8)}:`;
+  const sessions = createRedisSessionStore(redis, { prefix: `${prefix}s:`, ttlSeconds: 180 });
+  const prefs = createSubscriberPrefs(redis, { prefix: `${prefix}p:`, ttlSeconds: 3600 });
+  const payments = recordingPayments();
+  const logger = silentLogger();
+  const regideso = createRegidesoClient({
+    baseUrl: sandbox.baseUrl,
+    apiKey: sandbox.apiKey,
+    operator: 'TEST',
+    timeoutMs: opts.regidesoTimeoutMs ?? 3000,
+    logger,
+    retryBaseDelayMs: 1,
+  });
+  const clock = { offsetMs: 0 };
+  const makeEngine = (over: Partial<UssdEngineDeps> = {}) =>
+    createUssdEngine({
+      menu,
+      sessions,
+      prefs,
+      regideso,
+      payments,
+      minPaymentCentimes: 10_000,
+      hopBudgetMs: opts.hopBudgetMs ?? 8000,
+      logger,
+      now: () => new Date(Date.now() + clock.offsetMs),
+      ...over,
+    });
+  return {
+    menu,
+    sandbox,
+    redis,
+    prefix,
+    sessions,
+    prefs,
+    payments,
+    clock,
+    engine: makeEngine(),
+    makeEngine,
+    async close() {
+      await deleteKeys(redis, prefix);
+      await sandbox.close();
+      if (opts.redis === undefined) await redis.quit();
+    },
+  };
+}
+
+/** Deletes only our own keys: never a flush on the shared Redis. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export function newPhone(): string {
+  return `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+}
+
+export function newSessionId(): string {
+  return `ATUid_${randomUUID()}`;
+}
