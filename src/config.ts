@@ -22,11 +22,11 @@ const optionalUrl = optionalString.pipe(
 
 const intFrom = (min: number, max: number) =>
   optionalString.pipe(
-    z.coerce
-      .number()
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
+    z
+      .string()
+      .regex(/^-?\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
       .optional(),
   );
 
