@@ -1,0 +1,88 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type Redis from 'ioredis';
+import { z } from 'zod';
+import type { Logger } from '../logging/logger';
+import type { RedisFactory } from '../redis';
+import { closeConnection } from './connections';
+import type { PaymentJob } from './job';
+import type { JobRunner, RetryPolicy } from './runner';
+
+/**
+ * The durable runner: one BullMQ job per intent, its id the intent's id, so a replayed confirm
+ * cannot queue a second one while the first is kept. The queue prefix is hash-tagged so every key
+ * of the queue lands in one Redis Cluster slot. The producer connection fails fast (a USSD hop must
+ * not wait for a dead Redis); the worker's connection waits for Redis to come back.
+ */
+export interface BullmqRunnerOptions {
+  redis: RedisFactory;
+  prefix: string;
+  job: PaymentJob;
+  logger: Logger;
+  retry: RetryPolicy;
+  concurrency?: number;
+  /** How long a worker's lock on a job lasts without renewal: a dead worker's job is picked up after it. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+const QUEUE = 'payments';
+const jobDataSchema = z.object({ intentId: z.string().min(1) });
+
+export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
+  const prefix = `{${opts.prefix}q}`;
+  const producer = opts.redis.connect('payments-producer', { failFast: true });
+  const queue = new Queue(QUEUE, { connection: producer, prefix });
+  queue.on('error', (err) => opts.logger.error('payment queue error', { err }));
+  let worker: Worker | undefined;
+  let workerConnection: Redis | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function process(job: Job): Promise<void> {
+    const { intentId } = jobDataSchema.parse(job.data);
+    const attempts = job.opts.attempts ?? 1;
+    const number = job.attemptsMade + 1;
+    const result = await opts.job.run(intentId, { number, isLast: number >= attempts });
+    // BullMQ retries a job whose processor throws, with the backoff given at enqueue time.
+    if (result === 'retry') throw new Error(`payment ${intentId}: attempt ${number} to be retried`);
+  }
+
+  return {
+    async enqueue(intentId) {
+      await queue.add(
+        'pay',
+        { intentId },
+        {
+          jobId: intentId,
+          attempts: opts.retry.attempts,
+          backoff: { type: 'exponential', delay: opts.retry.backoffMs, jitter: opts.retry.jitter },
+          // Kept a while so the job id still deduplicates a late replayed confirm.
+          removeOnComplete: { age: 7 * 86_400 },
+          removeOnFail: { age: 30 * 86_400 },
+        },
+      );
+    },
+    async start() {
+      if (worker !== undefined) return;
+      workerConnection = opts.redis.connect('payments-worker');
+      worker = new Worker(QUEUE, process, {
+        connection: workerConnection,
+        prefix,
+        concurrency: opts.concurrency ?? 8,
+        ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
+        ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
+      });
+      worker.on('error', (err) => opts.logger.error('payment worker error', { err }));
+      worker.on('failed', (job, err) => {
+        if (job !== undefined) opts.logger.info('payment job attempt ended', { jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message });
+      });
+    },
+    close(closeOpts) {
+      closing ??= (async () => {
+        await worker?.close(closeOpts?.force === true);
+        await queue.close();
+        await Promise.all([workerConnection, producer].map((c) => (c === undefined ? undefined : closeConnection(c))));
+      })();
+      return closing;
+    },
+  };
+}

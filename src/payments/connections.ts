@@ -1,0 +1,11 @@
+import type Redis from 'ioredis';
+
+/** QUIT, or a hard disconnect when Redis is unreachable; nothing when it is closed already. */
+export async function closeConnection(conn: Redis): Promise<void> {
+  if (conn.status === 'end') return;
+  try {
+    await conn.quit();
+  } catch {
+    conn.disconnect();
+  }
+}

@@ -1,0 +1,22 @@
+/** Runs the payment job for an intent: BullMQ on a real Redis, in-process on the embedded default. */
+export interface JobRunner {
+  /** Idempotent: an intent already queued or running is not queued twice. Throws when it cannot queue. */
+  enqueue(intentId: string): Promise<void>;
+  start(): Promise<void>;
+  /** `force`: stop without waiting for running attempts (shutdown timed out); a durable job is picked up again later. */
+  close(opts?: { force?: boolean }): Promise<void>;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** First delay; doubled at each attempt, minus up to `jitter` of it at random. */
+  backoffMs: number;
+  jitter: number;
+}
+
+/** The same curve as BullMQ's `exponential` backoff with jitter, for the in-process runner. */
+export function backoffDelay(policy: RetryPolicy, attemptsMade: number, random: () => number = Math.random): number {
+  const full = policy.backoffMs * 2 ** Math.max(attemptsMade - 1, 0);
+  return Math.round(full * (1 - policy.jitter * random()));
+}

@@ -1,0 +1,185 @@
+import type { Logger } from '../logging/logger';
+import { maskPhone } from '../logging/mask';
+import type { RedisFactory } from '../redis';
+import { closeConnection } from './connections';
+import type { RegidesoClient } from '../regideso/types';
+import type { SmsSender } from '../sms/transport';
+import { createBullmqRunner } from './bullmq-runner';
+import { intentIdFor } from './ids';
+import { createInProcessRunner } from './in-process-runner';
+import { isSettled, newIntent, outcomeOf, toRecord, type Intent } from './intent';
+import { createPaymentJob } from './job';
+import { refusalOf } from './rules';
+import type { JobRunner, RetryPolicy } from './runner';
+import { createIntentStore, type AuditEntry, type IntentStore } from './store';
+import type { ConfirmOutcome, PaymentRecord, PaymentRecords, PaymentRequest, PaymentService } from './types';
+
+export interface PaymentServiceDeps {
+  /** `inMemory` (the embedded default): jobs run in-process, since BullMQ needs a real Redis. */
+  redis: RedisFactory;
+  /** Key prefix, e.g. `rgd:`; the BullMQ queue prefix derived from it is hash-tagged. */
+  prefix: string;
+  regideso: RegidesoClient;
+  sms: SmsSender;
+  logger: Logger;
+  /** REGIDESO_OPERATOR: kept on every record (the client sends it with PayFact). */
+  operator: string;
+  minCentimes: number;
+  /** How long the confirm hop waits for the job before answering `pending`; default 2000. */
+  confirmWaitMs?: number;
+  recordTtlSeconds: number;
+  now?: () => Date;
+  /** Unchanged balances are believed to mean "PayFact did not land" only this long after sending it; default 30 s. */
+  reconcileSettleMs?: number;
+  /** Defaults: 10 attempts, 2 s doubling, 50 % jitter (retries over some 9 to 17 minutes). */
+  retry?: Partial<RetryPolicy>;
+  /** BullMQ worker tuning (tests shorten these to see a dead worker's job picked up). */
+  worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
+}
+
+export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
+  start(): Promise<void>;
+  close(opts?: { force?: boolean }): Promise<void>;
+  /** What happened to one payment, oldest first: for the operator and for tests. */
+  auditTrail(intentId: string): Promise<AuditEntry[]>;
+  /** Payments a person must look at (money landed without a receipt number, outcome unknown), newest first. */
+  flagged(limit: number): Promise<PaymentRecord[]>;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 10, backoffMs: 2000, jitter: 0.5 };
+const POLL_MS = 100;
+const DEFAULT_SETTLE_MS = 30_000;
+
+export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHandle {
+  const now = deps.now ?? (() => new Date());
+  const waitMs = deps.confirmWaitMs ?? 2000;
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...deps.retry };
+  const storeOpts = { prefix: deps.prefix, ttlSeconds: deps.recordTtlSeconds };
+
+  // The hop's side fails fast when Redis is down; the job's side waits for Redis to come back.
+  const hopConnection = deps.redis.connect('payments-hop', { failFast: true });
+  const jobConnection = deps.redis.connect('payments-job');
+  const hopStore = createIntentStore(hopConnection, storeOpts);
+  const jobStore = createIntentStore(jobConnection, storeOpts);
+
+  const job = createPaymentJob({
+    store: jobStore,
+    regideso: deps.regideso,
+    sms: deps.sms,
+    logger: deps.logger,
+    now,
+    settleMs: deps.reconcileSettleMs ?? DEFAULT_SETTLE_MS,
+  });
+  const runner: JobRunner = deps.redis.inMemory
+    ? createInProcessRunner({ job, logger: deps.logger, retry })
+    : createBullmqRunner({
+        redis: deps.redis,
+        prefix: deps.prefix,
+        job,
+        logger: deps.logger,
+        retry,
+        ...(deps.worker?.concurrency !== undefined ? { concurrency: deps.worker.concurrency } : {}),
+        ...(deps.worker?.lockDurationMs !== undefined ? { lockDurationMs: deps.worker.lockDurationMs } : {}),
+        ...(deps.worker?.stalledIntervalMs !== undefined ? { stalledIntervalMs: deps.worker.stalledIntervalMs } : {}),
+      });
+
+  let closing: Promise<void> | undefined;
+
+  async function loadRecord(store: IntentStore, intentId: string): Promise<PaymentRecord | undefined> {
+    const v = await store.load(intentId);
+    return v === undefined ? undefined : toRecord(v.intent);
+  }
+
+  /** Polls the intent until the job settles it or the hop's budget runs out. */
+  async function waitForSettled(intentId: string, deadline: number): Promise<Intent | undefined> {
+    let last: Intent | undefined;
+    for (;;) {
+      try {
+        last = (await hopStore.load(intentId))?.intent;
+      } catch {
+        return last;
+      }
+      if (last !== undefined && isSettled(last)) return last;
+      const left = deadline - Date.now();
+      if (left <= 0) return last;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)));
+    }
+  }
+
+  async function confirm(req: PaymentRequest): Promise<ConfirmOutcome> {
+    const deadline = Date.now() + waitMs;
+    const refusal = refusalOf(req, deps.minCentimes);
+    if (refusal !== undefined) {
+      deps.logger.info('payment refused before queueing', { sessionId: req.sessionId, phone: maskPhone(req.phoneNumber), reason: refusal.reason });
+      return refusal;
+    }
+    const intentId = intentIdFor(req.sessionId);
+    const log = { jobId: intentId, sessionId: req.sessionId, phone: maskPhone(req.phoneNumber) };
+    let created: boolean;
+    let current: Intent;
+    try {
+      created = await hopStore.create(newIntent(req, intentId, deps.operator, now()));
+      const loaded = await hopStore.load(intentId);
+      if (loaded === undefined) return { kind: 'failed', message: 'the payment could not be recorded' };
+      current = loaded.intent;
+    } catch (err) {
+      deps.logger.error('payment intent not recorded (Redis unavailable?)', { ...log, err });
+      return { kind: 'failed', message: 'the payment could not be recorded' };
+    }
+    if (!created) deps.logger.info('confirm replayed: same intent', { ...log, status: current.status });
+    if (!isSettled(current)) {
+      try {
+        await runner.enqueue(intentId);
+      } catch (err) {
+        deps.logger.error('payment job not queued', { ...log, err });
+        if (created) await markNotQueued(intentId);
+        return { kind: 'failed', message: 'the payment could not be queued' };
+      }
+    }
+    const settled = await waitForSettled(intentId, deadline);
+    return outcomeOf(settled ?? current);
+  }
+
+  /** So a replayed confirm answers the same `failed` rather than queueing behind the subscriber's back. */
+  async function markNotQueued(intentId: string): Promise<void> {
+    try {
+      const cur = await hopStore.load(intentId);
+      if (cur === undefined || cur.intent.status !== 'pending') return;
+      await hopStore.update(cur, { ...cur.intent, status: 'failed', failureMessage: 'not queued', receipt: { status: 'skipped', attempts: 0 }, updatedAt: now().toISOString() });
+    } catch {
+      // Redis is down: the intent stays pending and expires; no PayFact was sent for it.
+    }
+  }
+
+  return {
+    confirm,
+    async start() {
+      await runner.start();
+    },
+    close(opts) {
+      closing ??= (async () => {
+        await runner.close(opts);
+        await Promise.all([hopConnection, jobConnection].map(closeConnection));
+      })();
+      return closing;
+    },
+    get: (intentId) => loadRecord(hopStore, intentId),
+    async findByNumAcquit(numAcquit) {
+      const intentId = await hopStore.byNumAcquit(numAcquit);
+      const record = intentId === undefined ? undefined : await loadRecord(hopStore, intentId);
+      // The index is written just before the record: until then (or if that write lost a race) it does not count.
+      return record?.numAcquit === numAcquit ? record : undefined;
+    },
+    async recentByPhone(phoneNumber, limit) {
+      const ids = await hopStore.byPhone(phoneNumber, limit);
+      const records = await Promise.all(ids.map((id) => loadRecord(hopStore, id)));
+      return records.filter((r): r is PaymentRecord => r !== undefined);
+    },
+    auditTrail: (intentId) => hopStore.auditTrail(intentId),
+    async flagged(limit) {
+      const ids = await hopStore.flagged(limit);
+      const records = await Promise.all(ids.map((id) => loadRecord(hopStore, id)));
+      return records.filter((r): r is PaymentRecord => r !== undefined);
+    },
+  };
+}

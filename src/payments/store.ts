@@ -1,0 +1,103 @@
+import type Redis from 'ioredis';
+import { z } from 'zod';
+import { intentSchema, type Intent } from './intent';
+
+/**
+ * Payment intents in Redis. One hash per intent holds the JSON and a version number; every write
+ * is a compare-and-set on that version (a Lua script on one key, so it also works on Redis
+ * Cluster), so a stalled worker that wakes up late cannot overwrite what a newer one recorded.
+ * Secondary keys: num_acquit → intent, phone → intents by time, the audit list, the operator's
+ * flagged set. All expire after the retention period, refreshed on every write.
+ */
+export interface Versioned {
+  intent: Intent;
+  version: number;
+}
+
+export interface AuditEntry {
+  at: string;
+  event: string;
+  detail?: string;
+}
+
+const auditSchema = z.object({ at: z.string(), event: z.string(), detail: z.string().optional() });
+
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', '1', 'data', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+const UPDATE = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'data', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+export interface IntentStore {
+  /** False when an intent with this id already exists (a replayed or concurrent confirm). */
+  create(intent: Intent): Promise<boolean>;
+  load(intentId: string): Promise<Versioned | undefined>;
+  /** undefined when someone else wrote first: the caller must reload. */
+  update(current: Versioned, next: Intent): Promise<Versioned | undefined>;
+  indexNumAcquit(numAcquit: string, intentId: string): Promise<void>;
+  flag(intentId: string, atMs: number): Promise<void>;
+  flagged(limit: number): Promise<string[]>;
+  audit(intentId: string, entry: AuditEntry): Promise<void>;
+  auditTrail(intentId: string): Promise<AuditEntry[]>;
+  byNumAcquit(numAcquit: string): Promise<string | undefined>;
+  byPhone(phoneNumber: string, limit: number): Promise<string[]>;
+}
+
+export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSeconds: number }): IntentStore {
+  const p = `${opts.prefix}pay:`;
+  const ttl = String(opts.ttlSeconds);
+  const intentKey = (id: string) => `${p}intent:${id}`;
+  const acqKey = (n: string) => `${p}acq:${n}`;
+  const phoneKey = (phone: string) => `${p}phone:${phone}`;
+  const auditKey = (id: string) => `${p}audit:${id}`;
+  const flaggedKey = `${p}flagged`;
+
+  return {
+    async create(intent) {
+      const created = await redis.eval(CREATE, 1, intentKey(intent.intentId), JSON.stringify(intent), ttl);
+      if (created !== 1) return false;
+      const key = phoneKey(intent.phoneNumber);
+      await redis.multi().zadd(key, Date.parse(intent.createdAt), intent.intentId).expire(key, opts.ttlSeconds).exec();
+      return true;
+    },
+    async load(intentId) {
+      const [v, data] = await redis.hmget(intentKey(intentId), 'v', 'data');
+      if (v === null || v === undefined || data === null || data === undefined) return undefined;
+      return { version: Number(v), intent: intentSchema.parse(JSON.parse(data)) };
+    },
+    async update(current, next) {
+      const version = current.version + 1;
+      const ok = await redis.eval(UPDATE, 1, intentKey(next.intentId), String(current.version), String(version), JSON.stringify(next), ttl);
+      return ok === 1 ? { intent: next, version } : undefined;
+    },
+    async indexNumAcquit(numAcquit, intentId) {
+      await redis.set(acqKey(numAcquit), intentId, 'EX', opts.ttlSeconds);
+    },
+    async flag(intentId, atMs) {
+      await redis.multi().zadd(flaggedKey, atMs, intentId).expire(flaggedKey, opts.ttlSeconds).exec();
+    },
+    async flagged(limit) {
+      return redis.zrevrange(flaggedKey, 0, Math.max(limit, 1) - 1);
+    },
+    async audit(intentId, entry) {
+      const key = auditKey(intentId);
+      await redis.multi().rpush(key, JSON.stringify(entry)).expire(key, opts.ttlSeconds).exec();
+    },
+    async auditTrail(intentId) {
+      const raw = await redis.lrange(auditKey(intentId), 0, -1);
+      return raw.map((line) => auditSchema.parse(JSON.parse(line)));
+    },
+    async byNumAcquit(numAcquit) {
+      return (await redis.get(acqKey(numAcquit))) ?? undefined;
+    },
+    async byPhone(phoneNumber, limit) {
+      return redis.zrevrange(phoneKey(phoneNumber), 0, Math.max(limit, 1) - 1);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { gsm7Length, isGsm7, SMS_SEGMENT } from '../../src/gsm7';
+import { LANGUAGES } from '../../src/language';
+import {
+  appliedWithoutReceiptText,
+  paymentFailedText,
+  paymentRefusedText,
+  receiptText,
+  underReviewText,
+  type RefusalReason,
+} from '../../src/sms/receipt-texts';
+
+/**
+ * Worst cases: the largest amounts we format (999 999 999,99 CDF), a num_acquit with the longest
+ * operator REGIDESO_OPERATOR allows (20 characters) and a long customer reference, several bills.
+ */
+const LARGEST = 99_999_999_999;
+const LONG_ACQ = `29-01-25${'A'.repeat(20)}-012345678-0dfe8`;
+const LONG_REF = '012345678-ABCDE';
+const OUR_REF = 'RGD-ABCDEF1234';
+const REASONS: RefusalReason[] = ['amount_above_balance', 'amount_below_minimum', 'no_unpaid_bill', 'bills_already_paid', 'bills_not_owned', 'client_not_found', 'rejected'];
+
+describe.each(LANGUAGES)('%s', (language) => {
+  it('the success receipt holds amount, bill, reference, num_acquit and balance in one GSM-7 segment, worst case', () => {
+    const text = receiptText(language, { amountCentimes: LARGEST, refClient: LONG_REF, billNumbers: ['8326224601541', '8326224601542', '8326224601543'], numAcquit: LONG_ACQ, remainingCentimes: LARGEST });
+    expect(isGsm7(text)).toBe(true);
+    expect(gsm7Length(text)).toBeLessThanOrEqual(SMS_SEGMENT);
+    expect(text).toContain('999 999 999,99 CDF');
+    expect(text).toContain('8326224601541+2');
+    expect(text).toContain(LONG_REF);
+    expect(text).toContain(LONG_ACQ);
+    expect(text.split('999 999 999,99 CDF')).toHaveLength(3);
+  });
+
+  it('every other notice fits one GSM-7 segment, worst case', () => {
+    const facts = { amountCentimes: LARGEST, refClient: LONG_REF };
+    const texts = [
+      appliedWithoutReceiptText(language, { ...facts, reference: OUR_REF }),
+      underReviewText(language, { ...facts, reference: OUR_REF }),
+      paymentFailedText(language, facts),
+      ...REASONS.map((r) => paymentRefusedText(language, r, facts)),
+    ];
+    for (const t of texts) {
+      expect({ t, gsm: isGsm7(t) }).toEqual({ t, gsm: true });
+      expect(gsm7Length(t)).toBeLessThanOrEqual(SMS_SEGMENT);
+      expect(t).toContain('999 999 999,99 CDF');
+      expect(t).toContain(LONG_REF);
+    }
+    expect(texts[0]).toContain(OUR_REF);
+    expect(texts[1]).toContain(OUR_REF);
+  });
+
+  it('an unexpectedly long num_acquit drops the balance, then the bill, never the receipt number', () => {
+    const huge = `X${'9'.repeat(99)}`;
+    const text = receiptText(language, { amountCentimes: LARGEST, refClient: LONG_REF, billNumbers: ['8326224601541'], numAcquit: huge, remainingCentimes: LARGEST });
+    expect(gsm7Length(text)).toBeLessThanOrEqual(SMS_SEGMENT);
+    expect(text).toContain(huge);
+    expect(text).toContain('999 999 999,99 CDF');
+  });
+});
+
+it('reads naturally in French with a single bill and no known balance', () => {
+  expect(receiptText('fr', { amountCentimes: 1_786_557, refClient: '83262', billNumbers: ['8326224601541'], numAcquit: '29-01-25FINCA-83262-0dfe8', remainingCentimes: undefined })).toBe(
+    'REGIDESO: payé 17 865,57 CDF fact 8326224601541 réf 83262 quittance 29-01-25FINCA-83262-0dfe8',
+  );
+});
+
+it('folds characters from REGIDESO that GSM-7 lacks instead of switching to UCS-2', () => {
+  const text = receiptText('fr', { amountCentimes: 10_000, refClient: 'Rêve-1', billNumbers: ['1'], numAcquit: 'ç-1', remainingCentimes: 0 });
+  expect(isGsm7(text)).toBe(true);
+  expect(text).toContain('Reve-1');
+  expect(text).toContain('c-1');
+});
