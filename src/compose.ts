@@ -9,7 +9,7 @@ import { createSmsRouter } from './http/sms-router';
 import { createUssdRouter } from './http/ussd-router';
 import type { Logger } from './logging/logger';
 import { createMetrics } from './metrics';
-import { createPaymentService } from './payments/service';
+import { createPaymentService, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
@@ -37,6 +37,8 @@ export interface ComposeOptions {
   menuDir?: string;
   /** prom-client's process metrics; off in tests that build several products. */
   defaultMetrics?: boolean;
+  /** Payment timings; tests shorten them to watch a retry without waiting minutes. */
+  payments?: Pick<PaymentServiceDeps, 'reconcileSettleMs' | 'retry' | 'confirmWaitMs'>;
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
@@ -91,6 +93,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
     recordTtlSeconds: retention,
+    ...opts.payments,
   });
 
   const engine = createUssdEngine({

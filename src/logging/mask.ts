@@ -2,6 +2,8 @@
 
 /** `+243812345990` → `+243******990`: the country code and last three digits stay for support. */
 export function maskPhone(phone: string): string {
+  // Already masked (a caller masked it and the logger's field rule meets it again): keep it.
+  if (/^\+?\d{0,4}\*+\d{0,3}$/.test(phone)) return phone;
   const digits = phone.replace(/[^\d+]/g, '');
   if (digits.length <= 7) return '*'.repeat(digits.length);
   const head = digits.startsWith('+') ? digits.slice(0, 4) : digits.slice(0, 3);

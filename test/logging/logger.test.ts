@@ -47,3 +47,9 @@ describe('logger', () => {
     expect(text()).not.toContain('812345990');
   });
 });
+
+describe('masking twice', () => {
+  it('leaves an already masked number as it is', () => {
+    expect(maskPhone(maskPhone('+243812345990'))).toBe('+243******990');
+  });
+});

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { composeProduct, type ComposeOptions, type Product } from '../../src/compose';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/logging/logger';
+
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+export interface RunningProduct {
+  product: Product;
+  prefix: string;
+  hop(sessionId: string, phoneNumber: string, text: string, path?: string): request.Test;
+  /** Polls until `check` returns a value: the payment job runs after the hop has answered. */
+  eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The whole product as main.ts builds it, from an environment given here (not process.env). */
+export async function startProduct(env: Record<string, string>, opts: Pick<ComposeOptions, 'payments'> = {}): Promise<RunningProduct> {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(result.errors.join('; '));
+  const prefix = `test:e2e:${randomUUID().slice(0, 8)}:`;
+  const product = await composeProduct(result.config, silentLogger(), { prefix, defaultMetrics: false, ...opts });
+  await product.start();
+  return {
+    product,
+    prefix,
+    hop: (sessionId, phoneNumber, text, path = '/ussd') =>
+      request(product.app).post(path).type('form').send({ sessionId, serviceCode: '*123#', phoneNumber, networkCode: '63902', text }),
+    async eventually(check, what) {
+      for (let i = 0; i < 200; i++) {
+        const v = await check();
+        if (v !== undefined) return v;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`never happened: ${what}`);
+    },
+    async close() {
+      await product.stop();
+      if (env.REDIS_URL !== undefined) await deleteKeys(prefix);
+    },
+  };
+}
+
+/** Deletes this test's keys only: the Redis is shared with other test files. */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export const newSession = () => `ATUid_${randomUUID().replace(/-/g, '')}`;
+let phoneCounter = 0;
+export const newPhone = () => `+24381${String(Date.now() % 1e5).padStart(5, '0')}${String(phoneCounter++ % 100).padStart(2, '0')}`;
+
+/** The inputs that pay 100 CDF on the oldest unpaid bill of 83262 (bill 108776771 of 2024-03). */
+export const PAY_100_ON_108776771 = ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*1'];

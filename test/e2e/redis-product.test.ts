@@ -1,0 +1,84 @@
+import request from 'supertest';
+import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
+import { newPhone, newSession, PAY_100_ON_108776771, REDIS_URL, startProduct, type RunningProduct } from './product-kit';
+
+// The product as deployed: real Redis (BullMQ payment jobs), an external REGIDESO, a webhook token.
+const TOKEN = 'e2e-webhook-token-0123456789';
+let sandbox: RunningSandbox;
+let p: RunningProduct;
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  p = await startProduct({
+    REDIS_URL,
+    REGIDESO_BASE_URL: sandbox.baseUrl,
+    REGIDESO_API_KEY: sandbox.apiKey,
+    REGIDESO_OPERATOR: 'FINCA',
+    WEBHOOK_TOKEN: TOKEN,
+  }, { payments: { reconcileSettleMs: 200, retry: { backoffMs: 100 } } });
+});
+afterAll(async () => {
+  await p.close();
+  await sandbox.close();
+});
+
+const confirmText = PAY_100_ON_108776771.at(-1) as string;
+
+async function walkToConfirm(session: string, phone: string): Promise<void> {
+  for (const text of PAY_100_ON_108776771.slice(0, -1)) {
+    const res = await p.hop(session, phone, text, `/${TOKEN}/ussd`);
+    expect(res.text).toMatch(/^CON /);
+  }
+}
+
+test('callbacks without the token are refused; the token works as a path segment and as a query parameter', async () => {
+  const phone = newPhone();
+  expect((await p.hop(newSession(), phone, '')).status).toBe(401);
+  expect((await p.hop(newSession(), phone, '', '/wrong-token-0123456789abc/ussd')).status).toBe(401);
+  expect((await p.hop(newSession(), phone, '', `/${TOKEN}/ussd`)).text).toMatch(/^CON REGIDESO/);
+  expect((await p.hop(newSession(), phone, '', `/ussd?token=${TOKEN}`)).text).toMatch(/^CON REGIDESO/);
+  // Health and metrics stay open for the load balancer and Prometheus.
+  expect((await request(p.product.app).get('/healthz')).status).toBe(200);
+});
+
+test('five identical confirm hops at once pay REGIDESO once, and all five answer the same', async () => {
+  const session = newSession();
+  const phone = newPhone();
+  await walkToConfirm(session, phone);
+  const before = sandbox.calls.payFact;
+  const answers = await Promise.all(Array.from({ length: 5 }, () => p.hop(session, phone, confirmText, `/${TOKEN}/ussd`)));
+  const texts = new Set(answers.map((a) => a.text));
+  expect(answers.every((a) => a.status === 200)).toBe(true);
+  expect(texts.size).toBe(1);
+  expect([...texts][0]).toMatch(/^END /);
+  // The job may still be running when the hops answer: wait for its record, then count.
+  await p.eventually(async () => {
+    const mine = sandbox.payments().filter((x) => x.operator === 'FINCA' && x.amountCentimes === 10000);
+    return mine.length > 0 ? mine : undefined;
+  }, 'the payment to land');
+  expect(sandbox.calls.payFact - before).toBe(1);
+});
+
+test('PayFact answers 500 once: the job retries, one payment lands, the receipt carries its num_acquit', async () => {
+  const session = newSession();
+  const phone = newPhone();
+  await walkToConfirm(session, phone);
+  const paymentsBefore = sandbox.payments().length;
+  sandbox.faults.payFact.push({ kind: 'error500' });
+  const res = await p.hop(session, phone, confirmText, `/${TOKEN}/ussd`);
+  expect(res.text).toMatch(/^END /);
+  const applied = await p.eventually(async () => {
+    const list = sandbox.payments().slice(paymentsBefore);
+    return list.length > 0 ? list : undefined;
+  }, 'the payment after the 500');
+  expect(applied).toHaveLength(1);
+  // A plain read of the outbox through the product's own route.
+  const receipt = await p.eventually(async () => {
+    const out = await request(p.product.app).get('/outbox').query({ to: phone });
+    const list = out.body as Array<{ message: string }>;
+    return list.length > 0 ? list : undefined;
+  }, 'the receipt');
+  expect(receipt).toHaveLength(1);
+  expect(receipt[0]?.message).toContain(applied[0]?.numAcquit ?? 'missing');
+  // Nothing else is sent later: no second PayFact hides behind the first.
+  expect(sandbox.payments().slice(paymentsBefore)).toHaveLength(1);
+});
