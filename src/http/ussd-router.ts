@@ -31,7 +31,12 @@ export function createUssdRouter(deps: UssdRouterDeps): express.Router {
       }, deadlineMs);
     });
     try {
-      const answer = await Promise.race([deps.engine.handle(parsed.data).catch(() => UNAVAILABLE), late]);
+      const handled = deps.engine.handle(parsed.data).catch((err: unknown) => {
+        // A bug or an infrastructure fault: the subscriber still gets a sentence, the operator the error.
+        deps.logger.error('ussd hop failed', { sessionId: parsed.data.sessionId, err });
+        return UNAVAILABLE;
+      });
+      const answer = await Promise.race([handled, late]);
       res.status(200).type('text/plain').send(answer);
     } finally {
       clearTimeout(timer);
