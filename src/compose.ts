@@ -96,9 +96,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     ...opts.payments,
   });
 
+  const sessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds });
   const engine = createUssdEngine({
     menu,
-    sessions: createRedisSessionStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds }),
+    sessions,
     prefs: createSubscriberPrefs(redis, { prefix, ttlSeconds: retention }),
     regideso,
     payments,
@@ -108,7 +109,16 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   });
 
   const smsRouter = createSmsRouter({ regideso, records: payments, sender, redis, prefix, logger, metrics });
-  const callbacksRouter = createCallbacksRouter({ sender, redis, prefix, logger, metrics, retentionSeconds: retention });
+  const callbacksRouter = createCallbacksRouter({
+    sender,
+    redis,
+    prefix,
+    logger,
+    metrics,
+    retentionSeconds: retention,
+    // The menu's own screen id (a small fixed set) says where a subscriber gave up, in any language.
+    screenOf: async (event) => (await sessions.get(event.sessionId).catch(() => undefined))?.screen,
+  });
 
   const app = createApp({
     logger,
@@ -129,8 +139,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       // A person types a hop every few seconds; 40 a minute from one phone is a script.
       rateLimitByPhone({ redis, prefix, limit: 40, windowSeconds: 60, phoneField: 'phoneNumber', onLimited: ussdLimitedReply, paths: ['/ussd'], metrics, logger, name: 'ussd' }),
     ],
-    callbacks: [createUssdRouter({ engine, logger }), smsRouter, callbacksRouter],
-    extra: outbox ? [createOutboxRouter(outbox)] : [],
+    // The outbox holds subscribers' messages: it sits behind the same token as the callbacks.
+    callbacks: [createUssdRouter({ engine, logger }), smsRouter, callbacksRouter, ...(outbox ? [createOutboxRouter(outbox)] : [])],
   });
 
   return {

@@ -7,12 +7,10 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck;
-  /** Telco callbacks (/ussd, /ussd/events, /sms/*): behind `guard`, reachable under `/:token/` too. */
+  /** Telco callbacks (/ussd, /ussd/events, /sms/*) and the outbox: behind `guard`, reachable under `/:token/` too. */
   callbacks: express.Router[];
   /** Runs before every callback: token check, then rate limits. */
   guard: express.RequestHandler[];
-  /** Open routes that are not callbacks (e.g. /outbox on the embedded default). */
-  extra: express.Router[];
 }
 
 /** What a USSD subscriber sees when something unexpected breaks: a sentence, never a dead session. */
@@ -35,7 +33,6 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(createHealthRouter({ metrics: deps.metrics, readiness: deps.readiness }));
-  for (const r of deps.extra) app.use(r);
 
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb' }));

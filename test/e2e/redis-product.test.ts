@@ -36,6 +36,8 @@ test('callbacks without the token are refused; the token works as a path segment
   expect((await p.hop(newSession(), phone, '', '/wrong-token-0123456789abc/ussd')).status).toBe(401);
   expect((await p.hop(newSession(), phone, '', `/${TOKEN}/ussd`)).text).toMatch(/^CON REGIDESO/);
   expect((await p.hop(newSession(), phone, '', `/ussd?token=${TOKEN}`)).text).toMatch(/^CON REGIDESO/);
+  // The outbox holds subscribers' messages: token too.
+  expect((await request(p.product.app).get('/outbox').query({ to: phone })).status).toBe(401);
   // Health and metrics stay open for the load balancer and Prometheus.
   expect((await request(p.product.app).get('/healthz')).status).toBe(200);
 });
@@ -73,7 +75,7 @@ test('PayFact answers 500 once: the job retries, one payment lands, the receipt 
   expect(applied).toHaveLength(1);
   // A plain read of the outbox through the product's own route.
   const receipt = await p.eventually(async () => {
-    const out = await request(p.product.app).get('/outbox').query({ to: phone });
+    const out = await request(p.product.app).get(`/${TOKEN}/outbox`).query({ to: phone });
     const list = out.body as Array<{ message: string }>;
     return list.length > 0 ? list : undefined;
   }, 'the receipt');
@@ -81,4 +83,17 @@ test('PayFact answers 500 once: the job retries, one payment lands, the receipt 
   expect(receipt[0]?.message).toContain(applied[0]?.numAcquit ?? 'missing');
   // Nothing else is sent later: no second PayFact hides behind the first.
   expect(sandbox.payments().slice(paymentsBefore)).toHaveLength(1);
+});
+
+test('an abandoned session shows in /metrics under the menu screen where the subscriber stopped', async () => {
+  const session = newSession();
+  const phone = newPhone();
+  for (const text of ['', '1', '1*83262']) await p.hop(session, phone, text, `/${TOKEN}/ussd`);
+  const notice = await request(p.product.app)
+    .post(`/${TOKEN}/ussd/events`)
+    .type('form')
+    .send({ sessionId: session, serviceCode: '*123#', phoneNumber: phone, networkCode: '63902', status: 'Incomplete', durationInMillis: '41000', hopsCount: '3', input: '83262', lastAppResponse: 'CON Choisissez votre province:', errorMessage: 'TIMEOUT', cost: '0', date: '2026-11-28 12:00:00' });
+  expect(notice.status).toBe(200);
+  const metrics = await request(p.product.app).get('/metrics');
+  expect(metrics.text).toMatch(/ussd_session_stop_screen_total\{outcome="[a-z_]+",screen="pay_province"\} 1/);
 });
