@@ -63,7 +63,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const regidesoBaseUrl = config.regideso.baseUrl ?? (sandbox as RunningSandbox).baseUrl;
 
   const metrics = createMetrics({ defaults: opts.defaultMetrics ?? true });
-  const redisFactory = createRedisFactory(config.redisUrl);
+  const redisFactory = createRedisFactory(config.redisUrl, (role, err) => logger.warn('redis connection error', { role, err }));
   // Everything on the hop's path fails fast when Redis is down, rather than hold the hop.
   const redis = redisFactory.connect('stores', { failFast: true });
 

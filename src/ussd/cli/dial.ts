@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   const serviceCode = arg('code', '*123#');
   const sessionId = `dial-${randomUUID()}`;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // An iterator (not rl.question) so piped input — a scripted session — is not lost between hops.
+  const lines = rl[Symbol.asyncIterator]();
   const inputs: string[] = [];
   try {
     for (;;) {
@@ -26,7 +28,10 @@ async function main(): Promise<void> {
       const screen = answer.replace(/^(CON|END) /, '');
       console.log(`\n+${'-'.repeat(30)}+ ${res.status} ${screen.length} chars\n${screen}\n+${'-'.repeat(30)}+`);
       if (!answer.startsWith('CON ')) break;
-      const typed = (await rl.question('> ')).trim();
+      process.stdout.write('> ');
+      const next = await lines.next();
+      if (next.done === true) break;
+      const typed = String(next.value).trim();
       if (typed === 'q') break;
       inputs.push(typed);
     }
