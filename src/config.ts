@@ -144,3 +144,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     },
   };
 }
+
+/** The process's own environment: the only read of process.env in the product. */
+export function loadConfigFromProcess(): ConfigResult {
+  return loadConfig(process.env);
+}

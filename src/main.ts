@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { loadConfig } from './config';
+import { loadConfigFromProcess } from './config';
 import { composeProduct } from './compose';
 import { createLogger } from './logging/logger';
 
@@ -8,7 +8,7 @@ import { createLogger } from './logging/logger';
  * SIGTERM/SIGINT (stop accepting, let in-flight hops finish, close workers and connections).
  */
 async function main(): Promise<void> {
-  const result = loadConfig(process.env);
+  const result = loadConfigFromProcess();
   if (!result.ok) {
     console.error(`Invalid configuration:\n${result.errors.map((e) => `  - ${e}`).join('\n')}`);
     process.exit(1);

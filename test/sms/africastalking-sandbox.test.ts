@@ -8,7 +8,11 @@ import { createAfricasTalkingTransport } from '../../src/sms/africastalking';
  */
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // Unhooks nock's interceptor so it does not outlive this file in the jest worker.
+  nock.restore();
+});
 
 it('the sandbox username posts to the sandbox host', async () => {
   const scope = nock('https://api.sandbox.africastalking.com')

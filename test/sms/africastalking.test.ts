@@ -29,7 +29,11 @@ afterEach(() => {
   nock.abortPendingRequests();
   nock.cleanAll();
 });
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // Unhooks nock's interceptor so it does not outlive this file in the jest worker.
+  nock.restore();
+});
 
 it('posts what the SDK posts: form-encoded username, to, message, from (and its bulkSMSMode), with the apikey header', async () => {
   let body: unknown;
