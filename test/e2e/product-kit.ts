@@ -4,8 +4,9 @@ import request from 'supertest';
 import { composeProduct, type ComposeOptions, type Product } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/logging/logger';
+import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 export interface RunningProduct {
   product: Product;
@@ -20,7 +21,7 @@ export interface RunningProduct {
 export async function startProduct(env: Record<string, string>, opts: Pick<ComposeOptions, 'payments'> = {}): Promise<RunningProduct> {
   const result = loadConfig(env);
   if (!result.ok) throw new Error(result.errors.join('; '));
-  const prefix = `test:e2e:${randomUUID().slice(0, 8)}:`;
+  const prefix = newTestPrefix('e2e');
   const product = await composeProduct(result.config, silentLogger(), { prefix, defaultMetrics: false, ...opts });
   await product.start();
   return {
@@ -38,24 +39,12 @@ export async function startProduct(env: Record<string, string>, opts: Pick<Compo
     },
     async close() {
       await product.stop();
-      if (env.REDIS_URL !== undefined) await deleteKeys(prefix);
+      if (env.REDIS_URL !== undefined) {
+        const redis = new Redis(REDIS_URL);
+        await deleteKeys(redis, prefix).finally(() => redis.disconnect());
+      }
     },
   };
-}
-
-/** Deletes this test's keys only: the Redis is shared with other test files. */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export const newSession = () => `ATUid_${randomUUID().replace(/-/g, '')}`;

@@ -3,23 +3,18 @@ import Redis from 'ioredis';
 import type { PaymentRecord, PaymentRecords } from '../../src/payments/types';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
 import type { SmsTransport } from '../../src/sms/transport';
+import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
 
 /** Shared pieces of the SMS / callback tests: a real Redis with a private prefix, records, transports. */
 
 export function testRedis(): { redis: Redis; prefix: string; cleanup: () => Promise<void> } {
-  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 1 });
-  const prefix = `test:h4:${randomBytes(6).toString('hex')}:`;
+  const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const prefix = newTestPrefix('sms');
   return {
     redis,
     prefix,
     async cleanup() {
-      // Only this file's keys: never a flush of the shared Redis.
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeys(redis, prefix);
       await redis.quit();
     },
   };

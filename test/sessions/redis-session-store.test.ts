@@ -4,10 +4,10 @@ import RedisMock from 'ioredis-mock';
 import { createRedisSessionStore } from '../../src/sessions/redis-session-store';
 import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
 import type { Session } from '../../src/sessions/types';
-import { deleteKeys } from '../ussd/world';
+import { deleteKeys, REDIS_URL } from '../support/redis';
 
 const prefix = `test:sessions:${randomUUID().slice(0, 8)}:`;
-const real = new Redis('redis://127.0.0.1:6379');
+const real = new Redis(REDIS_URL);
 const mock = new RedisMock() as unknown as Redis;
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import type { SessionStore, SubscriberPrefs } from '../../src/sessions/types';
 import { createUssdEngine, type UssdEngine, type UssdEngineDeps } from '../../src/ussd/engine';
 import { loadMenu } from '../../src/ussd/menu/load';
 import type { Menu } from '../../src/ussd/menu/model';
+import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
 
 export const MENU_DIR = path.join(__dirname, '../../menus');
 
@@ -55,8 +56,8 @@ export interface World {
 export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; regidesoTimeoutMs?: number } = {}): Promise<World> {
   const menu = loadMenu(MENU_DIR);
   const sandbox = await startSandbox();
-  const redis = opts.redis ?? new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
-  const prefix = `test:ussd:${randomUUID().slice(0, 8)}:`;
+  const redis = opts.redis ?? new Redis(REDIS_URL, { lazyConnect: false });
+  const prefix = newTestPrefix('ussd');
   const sessions = createRedisSessionStore(redis, { prefix: `${prefix}s:`, ttlSeconds: 180 });
   const prefs = createSubscriberPrefs(redis, { prefix: `${prefix}p:`, ttlSeconds: 3600 });
   const payments = recordingPayments();
@@ -100,16 +101,6 @@ export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; re
       if (opts.redis === undefined) await redis.quit();
     },
   };
-}
-
-/** Deletes only our own keys: never a flush on the shared Redis. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 export function newPhone(): string {
