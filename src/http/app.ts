@@ -15,6 +15,7 @@ export interface AppDeps {
 
 /** What a USSD subscriber sees when something unexpected breaks: a sentence, never a dead session. */
 const USSD_FALLBACK = 'END Service momentanément indisponible. Veuillez réessayer plus tard.';
+const USSD_BAD_REQUEST = 'END Requête invalide. Recomposez le code.';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -52,8 +53,10 @@ export function createApp(deps: AppDeps): express.Express {
     const status = httpStatusOf(err);
     if (status >= 500) deps.logger.error('unhandled error', { path: req.path, err });
     if (res.headersSent) return;
-    if (req.path.endsWith('/ussd') && status >= 500) {
-      res.status(200).type('text/plain').send(USSD_FALLBACK);
+    if (req.path.endsWith('/ussd')) {
+      // The gateway shows a USSD answer to the subscriber: a sentence, whatever broke.
+      if (status >= 500) res.status(200).type('text/plain').send(USSD_FALLBACK);
+      else res.status(400).type('text/plain').send(USSD_BAD_REQUEST);
       return;
     }
     res.status(status).json({ error: status >= 500 ? 'internal_error' : 'bad_request', message: status >= 500 ? 'Internal error' : messageOf(err) });

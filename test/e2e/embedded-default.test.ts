@@ -59,3 +59,13 @@ test('a malformed JSON body gets a clear 400', async () => {
   expect(res.body).toMatchObject({ error: 'bad_request', message: 'Malformed request body' });
   expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
 });
+
+test.each([
+  ['malformed JSON', 'application/json', '{"sessionId":'],
+  ['a body over the size limit', 'application/x-www-form-urlencoded', `sessionId=s&text=${'1*'.repeat(12_000)}`],
+])('a USSD hop with %s gets a 400 with a well-formed END sentence', async (_what, type, body) => {
+  const res = await request(p.product.app).post('/ussd').set('content-type', type).send(body);
+  expect(res.status).toBe(400);
+  expect(res.headers['content-type']).toMatch(/^text\/plain/);
+  expect(res.text).toMatch(/^END \S/);
+});
