@@ -27,12 +27,14 @@ export interface Product {
   regidesoBaseUrl: string;
   /** Starts the payment worker. */
   start(): Promise<void>;
+  /** From now on /readyz says 503, so the load balancer stops sending new traffic; requests are still served. */
+  drain(): void;
   /** Lets in-flight work finish, then closes workers and connections. */
   stop(): Promise<void>;
 }
 
 export interface ComposeOptions {
-  /** Every Redis key and the BullMQ queue live under it; tests pass their own. */
+  /** Overrides REDIS_KEY_PREFIX: tests pass their own. */
   prefix?: string;
   menuDir?: string;
   /** prom-client's process metrics; off in tests that build several products. */
@@ -51,7 +53,7 @@ const MENU_DIR = path.resolve(__dirname, '..', 'menus');
  * in-memory Redis, the in-process sandbox REGIDESO and its key.
  */
 export async function composeProduct(config: Config, logger: Logger, opts: ComposeOptions = {}): Promise<Product> {
-  const prefix = opts.prefix ?? 'rgd:';
+  const prefix = opts.prefix ?? config.redisPrefix;
   const retention = config.records.retentionSeconds;
   // Fails before anything listens: a broken menu must stop the deploy, not a subscriber.
   const menu = loadMenu(opts.menuDir ?? MENU_DIR);
@@ -63,7 +65,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const regidesoBaseUrl = config.regideso.baseUrl ?? (sandbox as RunningSandbox).baseUrl;
 
   const metrics = createMetrics({ defaults: opts.defaultMetrics ?? true });
-  const redisFactory = createRedisFactory(config.redisUrl, (role, err) => logger.warn('redis connection error', { role, err }));
+  const redisFactory = createRedisFactory(config.redisUrl, throttled(10_000, (role, err) => logger.warn('redis connection error', { role, err })));
   // Everything on the hop's path fails fast when Redis is down, rather than hold the hop.
   const redis = redisFactory.connect('stores', { failFast: true });
 
@@ -120,10 +122,12 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     screenOf: async (event) => (await sessions.get(event.sessionId).catch(() => undefined))?.screen,
   });
 
+  let draining = false;
   const app = createApp({
     logger,
     metrics,
     readiness: async () => {
+      if (draining) return { accepting: false };
       const [redisOk, regidesoOk] = await Promise.all([
         redis.ping().then((r) => r === 'PONG', () => false),
         regideso.ping(),
@@ -147,12 +151,26 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     app,
     regidesoBaseUrl,
     start: () => payments.start(),
+    drain: () => {
+      draining = true;
+    },
     async stop() {
       await Promise.allSettled([smsRouter.drain(), callbacksRouter.drain()]);
       await payments.close();
       await redis.quit().catch(() => undefined);
       await sandbox?.close();
     },
+  };
+}
+
+/** While Redis is down ioredis reports every reconnect attempt: one line per connection per period is enough. */
+function throttled(periodMs: number, log: (role: string, err: Error) => void): (role: string, err: Error) => void {
+  const last = new Map<string, number>();
+  return (role, err) => {
+    const now = Date.now();
+    if (now - (last.get(role) ?? 0) < periodMs) return;
+    last.set(role, now);
+    log(role, err);
   };
 }
 

@@ -34,6 +34,12 @@ const envSchema = z.object({
   NODE_ENV: optionalString.pipe(z.enum(['production', 'development', 'test']).optional()),
   PORT: intFrom(0, 65535),
   REDIS_URL: optionalUrl,
+  REDIS_KEY_PREFIX: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,24}:$/, "must be 1-24 letters, digits, _ or - followed by ':'")
+      .optional(),
+  ),
   REGIDESO_BASE_URL: optionalUrl,
   REGIDESO_API_KEY: optionalString,
   REGIDESO_OPERATOR: optionalString.pipe(
@@ -64,6 +70,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** undefined: the in-memory Redis of the embedded default. */
   redisUrl: string | undefined;
+  /** Every key and the payment queue live under it: two deployments can share one Redis. */
+  redisPrefix: string;
   regideso: {
     /** undefined: start the sandbox REGIDESO in-process and talk to it. */
     baseUrl: string | undefined;
@@ -113,6 +121,11 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (e.WEBHOOK_TOKEN === undefined) warnings.push('WEBHOOK_TOKEN is unset: callbacks are not authenticated');
 
   const transport = e.SMS_TRANSPORT ?? (e.AT_API_KEY !== undefined ? 'africastalking' : 'outbox');
+  // An outbox in production keeps every receipt from its subscriber: only when asked for by name.
+  if (production && transport === 'outbox') {
+    if (e.SMS_TRANSPORT === undefined) errors.push('AT_API_KEY: required when NODE_ENV=production (or set SMS_TRANSPORT=outbox to keep SMS in the outbox)');
+    else warnings.push('SMS_TRANSPORT=outbox in production: receipts are kept in the outbox, not sent to subscribers');
+  }
   let sms: Config['sms'] = { transport: 'outbox', senderId: e.AT_SENDER_ID };
   if (transport === 'africastalking') {
     if (e.AT_API_KEY === undefined) errors.push('AT_API_KEY: required when SMS_TRANSPORT=africastalking');
@@ -129,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       port: e.PORT ?? 3000,
       logLevel: e.LOG_LEVEL ?? 'info',
       redisUrl: e.REDIS_URL,
+      redisPrefix: e.REDIS_KEY_PREFIX ?? 'rgd:',
       regideso: {
         baseUrl: e.REGIDESO_BASE_URL,
         apiKey: e.REGIDESO_API_KEY ?? (sandbox ? SANDBOX_API_KEY : ''),

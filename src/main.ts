@@ -5,8 +5,10 @@ import { createLogger } from './logging/logger';
 
 /**
  * The process: read the environment once, build the product, serve, and stop cleanly on
- * SIGTERM/SIGINT (stop accepting, let in-flight hops finish, close workers and connections).
+ * SIGTERM/SIGINT (turn readiness off, keep serving while the load balancer notices, stop
+ * accepting, let in-flight hops finish, close workers and connections).
  */
+
 async function main(): Promise<void> {
   const result = loadConfigFromProcess();
   if (!result.ok) {
@@ -14,14 +16,22 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const config = result.config;
+  // How long a stopping instance keeps serving after /readyz turns 503; no load balancer in development.
+  const drainMs = config.production ? 5000 : 0;
   const secrets = [config.regideso.apiKey, config.webhookToken ?? '', config.sms.transport === 'africastalking' ? config.sms.apiKey : ''];
   const logger = createLogger({ level: config.logLevel, json: config.production, secrets });
   for (const w of config.warnings) logger.warn(w);
 
   const product = await composeProduct(config, logger);
   await product.start();
-  const server: Server = product.app.listen(config.port, () => {
+  const server: Server = product.app.listen(config.port);
+  server.on('listening', () => {
     logger.info('listening', { port: config.port, regideso: product.regidesoBaseUrl, sms: config.sms.transport });
+  });
+  server.on('error', (err: Error) => {
+    // EADDRINUSE and the like: a process that serves nothing must not look alive.
+    logger.error('cannot serve HTTP', { port: config.port, err });
+    void product.stop().finally(() => process.exit(1));
   });
   // The gateway gives a hop ~10 s; a request that takes longer is already lost.
   server.requestTimeout = 15_000;
@@ -31,12 +41,18 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('stopping', { signal });
+    logger.info('stopping', { signal, drainMs: drainMs });
     const force = setTimeout(() => {
       logger.error('forced exit: shutdown took too long');
       process.exit(1);
-    }, 20_000);
+    }, drainMs + 20_000);
     force.unref();
+    // Readiness fails first and requests are still served for a moment, so the load balancer
+    // moves traffic away before connections close instead of seeing them reset.
+    product.drain();
+    setTimeout(() => closeServer(), drainMs);
+  };
+  const closeServer = () => {
     server.close(() => {
       product
         .stop()

@@ -7,6 +7,8 @@ const PROD_OK = {
   REGIDESO_API_KEY: 'k-123456',
   REGIDESO_OPERATOR: 'FINCA',
   WEBHOOK_TOKEN: 'a-long-enough-secret-token',
+  AT_USERNAME: 'regideso',
+  AT_API_KEY: 'at-key-123',
 };
 
 describe('loadConfig', () => {
@@ -50,7 +52,23 @@ describe('loadConfig', () => {
   it('names every missing production variable in one answer', () => {
     const r = loadConfig({ NODE_ENV: 'production' });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors).toHaveLength(5);
+    if (!r.ok) expect(r.errors).toHaveLength(6);
+  });
+
+  it('refuses to fall back to the outbox in production, and warns when the outbox is asked for', () => {
+    const noSms = loadConfig({ ...PROD_OK, AT_API_KEY: undefined, AT_USERNAME: undefined });
+    expect(noSms.ok).toBe(false);
+    if (!noSms.ok) expect(noSms.errors).toEqual(['AT_API_KEY: required when NODE_ENV=production (or set SMS_TRANSPORT=outbox to keep SMS in the outbox)']);
+    const asked = loadConfig({ ...PROD_OK, AT_API_KEY: undefined, AT_USERNAME: undefined, SMS_TRANSPORT: 'outbox' });
+    expect(asked.ok && asked.config.warnings.join('\n')).toMatch(/SMS_TRANSPORT=outbox in production/);
+  });
+
+  it('keeps keys under rgd: unless told otherwise, so two deployments can share a Redis', () => {
+    const byDefault = loadConfig({});
+    expect(byDefault.ok && byDefault.config.redisPrefix).toBe('rgd:');
+    const r = loadConfig({ REDIS_KEY_PREFIX: 'staging:' });
+    expect(r.ok && r.config.redisPrefix).toBe('staging:');
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'no colon' }).ok).toBe(false);
   });
 
   it.each([

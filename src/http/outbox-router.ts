@@ -22,7 +22,14 @@ export function createOutboxRouter(outbox: { list(to: string): Promise<OutboxMes
       res.status(400).json({ error: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ') });
       return;
     }
-    const messages = await outbox.list(parsed.data.to);
+    let messages: OutboxMessage[];
+    try {
+      messages = await outbox.list(parsed.data.to);
+    } catch {
+      // Redis is down: say so like the other routes do, rather than a bare 500.
+      res.status(503).json({ error: 'unavailable', message: 'The outbox cannot be read right now' });
+      return;
+    }
     res.json(messages.map((m) => ({ to: m.to, message: m.message, at: m.at })));
   });
   return router;

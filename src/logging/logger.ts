@@ -14,7 +14,7 @@ export interface LoggerOptions {
 
 const SECRET_FIELDS = /^(x-api-key|apikey|api_key|authorization|token|password|secret)$/i;
 const PHONE_FIELDS = /^(phone|phonenumber|from|to|msisdn)$/i;
-const NAME_FIELDS = /^(name|nom_client|nomclient|subscribername)$/i;
+const NAME_FIELDS = /^(name|nom_client|nomclient|subscriber|subscribername)$/i;
 
 /**
  * Masks by field name (phones, names) and redacts secrets by field name *and* by value, so a key
@@ -31,7 +31,8 @@ function scrub(value: unknown, secrets: string[], key: string, depth: number): u
     return out;
   }
   if (Array.isArray(value)) return value.map((v) => scrub(v, secrets, key, depth + 1));
-  if (value instanceof Error) return scrub({ name: value.name, message: value.message }, secrets, key, depth + 1);
+  // `type`, not `name`: an error's class name is no person's name and must stay readable.
+  if (value instanceof Error) return scrub({ type: value.name, message: value.message }, secrets, key, depth + 1);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = scrub(v, secrets, k, depth + 1);

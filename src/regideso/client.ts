@@ -119,9 +119,10 @@ export function createRegidesoClient(opts: RegidesoClientOptions): RegidesoClien
 
     async ping(): Promise<boolean> {
       // Any answer from the API's own route (even a 400 for the missing reference) proves it is up;
-      // 5xx usually means a proxy in front of a dead application.
+      // 5xx usually means a proxy in front of a dead application, and 401/403 a key REGIDESO
+      // refuses: every call would fail, so the instance is not ready either.
       const result = await http.send({ method: 'GET', path: '/api/factures' });
-      const up = result.kind === 'answer' && result.status < 500;
+      const up = result.kind === 'answer' && result.status < 500 && result.status !== 401 && result.status !== 403;
       log.debug('regideso ping', { up, httpStatus: result.kind === 'answer' ? result.status : undefined, durationMs: result.durationMs });
       return up;
     },

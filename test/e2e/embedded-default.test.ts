@@ -69,3 +69,11 @@ test.each([
   expect(res.headers['content-type']).toMatch(/^text\/plain/);
   expect(res.text).toMatch(/^END \S/);
 });
+
+test('once draining, /readyz says 503 while requests are still served', async () => {
+  p.product.drain();
+  const ready = await request(p.product.app).get('/readyz');
+  expect(ready.status).toBe(503);
+  expect(ready.body).toEqual({ status: 'not_ready', checks: { accepting: false } });
+  expect((await p.hop(newSession(), newPhone(), '')).text).toMatch(/^CON REGIDESO/);
+});

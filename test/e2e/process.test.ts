@@ -45,3 +45,17 @@ test('on the embedded defaults it serves /healthz, then stops cleanly on SIGTERM
   p.child.kill('SIGTERM');
   expect(await p.exited).toBe(0);
 }, 30_000);
+
+test('a port already in use is an error and a non-zero exit, not a process that serves nothing', async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+  const addr = busy.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  try {
+    const p = run({ PORT: String(port), LOG_LEVEL: 'warn' });
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('cannot serve HTTP');
+  } finally {
+    busy.close();
+  }
+}, 30_000);

@@ -48,6 +48,19 @@ describe('logger', () => {
   });
 });
 
+describe('errors in logs', () => {
+  it('keep their class name readable while names of people are masked', async () => {
+    const { logger, text } = capture(true, []);
+    class MaxRetriesPerRequestError extends Error {
+      override name = 'MaxRetriesPerRequestError';
+    }
+    logger.error('redis down', { err: new MaxRetriesPerRequestError('Reached the max retries'), subscriber: 'MUKEBA MUKEBA' });
+    await new Promise((r) => setImmediate(r));
+    expect(text()).toContain('"type":"MaxRetriesPerRequestError"');
+    expect(text()).not.toContain('MUKEBA');
+  });
+});
+
 describe('masking twice', () => {
   it('leaves an already masked number as it is', () => {
     expect(maskPhone(maskPhone('+243812345990'))).toBe('+243******990');

@@ -262,9 +262,12 @@ describe('faults', () => {
 });
 
 describe('ping', () => {
-  it('is true when REGIDESO answers, even a 4xx', async () => {
+  it('is true when REGIDESO answers, even a 400 for the missing reference', async () => {
     expect(await client().ping()).toBe(true);
-    expect(await client({ apiKey: 'wrong' }).ping()).toBe(true);
+  });
+
+  it('is false when REGIDESO refuses our key: every call would fail', async () => {
+    expect(await client({ apiKey: 'wrong' }).ping()).toBe(false);
   });
 
   it('is false on a 5xx, a timeout or a refused connection', async () => {

@@ -40,3 +40,9 @@ it.each(['', '?to=', '?to=abc', '?to=%2B243-81', '?to=1&to=2', '?to=' + '9'.repe
   expect(res.body.error).toBe('bad_request');
   expect(asked).toEqual([]);
 });
+
+it('answers 503, not a bare 500, when the outbox cannot be read (Redis down)', async () => {
+  const down = express().use(createOutboxRouter({ list: () => Promise.reject(new Error('Connection is closed.')) }));
+  const res = await request(down).get('/outbox?to=%2B243812345990').expect(503);
+  expect(res.body).toEqual({ error: 'unavailable', message: 'The outbox cannot be read right now' });
+});
