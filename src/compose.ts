@@ -126,7 +126,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const app = createApp({
     logger,
     metrics,
-    readiness: async () => {
+    readiness: async (): Promise<Record<string, boolean>> => {
       if (draining) return { accepting: false };
       const [redisOk, regidesoOk] = await Promise.all([
         redis.ping().then((r) => r === 'PONG', () => false),
