@@ -6,10 +6,18 @@ import { samePhone } from './phone';
 import type { TrackedSmsSender } from './sender';
 import type { SmsSendOutcome } from './transport';
 
+/**
+ * Africa's Talking's delivery statuses. Sent, Submitted and Buffered are on the way; Success,
+ * Rejected and Failed are final; AbsentSubscriber and Expired mean the phone could not be reached.
+ */
+export const DELIVERY_STATUSES = ['Sent', 'Submitted', 'Buffered', 'Rejected', 'Success', 'Failed', 'AbsentSubscriber', 'Expired'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 /** Africa's Talking delivery report (form fields); extra fields are ignored. */
 export const deliveryReportSchema = z.object({
   id: z.string().trim().min(1).max(128),
-  status: z.string().trim().min(1).max(40),
+  // An unknown status is refused rather than taken for "in progress": it may be a failure.
+  status: z.string().trim().pipe(z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` })),
   phoneNumber: z.string().trim().max(32).optional(),
   networkCode: z.string().trim().max(16).optional(),
   failureReason: z
@@ -23,8 +31,7 @@ export const deliveryReportSchema = z.object({
 export type DeliveryReport = z.infer<typeof deliveryReportSchema>;
 
 /** Statuses after which the gateway will not try again. */
-const FINAL_FAILURE = new Set(['Failed', 'Rejected', 'AbsentSubscriber', 'Expired']);
-const KNOWN_STATUSES = new Set(['Sent', 'Submitted', 'Buffered', 'Success', ...FINAL_FAILURE]);
+const FINAL_FAILURE = new Set<DeliveryStatus>(['Failed', 'Rejected', 'AbsentSubscriber', 'Expired']);
 
 /**
  * Failure reasons where the same text may well arrive later: the phone was off or out of coverage,
@@ -34,16 +41,28 @@ const KNOWN_STATUSES = new Set(['Sent', 'Submitted', 'Buffered', 'Success', ...F
  */
 const TRANSIENT_REASONS = new Set(['DeliveryFailure', 'AbsentSubscriber', 'NetworkFailure', 'NetworkError', 'Timeout', 'SystemError']);
 
-export function isTransientFailure(status: string, failureReason: string | undefined): boolean {
+export function isTransientFailure(status: DeliveryStatus, failureReason: string | undefined): boolean {
   if (status === 'AbsentSubscriber' || status === 'Expired') return true;
   if (status !== 'Failed' && status !== 'Rejected') return false;
   return failureReason !== undefined && TRANSIENT_REASONS.has(failureReason);
+}
+
+/**
+ * Delivered, or failed for good: nothing a later report for the same message says can change
+ * that (a late `Failed` must not resend a delivered receipt, nor a transient one resend to a
+ * number that blacklisted us).
+ */
+export function isFinalStatus(status: DeliveryStatus, failureReason: string | undefined): boolean {
+  if (status === 'Success') return true;
+  return FINAL_FAILURE.has(status) && !isTransientFailure(status, failureReason);
 }
 
 export type DeliveryAction =
   | 'unknown_message'
   | 'phone_mismatch'
   | 'in_progress'
+  /** A report for a message whose final status was already recorded: kept, never acted on. */
+  | 'after_final'
   | 'delivered'
   | 'failed_permanent'
   | 'failed_not_receipt'
@@ -79,7 +98,10 @@ export function createDeliveryReports(deps: DeliveryReportsDeps) {
       logger.warn('sms delivery report for another number', { messageId: report.id, phoneNumber: report.phoneNumber, to: sent.to });
       return none('phone_mismatch');
     }
-    await sender.recordStatus(report.id, report.status, report.failureReason);
+    const recorded = await sender.recordStatus(report.id, report.status, report.failureReason, isFinalStatus(report.status, report.failureReason));
+    // Expired between the two reads: as unknown as a message never sent.
+    if (recorded === 'unknown_message') return none('unknown_message');
+    if (recorded === 'after_final') return none('after_final');
     if (report.status === 'Success') return none('delivered');
     if (!FINAL_FAILURE.has(report.status)) return none('in_progress');
     if (sent.kind !== 'receipt') return none('failed_not_receipt');
@@ -91,7 +113,15 @@ export function createDeliveryReports(deps: DeliveryReportsDeps) {
       resend: async () => {
         const outcome = await sender.resend(sent);
         resends.inc({ outcome: outcome.kind });
-        logger.info('receipt sent again', { messageId: report.id, attempt: sent.attempt + 1, to: sent.to, outcome: outcome.kind });
+        // The attempt the new send was recorded with: 2 for the first resend, 3 for the next…
+        logger.info('receipt sent again', {
+          messageId: report.id,
+          firstId: sent.firstId,
+          attempt: outcome.attempt,
+          to: sent.to,
+          outcome: outcome.kind,
+          newMessageId: outcome.kind === 'sent' ? outcome.messageId : undefined,
+        });
         return outcome;
       },
     };
@@ -101,7 +131,7 @@ export function createDeliveryReports(deps: DeliveryReportsDeps) {
     /** Records the report and decides; the caller runs `resend` once it has answered the gateway. */
     async handle(report: DeliveryReport): Promise<DeliveryHandled> {
       const handled = await classify(report);
-      reports.inc({ status: KNOWN_STATUSES.has(report.status) ? report.status : 'other', action: handled.action });
+      reports.inc({ status: report.status, action: handled.action });
       logger.info('sms delivery report', {
         messageId: report.id,
         status: report.status,

@@ -12,6 +12,8 @@ import type { KeywordLanguage } from './keywords';
 
 const NAME_MAX = 30;
 const PROVINCES_LIST = PROVINCE_CODES.join(' ');
+/** A receipt number as REGIDESO writes them (the one in its API documentation). */
+const RECEIPT_EXAMPLE = '29-01-25FINCA-83262-0dfe8';
 
 export type TransactionStatusText = 'succès' | 'échec';
 
@@ -62,12 +64,29 @@ export function receiptFound(v: ReceiptView, lang: KeywordLanguage): string {
   );
 }
 
-export function receiptNotFound(numAcquit: string, lang: KeywordLanguage): string {
+/** The province codes other than the one just tried: where else to look. */
+function otherProvinces(tried: Province): string {
+  return PROVINCE_CODES.filter((c) => c !== tried).join(' ');
+}
+
+/**
+ * `provinceKnown`: the province was typed or came from our payment record, so asking to add one
+ * would be wrong; otherwise the default province was only a guess, and the others are named.
+ */
+export function receiptNotFound(numAcquit: string, province: Province, provinceKnown: boolean, lang: KeywordLanguage): string {
   const num = clean(numAcquit, 48);
+  if (provinceKnown) {
+    return fitSms(
+      lang === 'fr'
+        ? `REGIDESO: aucun paiement trouvé pour le REÇU ${num} en ${province}. Vérifiez le numéro et la province.`
+        : `REGIDESO: no payment found for RECEIPT ${num} in ${province}. Check the number and the province.`,
+    );
+  }
+  const others = otherProvinces(province);
   return fitSms(
     lang === 'fr'
-      ? `REGIDESO: aucun paiement trouvé pour le REÇU ${num}. Vérifiez le numéro, ou ajoutez la province: RECU ${num} KC (${PROVINCES_LIST}).`
-      : `REGIDESO: no payment found for RECEIPT ${num}. Check the number, or add the province: RECEIPT ${num} KC (${PROVINCES_LIST}).`,
+      ? `REGIDESO: aucun paiement trouvé pour le REÇU ${num} en ${province}. Vérifiez le numéro, ou ajoutez la province: RECU ${num} <province> (${others}).`
+      : `REGIDESO: no payment found for RECEIPT ${num} in ${province}. Check the number, or add the province: RECEIPT ${num} <province> (${others}).`,
   );
 }
 
@@ -105,7 +124,15 @@ export function recentReceipts(list: RecentPaymentView[], lang: KeywordLanguage)
       ? 'REGIDESO: aucun paiement récent depuis ce numéro. Pour vérifier un paiement: RECU <numéro>. Aide: AIDE'
       : 'REGIDESO: no recent payment from this number. To check a payment: RECEIPT <number>. Help: HELP';
   }
-  const head = lang === 'fr' ? `REGIDESO, vos ${list.length} derniers paiements:` : `REGIDESO, your last ${list.length} payments:`;
+  const one = list.length === 1;
+  const head =
+    lang === 'fr'
+      ? one
+        ? 'REGIDESO, votre dernier paiement:'
+        : `REGIDESO, vos ${list.length} derniers paiements:`
+      : one
+        ? 'REGIDESO, your last payment:'
+        : `REGIDESO, your last ${list.length} payments:`;
   const lines = list.map((p, i) => {
     const id = p.numAcquit !== undefined ? clean(p.numAcquit, 48) : `${lang === 'fr' ? 'client' : 'customer'} ${p.refClient}`;
     return `${i + 1}) ${id} ${formatCdf(p.amountCentimes)} ${formatDate(p.at, lang)} ${RECENT_STATUS[lang][p.status]}`;
@@ -147,8 +174,8 @@ export function clientNotFound(refClient: string, province: Province, lang: Keyw
   const ref = clean(refClient, 48);
   return fitSms(
     lang === 'fr'
-      ? `REGIDESO: référence client ${ref} introuvable en ${province}. Autre province? FACTURE ${ref} KC (${PROVINCES_LIST}).`
-      : `REGIDESO: customer reference ${ref} not found in ${province}. Other province? BILL ${ref} KC (${PROVINCES_LIST}).`,
+      ? `REGIDESO: référence client ${ref} introuvable en ${province}. Autre province? FACTURE ${ref} <province> (${otherProvinces(province)}).`
+      : `REGIDESO: customer reference ${ref} not found in ${province}. Other province? BILL ${ref} <province> (${otherProvinces(province)}).`,
   );
 }
 
@@ -160,11 +187,13 @@ export function unavailable(lang: KeywordLanguage): string {
 
 export function unknownProvince(given: string, keyword: 'receipt' | 'bill', lang: KeywordLanguage): string {
   const g = clean(given, 20);
-  const kw = keyword === 'receipt' ? (lang === 'fr' ? 'RECU' : 'RECEIPT') : lang === 'fr' ? 'FACTURE' : 'BILL';
+  // Each keyword's example has the shape of its own argument: a receipt number is not a reference.
+  const example =
+    keyword === 'receipt' ? `${lang === 'fr' ? 'RECU' : 'RECEIPT'} ${RECEIPT_EXAMPLE} KIN` : `${lang === 'fr' ? 'FACTURE' : 'BILL'} 83262 KIN`;
   return fitSms(
     lang === 'fr'
-      ? `REGIDESO: province "${g}" inconnue. Provinces: ${PROVINCES_LIST}. Exemple: ${kw} 83262 KIN`
-      : `REGIDESO: unknown province "${g}". Provinces: ${PROVINCES_LIST}. Example: ${kw} 83262 KIN`,
+      ? `REGIDESO: province "${g}" inconnue. Provinces: ${PROVINCES_LIST}. Exemple: ${example}`
+      : `REGIDESO: unknown province "${g}". Provinces: ${PROVINCES_LIST}. Example: ${example}`,
   );
 }
 

@@ -43,16 +43,36 @@ export function foldKeyword(word: string): string {
 }
 
 /**
+ * The keyword: the letters the message starts with (`Reçu.`, `FACTURE83262` → `Reçu`, `FACTURE`).
+ * Greedy, so a keyword glued to a letter makes another word (`RECUX`), and only a glued digit
+ * starts an argument.
+ */
+const LEADING_WORD = /^([\p{L}\p{M}]+)(.*)$/su;
+/** What may stand between a keyword and its argument: spaces and punctuation (`Reçu. 28-…`, `RECU: …`). */
+const SEPARATOR = /^[\s\p{P}]*/u;
+/** Punctuation closing the message (`FACTURE 83262 KC.`) belongs to no argument. */
+const TRAILING_PUNCTUATION = /[\s.!?]+$/u;
+
+/**
  * Parses an inbound SMS. The keyword is folded; its argument keeps its case, since receipt numbers
  * carry lower-case hexadecimal (`0dfe8`). A province may be a code or a name (`kongo central`).
+ * Phones make people type `Reçu.` or glue the keyword to a number (`FACTURE83262`): punctuation
+ * after the keyword is skipped, and a glued argument is taken when it starts with a digit.
  */
 export function parseSms(text: string): ParsedSms {
-  const words = text.trim().split(/[\s,;:]+/).filter((w) => w.length > 0);
-  const [first, arg, ...rest] = words;
-  const keyword = first === undefined ? undefined : KEYWORDS[foldKeyword(first)];
+  const m = LEADING_WORD.exec(text.normalize('NFC').trim());
+  const keyword = m?.[1] === undefined ? undefined : KEYWORDS[foldKeyword(m[1])];
   if (keyword === undefined) return { command: 'help', language: 'fr', understood: false };
   const { name, language } = keyword;
   if (name === 'help') return { command: 'help', language, understood: true };
+
+  const tail = m?.[2] ?? '';
+  const words = tail
+    .replace(SEPARATOR, '')
+    .replace(TRAILING_PUNCTUATION, '')
+    .split(/[\s,;:]+/)
+    .filter((w) => w.length > 0);
+  const [arg, ...rest] = words;
   if (arg === undefined) {
     return name === 'receipt' ? { command: 'recent_receipts', language } : { command: 'usage', language, keyword: name };
   }

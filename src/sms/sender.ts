@@ -22,18 +22,31 @@ export interface SentSms {
   sentAt: string;
   status: string | undefined;
   failureReason: string | undefined;
+  /** Set by the first final report (Success, or a permanent failure); later reports change nothing. */
+  finalStatus: string | undefined;
+  /** The last report that came after the final one: kept for the record, acted on never. */
+  lateStatus: string | undefined;
   /** The message id of the resend, once one was made. */
   resentAs: string | undefined;
 }
 
+/** What became of a delivery status: `after_final` when a final status was already recorded. */
+export type StatusRecorded = 'recorded' | 'after_final' | 'unknown_message';
+
 export interface TrackedSmsSender extends SmsSender {
   find(messageId: string): Promise<SentSms | undefined>;
-  /** Writes the latest delivery status; no-op for an unknown id. */
-  recordStatus(messageId: string, status: string, failureReason: string | undefined): Promise<void>;
+  /**
+   * Writes a delivery status, atomically: no-op for an unknown id, and once a final status is
+   * recorded (`final` true) a later report is only kept aside as `lateStatus`.
+   */
+  recordStatus(messageId: string, status: string, failureReason: string | undefined, final?: boolean): Promise<StatusRecorded>;
   /** True once per message: a delivery report delivered twice must not resend twice. */
   claimResend(messageId: string): Promise<boolean>;
-  /** Sends the kept text again to the number it was first sent to, and remembers the new id. */
-  resend(sent: SentSms): Promise<SmsSendOutcome>;
+  /**
+   * Sends the kept text again to the number it was first sent to, and remembers the new id;
+   * `attempt` is the number this send was recorded with (2 for the first resend).
+   */
+  resend(sent: SentSms): Promise<SmsSendOutcome & { attempt: number }>;
 }
 
 export interface SmsSenderDeps {
@@ -55,15 +68,36 @@ const storedSchema = z.object({
   sentAt: z.string(),
   status: z.string().optional(),
   failureReason: z.string().optional(),
+  finalStatus: z.string().optional(),
+  lateStatus: z.string().optional(),
   resentAs: z.string().optional(),
 });
+
+/**
+ * KEYS[1] the sent SMS; ARGV status, failureReason ('' for none), '1' when the status is final.
+ * One script, so a late report racing the final one cannot undo it.
+ */
+const RECORD_STATUS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown_message' end
+if redis.call('HEXISTS', KEYS[1], 'finalStatus') == 1 then
+  redis.call('HSET', KEYS[1], 'lateStatus', ARGV[1])
+  return 'after_final'
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'failureReason', ARGV[2]) end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'finalStatus', ARGV[1]) end
+return 'recorded'
+`;
 
 export function createSmsSender(deps: SmsSenderDeps): TrackedSmsSender {
   const { transport, redis, logger, ttlSeconds } = deps;
   const sentCounter = smsSentCounter(deps.metrics);
   const key = (id: string) => `${deps.prefix}sms:sent:${id}`;
 
-  async function remember(messageId: string, fields: Omit<SentSms, 'messageId' | 'status' | 'failureReason' | 'resentAs'>) {
+  async function remember(
+    messageId: string,
+    fields: Omit<SentSms, 'messageId' | 'status' | 'failureReason' | 'finalStatus' | 'lateStatus' | 'resentAs'>,
+  ) {
     const hash: Record<string, string> = {
       to: fields.to,
       kind: fields.kind,
@@ -118,16 +152,22 @@ export function createSmsSender(deps: SmsSenderDeps): TrackedSmsSender {
         return undefined;
       }
       const d = parsed.data;
-      return { messageId, ...d, message: d.message, status: d.status, failureReason: d.failureReason, resentAs: d.resentAs };
+      return {
+        messageId,
+        ...d,
+        message: d.message,
+        status: d.status,
+        failureReason: d.failureReason,
+        finalStatus: d.finalStatus,
+        lateStatus: d.lateStatus,
+        resentAs: d.resentAs,
+      };
     },
 
-    async recordStatus(messageId, status, failureReason) {
-      const k = key(messageId);
-      // Only for a message we know: a forged id must not create keys.
-      const fields: Record<string, string> = { status };
-      if (failureReason !== undefined) fields.failureReason = failureReason;
-      const exists = await redis.exists(k);
-      if (exists === 1) await redis.hset(k, fields);
+    async recordStatus(messageId, status, failureReason, final = false) {
+      // Only for a message we know (the script checks): a forged id must not create keys.
+      const out = await redis.eval(RECORD_STATUS, 1, key(messageId), status, failureReason ?? '', final ? '1' : '0');
+      return out === 'recorded' || out === 'after_final' ? out : 'unknown_message';
     },
 
     async claimResend(messageId) {
@@ -135,12 +175,13 @@ export function createSmsSender(deps: SmsSenderDeps): TrackedSmsSender {
     },
 
     async resend(sent) {
-      if (sent.message === undefined) return { kind: 'permanent_failure', message: 'message text not kept' };
-      const outcome = await sendTracked(sent.to, sent.message, sent.kind, sent.attempt + 1, sent.firstId);
+      const attempt = sent.attempt + 1;
+      if (sent.message === undefined) return { kind: 'permanent_failure', message: 'message text not kept', attempt };
+      const outcome = await sendTracked(sent.to, sent.message, sent.kind, attempt, sent.firstId);
       if (outcome.kind === 'sent' && outcome.messageId !== undefined) {
         await redis.hset(key(sent.messageId), 'resentAs', outcome.messageId);
       }
-      return outcome;
+      return { ...outcome, attempt };
     },
   };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ussdSessionCounter, ussdSessionDuration, ussdStopScreenCounter } from '../http/callback-metrics';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
-import { screenLabelFromText } from './screen-label';
+import { fallbackScreenLabel, isScreenId } from './screen-label';
 
 /** Numbers arrive as form text; a garbled one is dropped rather than failing the whole notice. */
 const looseNumber = z
@@ -36,7 +36,9 @@ export type SessionOutcome = 'success' | 'incomplete' | 'failed' | 'other';
 
 /**
  * Turns a session into a stable screen id when something knows one (the USSD engine's session
- * store, by sessionId); undefined falls back to a label derived from `lastAppResponse`.
+ * store, by sessionId). Undefined, or anything that is not shaped like a menu screen id, falls back
+ * to `unknown` (`none` when no screen was shown): `lastAppResponse` may start with the
+ * subscriber's name and is never made into a label.
  */
 export type ScreenResolver = (event: UssdEvent) => Promise<string | undefined> | string | undefined;
 
@@ -83,12 +85,12 @@ export function createUssdEventRecorder(deps: UssdEventRecorderDeps) {
     if (deps.screenOf !== undefined) {
       try {
         const id = await deps.screenOf(event);
-        if (id !== undefined && /^[A-Za-z0-9_.:-]{1,40}$/.test(id)) return id;
+        if (id !== undefined && isScreenId(id)) return id;
       } catch (err) {
         deps.logger.warn('ussd event: screen resolver failed', { err, sessionId: event.sessionId });
       }
     }
-    return screenLabelFromText(event.lastAppResponse);
+    return fallbackScreenLabel(event.lastAppResponse);
   }
 
   return {
@@ -110,13 +112,14 @@ export function createUssdEventRecorder(deps: UssdEventRecorderDeps) {
       sessions.inc({ outcome });
       if (screen !== undefined) stops.inc({ outcome, screen });
       if (event.durationInMillis !== undefined) duration.observe({ outcome }, event.durationInMillis / 1000);
+      // Never `input` nor `lastAppResponse`: they hold references, amounts and names.
       deps.logger.info('ussd session ended', {
         sessionId: event.sessionId,
         outcome,
         screen,
         hops: event.hopsCount,
         phoneNumber: event.phoneNumber,
-        errorMessage: event.errorMessage,
+        errorMessage: event.errorMessage?.slice(0, 200),
       });
       return { kind: 'recorded', outcome, screen };
     },

@@ -1,27 +1,24 @@
 /**
- * A short, bounded label for the screen a session stopped on, from the last text we sent. Digits
- * become `#` (amounts, references and page numbers would otherwise make every session its own
- * label), accents are folded, and the first line is cut to 30 characters: "Entrez votre référence
- * client" and "Facture # sur #" stay readable for the operator.
+ * The `screen` label of the stop-screen metric. It comes from the menu's own screen id (a small
+ * fixed set, resolved by the USSD session store) or is one of the fixed words below: never from the
+ * text we sent, whose first line on some screens is the subscriber's name (`CON MUKEBA MUKEBA`) and
+ * would reach `/metrics` and the logs.
  */
-export const SCREEN_LABEL_MAX = 30;
 
-export function screenLabelFromText(lastAppResponse: string | undefined): string {
-  if (lastAppResponse === undefined) return 'none';
-  const body = lastAppResponse.replace(/^\s*(CON|END)\b\s*/, '');
-  const line = body
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .find((l) => l.length > 0);
-  if (line === undefined) return 'none';
-  const label = line
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/\d+([.,\s]\d+)*/g, '#')
-    .replace(/[^A-Za-z#?:'/ -]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, SCREEN_LABEL_MAX)
-    .trim();
-  return label === '' ? 'none' : label;
+/** What the menu schema allows for a screen id (`pay_bills`): lower-case, so no name fits it. */
+const SCREEN_ID = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** No screen id known and no text either (the session never got a screen). */
+export const NO_SCREEN = 'none';
+/** No screen id known; the text itself is never turned into a label. */
+export const UNKNOWN_SCREEN = 'unknown';
+
+export function isScreenId(id: string): boolean {
+  return SCREEN_ID.test(id);
+}
+
+/** The label when no screen id is known: only says whether a screen was shown at all. */
+export function fallbackScreenLabel(lastAppResponse: string | undefined): string {
+  const body = (lastAppResponse ?? '').replace(/^\s*(CON|END)\b/, '').trim();
+  return body === '' ? NO_SCREEN : UNKNOWN_SCREEN;
 }

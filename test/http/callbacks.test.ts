@@ -1,11 +1,12 @@
+import { PassThrough } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { createCallbacksRouter, type CallbacksRouter } from '../../src/http/callbacks-router';
-import { silentLogger } from '../../src/logging/logger';
+import { createLogger, silentLogger, type Logger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { createSmsSender, type TrackedSmsSender } from '../../src/sms/sender';
 import { createUssdEventRecorder } from '../../src/ussd-events/recorder';
-import { screenLabelFromText } from '../../src/ussd-events/screen-label';
+import { fallbackScreenLabel } from '../../src/ussd-events/screen-label';
 import { metricValue, outboxWithIds, testRedis } from './sms-kit';
 
 /** POST /sms/delivery and POST /ussd/events with Africa's Talking's field names, real Redis. */
@@ -16,6 +17,16 @@ let metrics: Metrics;
 let sender: TrackedSmsSender;
 let router: CallbacksRouter;
 let app: express.Express;
+/** The screen ids the USSD session store would know, by sessionId (the lead wires the real one). */
+const screenIds = new Map<string, string>();
+/** Everything the router logged, one JSON line each. */
+const logged: string[] = [];
+
+function capturingLogger(lines: string[]): Logger {
+  const stream = new PassThrough();
+  stream.on('data', (b: Buffer) => lines.push(b.toString()));
+  return createLogger({ level: 'debug', json: true, secrets: [], stream });
+}
 
 beforeAll(() => {
   metrics = createMetrics({ defaults: false });
@@ -24,10 +35,11 @@ beforeAll(() => {
     sender,
     redis: store.redis,
     prefix: store.prefix,
-    logger: silentLogger(),
+    logger: capturingLogger(logged),
     metrics,
     retentionSeconds: 3600,
     maxResends: 2,
+    screenOf: (e) => screenIds.get(e.sessionId),
   });
   app = express();
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
@@ -133,6 +145,79 @@ describe('POST /sms/delivery', () => {
     expect(metricValue(await metricsText(), 'sms_delivery_reports_total', { status: 'Failed', action: 'unknown_message' })).toBe(1);
   });
 
+  it('a Failed report after Success resends nothing: Success is final, the late report only kept', async () => {
+    const to = '+243810000401';
+    const id = await sendReceipt(to);
+    await report({ id, status: 'Success', phoneNumber: to, failureReason: '' }).then((r) => expect(r.status).toBe(200));
+    await report({ id, status: 'Failed', phoneNumber: to, failureReason: 'DeliveryFailure' }).then((r) => expect(r.status).toBe(200));
+    await report({ id, status: 'AbsentSubscriber', phoneNumber: to, failureReason: '' });
+    expect(await outbox.list(to)).toHaveLength(1);
+    expect(await sender.find(id)).toMatchObject({ status: 'Success', finalStatus: 'Success', lateStatus: 'AbsentSubscriber' });
+    const text = await metricsText();
+    expect(metricValue(text, 'sms_delivery_reports_total', { status: 'Failed', action: 'after_final' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'sms_delivery_reports_total', { status: 'AbsentSubscriber', action: 'after_final' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each(['UserInBlacklist', 'InvalidPhoneNumber'])(
+    'after a permanent failure (%s), a later transient report sends nothing to that number',
+    async (failureReason) => {
+      const to = failureReason === 'UserInBlacklist' ? '+243810000402' : '+243810000403';
+      const id = await sendReceipt(to);
+      await report({ id, status: 'Failed', phoneNumber: to, failureReason });
+      await report({ id, status: 'Failed', phoneNumber: to, failureReason: 'DeliveryFailure' });
+      await report({ id, status: 'Rejected', phoneNumber: to, failureReason: 'AbsentSubscriber' });
+      await report({ id, status: 'Expired', phoneNumber: to, failureReason: '' });
+      expect(await outbox.list(to)).toHaveLength(1);
+      expect(await sender.find(id)).toMatchObject({ status: 'Failed', failureReason, finalStatus: 'Failed' });
+    },
+  );
+
+  it('a resend after a transient failure still happens when the report comes after in-progress ones', async () => {
+    const to = '+243810000404';
+    const id = await sendReceipt(to);
+    await report({ id, status: 'Sent', phoneNumber: to, failureReason: '' });
+    await report({ id, status: 'Buffered', phoneNumber: to, failureReason: '' });
+    await report({ id, status: 'Failed', phoneNumber: to, failureReason: 'DeliveryFailure' });
+    expect(await outbox.list(to)).toHaveLength(2);
+  });
+
+  it.each(['Sent', 'Submitted', 'Buffered', 'Rejected', 'Success', 'Failed', 'AbsentSubscriber', 'Expired'])(
+    "Africa's Talking status %s is accepted",
+    async (status) => {
+      const res = await report({ id: `ATXid_status_${status}`, status, phoneNumber: '+243810000405', failureReason: '' });
+      expect(res.status).toBe(200);
+    },
+  );
+
+  it.each(['Weird', 'success', 'Delivered', ''])('an unknown status (%j) gets 400 naming the field, and nothing is recorded', async (status) => {
+    const to = '+243810000406';
+    const id = await sendReceipt(to);
+    const res = await report({ id, status, phoneNumber: to, failureReason: '' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_payload');
+    expect(res.body.issues.map((i: { field: string }) => i.field)).toEqual(['status']);
+    expect((await sender.find(id))?.status).toBeUndefined();
+  });
+
+  it('each resend is logged with its real attempt number', async () => {
+    const to = '+243810000407';
+    let id = await sendReceipt(to);
+    const from = logged.length;
+    for (let i = 0; i < 2; i++) {
+      await report({ id, status: 'Failed', phoneNumber: to, failureReason: 'DeliveryFailure' });
+      const last = outbox.sent.filter((s) => s.to === to).at(-1);
+      if (last === undefined) throw new Error('nothing sent');
+      id = last.id;
+    }
+    const resendLines = logged
+      .slice(from)
+      .map((l) => JSON.parse(l) as { message: string; attempt?: number; to?: string })
+      .filter((l) => l.message === 'receipt sent again');
+    expect(resendLines.map((l) => l.attempt)).toEqual([2, 3]);
+    expect(resendLines.every((l) => l.to === '+243******407')).toBe(true);
+    expect(await sender.find(id)).toMatchObject({ attempt: 3 });
+  });
+
   it.each([
     ['no id', { status: 'Failed' }, 'id'],
     ['no status', { id: 'x' }, 'status'],
@@ -161,22 +246,44 @@ describe('POST /ussd/events', () => {
     ...extra,
   });
 
-  it('counts sessions by outcome and shows where incomplete ones stopped, in the metrics text', async () => {
+  it('counts sessions by outcome and shows the screen id where incomplete ones stopped, in the metrics text', async () => {
     const post = (body: object) => request(app).post('/ussd/events').type('form').send(body).expect(200);
+    screenIds.set('S-2', 'pay_province').set('S-3', 'pay_province').set('S-4', 'pay_bills').set('S-5', 'pay_ref');
     await post(notice('S-1', 'Success', 'END Merci. Votre paiement est en cours.'));
     await post(notice('S-2', 'Incomplete', 'CON Choisissez la province:\n1. Kinshasa\n2. Kongo Central'));
     await post(notice('S-3', 'Incomplete', 'CON Choisissez la province:\n1. Kinshasa'));
-    await post(notice('S-4', 'Incomplete', 'CON Facture 2024-03-31: 17 865,57 CDF\n1. Payer'));
+    await post(notice('S-4', 'Incomplete', 'CON MUKEBA MUKEBA\nTotal à payer: 84 653,40 CDF\n1. Tout payer'));
     await post(notice('S-5', 'Failed', 'CON Entrez la référence client', { errorMessage: 'Timeout', someNewField: 'ignored' }));
 
     const text = await metricsText();
     expect(metricValue(text, 'ussd_sessions_total', { outcome: 'success' })).toBe(1);
     expect(metricValue(text, 'ussd_sessions_total', { outcome: 'incomplete' })).toBe(3);
     expect(metricValue(text, 'ussd_sessions_total', { outcome: 'failed' })).toBe(1);
-    expect(metricValue(text, 'ussd_session_stop_screen_total', { outcome: 'incomplete', screen: 'Choisissez la province:' })).toBe(2);
-    expect(metricValue(text, 'ussd_session_stop_screen_total', { outcome: 'incomplete', screen: 'Facture #-#-#: # CDF' })).toBe(1);
-    expect(metricValue(text, 'ussd_session_stop_screen_total', { outcome: 'failed', screen: 'Entrez la reference client' })).toBe(1);
+    expect(metricValue(text, 'ussd_session_stop_screen_total', { outcome: 'incomplete', screen: 'pay_province' })).toBe(2);
+    expect(metricValue(text, 'ussd_session_stop_screen_total', { outcome: 'incomplete', screen: 'pay_bills' })).toBe(1);
+    expect(metricValue(text, 'ussd_session_stop_screen_total', { outcome: 'failed', screen: 'pay_ref' })).toBe(1);
     expect(text).toContain('ussd_session_duration_seconds_count{outcome="incomplete"} 3');
+  });
+
+  it("without a screen id, the bills screen's first line (the subscriber's name) reaches neither /metrics nor the logs", async () => {
+    const from = logged.length;
+    const bills = 'CON MUKEBA MUKEBA\nTotal à payer: 84 653,40 CDF\n1. Tout payer\n2. 03/2024: 17 865,57 CDF';
+    await request(app).post('/ussd/events').type('form').send(notice('P-1', 'Incomplete', bills, { input: '1*83262*1' })).expect(200);
+    // A resolver answering something that is no screen id is not trusted either.
+    screenIds.set('P-2', 'MUKEBA MUKEBA');
+    await request(app).post('/ussd/events').type('form').send(notice('P-2', 'Incomplete', bills)).expect(200);
+
+    const text = await metricsText();
+    expect(text).not.toMatch(/MUKEBA/i);
+    expect(metricValue(text, 'ussd_session_stop_screen_total', { outcome: 'incomplete', screen: 'unknown' })).toBe(2);
+    const lines = logged.slice(from).join('');
+    expect(lines).toContain('"screen":"unknown"');
+    expect(lines).not.toMatch(/MUKEBA/i);
+    expect(lines).not.toContain('1*83262*1');
+    expect(lines).not.toContain('84 653');
+    expect(lines).not.toContain('+243810000001');
+    const stored = await store.redis.get(`${store.prefix}ussd:event:P-1`);
+    expect(stored).not.toMatch(/MUKEBA|83262/);
   });
 
   it('a notice delivered twice is counted once', async () => {
@@ -207,11 +314,13 @@ describe('POST /ussd/events', () => {
 });
 
 describe('screen labels', () => {
-  it('are short, digit-free and accent-free', () => {
-    expect(screenLabelFromText('CON Bienvenue chez REGIDESO, entrez votre référence client\n0. Retour')).toBe('Bienvenue chez REGIDESO entrez');
-    expect(screenLabelFromText('CON Page 2/5\n1. Facture')).toBe('Page #/#');
-    expect(screenLabelFromText('')).toBe('none');
-    expect(screenLabelFromText(undefined)).toBe('none');
+  it('without a screen id, say only whether a screen was shown: never anything from its text', () => {
+    expect(fallbackScreenLabel('CON Bienvenue chez REGIDESO, entrez votre référence client\n0. Retour')).toBe('unknown');
+    expect(fallbackScreenLabel('CON MUKEBA MUKEBA\nTotal à payer: 84 653,40 CDF')).toBe('unknown');
+    expect(fallbackScreenLabel('END Merci')).toBe('unknown');
+    expect(fallbackScreenLabel('CON ')).toBe('none');
+    expect(fallbackScreenLabel('')).toBe('none');
+    expect(fallbackScreenLabel(undefined)).toBe('none');
   });
 
   const recorder = (maxScreenLabels: number, screenOf?: (e: { sessionId: string }) => string | undefined) =>
@@ -233,18 +342,22 @@ describe('screen labels', () => {
   });
 
   it('a recorder creates a bounded number of labels, then folds the rest into "other"', async () => {
-    const rec = recorder(2);
+    const ids = ['alpha', 'beta', 'gamma', 'alpha'];
+    const rec = recorder(2, (e) => ids[Number(e.sessionId.slice(2))]);
     const screens = [];
-    for (const [i, text] of ['CON Alpha', 'CON Beta', 'CON Gamma', 'CON Alpha'].entries()) {
-      const r = await rec.record(incomplete(`B-${i}`, text));
+    for (const i of ids.keys()) {
+      const r = await rec.record(incomplete(`B-${i}`, 'CON Some screen'));
       screens.push(r.kind === 'recorded' ? r.screen : r.kind);
     }
-    expect(screens).toEqual(['Alpha', 'Beta', 'other', 'Alpha']);
+    expect(screens).toEqual(['alpha', 'beta', 'other', 'alpha']);
   });
 
-  it('prefers a stable screen id when something knows one', async () => {
-    const rec = recorder(10, (e) => (e.sessionId === 'K-1' ? 'confirm_amount' : undefined));
+  it('prefers a stable screen id when something knows one, and takes only what is shaped like one', async () => {
+    const ids: Record<string, string> = { 'K-1': 'confirm_amount', 'K-3': 'Confirmez 100 CDF', 'K-4': 'MUKEBA' };
+    const rec = recorder(10, (e) => ids[e.sessionId]);
     expect(await rec.record(incomplete('K-1', 'CON Confirmez 100 CDF'))).toEqual({ kind: 'recorded', outcome: 'incomplete', screen: 'confirm_amount' });
-    expect(await rec.record(incomplete('K-2', 'CON Confirmez 100 CDF'))).toEqual({ kind: 'recorded', outcome: 'incomplete', screen: 'Confirmez # CDF' });
+    expect(await rec.record(incomplete('K-2', 'CON Confirmez 100 CDF'))).toEqual({ kind: 'recorded', outcome: 'incomplete', screen: 'unknown' });
+    expect(await rec.record(incomplete('K-3', 'CON Confirmez 100 CDF'))).toEqual({ kind: 'recorded', outcome: 'incomplete', screen: 'unknown' });
+    expect(await rec.record(incomplete('K-4', 'CON MUKEBA'))).toEqual({ kind: 'recorded', outcome: 'incomplete', screen: 'unknown' });
   });
 });

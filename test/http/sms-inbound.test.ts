@@ -129,6 +129,18 @@ describe('FACTURE / BILL', () => {
     expect(await sms(OTHER, 'BILL 99999 NK')).toContain('customer reference 99999 not found in NK');
   });
 
+  it('a reference not found in the province typed suggests the others, not that same one', async () => {
+    const fr = await sms(OTHER, 'FACTURE 99999 KC');
+    expect(fr).toContain('introuvable en KC. Autre province? FACTURE 99999 <province> (KIN KAT NK SK MB KAN)');
+    expect(fr).not.toContain('FACTURE 99999 KC');
+    const en = await sms(OTHER, 'BILL 99999');
+    expect(en).toContain('not found in KIN. Other province? BILL 99999 <province> (KC KAT NK SK MB KAN)');
+  });
+
+  it.each(['FACTURE83262', 'Facture. 83262', 'FACTURE: 83262 KIN.'])('%s: glued or punctuated, still the bills', async (text) => {
+    expect(await sms(OTHER, text)).toContain('5 factures impayées');
+  });
+
   it('an unknown province is named back with the list of codes', async () => {
     expect(await sms(OTHER, 'FACTURE 83262 Mars')).toContain('province "Mars" inconnue');
   });
@@ -168,6 +180,55 @@ describe('RECU / RECEIPT', () => {
     expect(await sms(OTHER, 'RECEIPT 01-01-25X-1-abcde')).toContain('no payment found for RECEIPT 01-01-25X-1-abcde');
   });
 
+  it.each([
+    ['Reçu. <num> NK', (n: string) => `Reçu. ${n} NK`],
+    ['RECU<num> NK', (n: string) => `RECU${n} NK`],
+    ['RECU <num in lower case> NK', (n: string) => `RECU ${n.toLowerCase()} NK`],
+    ['recu <NUM IN UPPER CASE>', (n: string) => `recu ${n.toUpperCase()}`],
+  ])('%s: punctuated, glued, or in the wrong case, the receipt is found', async (_name, text) => {
+    const reply = await sms(PAYER, text(numAcquitNk));
+    expect(reply).toContain(`REÇU ${numAcquitNk}: succès`);
+    // Found in our records under its canonical number: the payer sees the name.
+    expect(reply).toContain('KAHINDO MASIKA');
+  });
+
+  it('a receipt typed in lower case, known to our records, costs REGIDESO a single lookup in the right province', async () => {
+    const before = sandbox.calls.verify;
+    const reply = await sms(PAYER, `RECU ${numAcquitNk.toLowerCase()}`);
+    expect(reply).toContain(`REÇU ${numAcquitNk}: succès`);
+    expect(sandbox.calls.verify - before).toBe(1);
+  });
+
+  it('a receipt in the wrong case that only REGIDESO knows is found on the second lookup, the name masked', async () => {
+    const bills = await regideso.getBills('70315', 'KC');
+    if (bills.kind !== 'ok') throw new Error(bills.kind);
+    const billId = bills.bills.find((b) => b.balanceCentimes > 10_000)?.faeId ?? '';
+    const paid = await regideso.payBills({ refClient: '70315', province: 'KC', billIds: [billId], amountCentimes: 10_000, paidAt: new Date() });
+    if (paid.kind !== 'paid') throw new Error(paid.kind);
+    const before = sandbox.calls.verify;
+    const reply = await sms(OTHER, `RECU ${paid.numAcquit.toLowerCase()} KC`);
+    expect(reply).toContain(`REÇU ${paid.numAcquit}: succès`);
+    expect(reply).toContain('N**** M******');
+    expect(reply).not.toContain('NZUZI');
+    expect(sandbox.calls.verify - before).toBe(2);
+  });
+
+  it('a receipt not found in the province given does not ask to add the province', async () => {
+    const fr = await sms(OTHER, 'RECU NOPE-1 KC');
+    expect(fr).toContain('aucun paiement trouvé pour le REÇU NOPE-1 en KC');
+    expect(fr).not.toContain('ajoutez la province');
+    const en = await sms(OTHER, 'RECEIPT NOPE-1 KC');
+    expect(en).not.toContain('add the province');
+    expect(await sms(OTHER, 'RECU NOPE-1')).toContain('ajoutez la province: RECU NOPE-1 <province> (KC KAT NK SK MB KAN)');
+  });
+
+  it('an unknown province after RECU shows a receipt-shaped example', async () => {
+    const reply = await sms(OTHER, 'RECU 29-01-25FINCA-83262-0dfe8 Mars');
+    expect(reply).toContain('province "Mars" inconnue');
+    expect(reply).toContain('Exemple: RECU 29-01-25FINCA-83262-0dfe8 KIN');
+    expect(reply).not.toContain('RECU 83262');
+  });
+
   it('RECU alone lists the last three payments from this phone, newest first', async () => {
     const reply = await sms(PAYER, 'RECU');
     const lines = reply.split('\n');
@@ -177,6 +238,13 @@ describe('RECU / RECEIPT', () => {
     expect(lines[2]).toBe('2) client 83262 777 CDF 28/01/2025 10:00 en cours');
     expect(lines[3]).toBe('3) MIDDLE-2 2 500,50 CDF 10/01/2025 10:00 succès');
     expect(reply).not.toContain('OLDEST-1');
+  });
+
+  it('RECU alone with a single payment says so in the singular', async () => {
+    const single = '+243810000077';
+    records.push(record({ phoneNumber: single, numAcquit: 'ONLY-1', createdAt: '2025-01-05T09:00:00.000Z' }));
+    expect((await sms(single, 'RECU')).split('\n')[0]).toBe('REGIDESO, votre dernier paiement:');
+    expect((await sms(single, 'RECEIPT')).split('\n')[0]).toBe('REGIDESO, your last payment:');
   });
 
   it('RECEIPT alone from a phone without payments says so, in English', async () => {

@@ -69,3 +69,20 @@ it('a subscriber with nothing left to pay is told so', async () => {
   expect(out).toMatchObject({ command: 'bill', outcome: 'no_unpaid' });
   expect(out.reply).toContain('aucune facture impayée');
 });
+
+it('our own reference typed in lower case is found in our records, REGIDESO not asked', async () => {
+  const records = memoryRecords([record({ numAcquit: 'RGD-0A1B2C3D4E', ownReference: true, status: 'reconciled', amountCentimes: 150_000 })]);
+  const before = sandbox.calls.verify;
+  const out = await runCommand(ctx(records), parseSms('recu rgd-0a1b2c3d4e'));
+  expect(out).toMatchObject({ command: 'receipt', outcome: 'own_reference' });
+  expect(out.reply).toContain('RGD-0A1B2C3D4E');
+  expect(sandbox.calls.verify).toBe(before);
+});
+
+it('a receipt number that is nowhere costs at most two REGIDESO lookups, and a clear "not found"', async () => {
+  const before = sandbox.calls.verify;
+  const out = await runCommand(ctx(memoryRecords([])), parseSms('RECU 01-01-25nobody-83262-ABCDE'));
+  expect(out).toMatchObject({ command: 'receipt', outcome: 'not_found' });
+  expect(out.reply).toContain('aucun paiement trouvé pour le REÇU 01-01-25nobody-83262-ABCDE en KIN');
+  expect(sandbox.calls.verify - before).toBe(2);
+});

@@ -1,6 +1,7 @@
 import { gsm7Length, isGsm7, SMS_TWO_SEGMENTS } from '../../src/gsm7';
 import * as texts from '../../src/sms/keyword-texts';
 import { parseSms } from '../../src/sms/keywords';
+import { receiptNumberCandidates } from '../../src/sms/commands/receipt';
 
 describe('parseSms', () => {
   it.each([
@@ -10,6 +11,29 @@ describe('parseSms', () => {
     ['  Receipt   29-01-25FINCA-83262-0dfe8 ', 'en'],
   ])('%s is a receipt check in %s, the number keeping its case', (text, language) => {
     expect(parseSms(text)).toEqual({ command: 'receipt', language, numAcquit: '29-01-25FINCA-83262-0dfe8', province: undefined });
+  });
+
+  it.each([
+    ['Reçu. 28-11-26SANDBOX-83262-cd0bf', 'receipt', '28-11-26SANDBOX-83262-cd0bf'],
+    ['RECU: 28-11-26SANDBOX-83262-cd0bf', 'receipt', '28-11-26SANDBOX-83262-cd0bf'],
+    ['Recu,28-11-26SANDBOX-83262-cd0bf', 'receipt', '28-11-26SANDBOX-83262-cd0bf'],
+    ['RECU28-11-26SANDBOX-83262-cd0bf', 'receipt', '28-11-26SANDBOX-83262-cd0bf'],
+    ['reçu28-11-26sandbox-83262-cd0bf.', 'receipt', '28-11-26sandbox-83262-cd0bf'],
+    ['FACTURE83262', 'bill', '83262'],
+    ['Facture. 83262', 'bill', '83262'],
+    ['FACTURE 83262.', 'bill', '83262'],
+  ])('%s: punctuation after the keyword, or an argument glued to it when it starts with a digit', (text, command, arg) => {
+    const parsed = parseSms(text);
+    expect(parsed).toMatchObject({ command, language: 'fr', province: undefined });
+    expect(parsed.command === 'receipt' ? parsed.numAcquit : parsed.command === 'bill' ? parsed.refClient : undefined).toBe(arg);
+  });
+
+  it('a glued argument keeps its province, and a keyword glued to letters is another word', () => {
+    expect(parseSms('FACTURE83262 KC')).toEqual({ command: 'bill', language: 'fr', refClient: '83262', province: 'KC' });
+    expect(parseSms('BILL83262 kongo central.')).toEqual({ command: 'bill', language: 'en', refClient: '83262', province: 'KC' });
+    expect(parseSms('RECUX 83262')).toEqual({ command: 'help', language: 'fr', understood: false });
+    expect(parseSms('Recu.')).toEqual({ command: 'recent_receipts', language: 'fr' });
+    expect(parseSms('AIDE!')).toEqual({ command: 'help', language: 'fr', understood: true });
   });
 
   it('reads a province given as a code or a name, any case or accents', () => {
@@ -40,6 +64,21 @@ describe('parseSms', () => {
   });
 });
 
+describe('receiptNumberCandidates', () => {
+  it('tries the number as typed, then in REGIDESO\'s shape: DD-MM-YY, operator in capitals, lower-case hex', () => {
+    expect(receiptNumberCandidates('28-11-26sandbox-83262-cd0bf')).toEqual(['28-11-26sandbox-83262-cd0bf', '28-11-26SANDBOX-83262-cd0bf']);
+    expect(receiptNumberCandidates('28-11-26SANDBOX-83262-CD0BF')).toEqual(['28-11-26SANDBOX-83262-CD0BF', '28-11-26SANDBOX-83262-cd0bf']);
+    expect(receiptNumberCandidates('29-01-25finca-01234-x-0dfe8')).toEqual(['29-01-25finca-01234-x-0dfe8', '29-01-25FINCA-01234-X-0dfe8']);
+  });
+
+  it('a number already in shape, or of no known shape, is tried once; our own references in capitals', () => {
+    expect(receiptNumberCandidates('28-11-26SANDBOX-83262-cd0bf')).toEqual(['28-11-26SANDBOX-83262-cd0bf']);
+    expect(receiptNumberCandidates('NOPE-1')).toEqual(['NOPE-1']);
+    expect(receiptNumberCandidates('rgd-0a1b2c3d4e')).toEqual(['rgd-0a1b2c3d4e', 'RGD-0A1B2C3D4E']);
+    expect(receiptNumberCandidates('RGD-0A1B2C3D4E')).toEqual(['RGD-0A1B2C3D4E']);
+  });
+});
+
 describe('keyword texts', () => {
   const longName = 'NGALULA-MBUYAMBA KABEYA TSHIMANGA WA MUTOMBO ÊÂÎÔÛçëï “quoted”';
   const all = (lang: 'fr' | 'en') => [
@@ -48,8 +87,15 @@ describe('keyword texts', () => {
     texts.usage('bill', lang),
     texts.unavailable(lang),
     texts.unknownProvince('Kasaï ôriental très loin', 'bill', lang),
-    texts.receiptNotFound('29-01-25FINCA-83262-0dfe8-and-much-longer-than-usual', lang),
+    texts.receiptNotFound('29-01-25FINCA-83262-0dfe8-and-much-longer-than-usual', 'KIN', false, lang),
+    texts.receiptNotFound('29-01-25FINCA-83262-0dfe8-and-much-longer-than-usual', 'KAN', true, lang),
+    texts.unknownProvince('Kasaï ôriental très loin', 'receipt', lang),
     texts.clientNotFound('01234-X', 'KIN', lang),
+    texts.clientNotFound('01234-X-AND-A-MUCH-LONGER-REFERENCE-THAN-USUAL-00', 'KC', lang),
+    texts.recentReceipts(
+      [{ numAcquit: '29-01-25VERYLONGOPERATOR-83261-0dfe8', refClient: '83262', amountCentimes: 1_234_567_89, at: '2025-01-29 10:42:58', status: 'checking' }],
+      lang,
+    ),
     texts.receiptFound(
       {
         numAcquit: '29-01-25FINCA-83262-0dfe8',
@@ -99,6 +145,37 @@ describe('keyword texts', () => {
     expect(texts.help('en')).toEqual(expect.stringContaining('RECEIPT'));
     expect(texts.help('en')).toEqual(expect.stringContaining('BILL'));
     expect(texts.help('en')).toEqual(expect.stringContaining('HELP'));
+  });
+
+  it('"not found" in a province that was tried never suggests that same province', () => {
+    const fr = texts.clientNotFound('99999', 'KC', 'fr');
+    expect(fr).toContain('introuvable en KC');
+    expect(fr).toContain('Autre province? FACTURE 99999 <province> (KIN KAT NK SK MB KAN)');
+    expect(fr).not.toMatch(/FACTURE 99999 KC/);
+    const en = texts.clientNotFound('99999', 'KIN', 'en');
+    expect(en).toContain('Other province? BILL 99999 <province> (KC KAT NK SK MB KAN)');
+  });
+
+  it('a receipt not found where the province was given does not ask to add it', () => {
+    const given = texts.receiptNotFound('NOPE-1', 'KC', true, 'fr');
+    expect(given).toBe('REGIDESO: aucun paiement trouvé pour le REÇU NOPE-1 en KC. Vérifiez le numéro et la province.');
+    expect(texts.receiptNotFound('NOPE-1', 'KC', true, 'en')).not.toMatch(/add the province/);
+    const guessed = texts.receiptNotFound('NOPE-1', 'KIN', false, 'fr');
+    expect(guessed).toContain('ajoutez la province: RECU NOPE-1 <province> (KC KAT NK SK MB KAN)');
+  });
+
+  it('the RECU example of an unknown province shows a receipt number, not a customer reference', () => {
+    expect(texts.unknownProvince('Mars', 'receipt', 'fr')).toContain('Exemple: RECU 29-01-25FINCA-83262-0dfe8 KIN');
+    expect(texts.unknownProvince('Mars', 'receipt', 'en')).toContain('Example: RECEIPT 29-01-25FINCA-83262-0dfe8 KIN');
+    expect(texts.unknownProvince('Mars', 'bill', 'fr')).toContain('Exemple: FACTURE 83262 KIN');
+  });
+
+  it('one recent payment is named in the singular', () => {
+    const one = [{ numAcquit: 'A-1', refClient: '83262', amountCentimes: 10_000, at: '2025-01-29 10:42:58', status: 'succeeded' as const }];
+    expect(texts.recentReceipts(one, 'fr').split('\n')[0]).toBe('REGIDESO, votre dernier paiement:');
+    expect(texts.recentReceipts(one, 'en').split('\n')[0]).toBe('REGIDESO, your last payment:');
+    expect(texts.recentReceipts([...one, ...one], 'fr').split('\n')[0]).toBe('REGIDESO, vos 2 derniers paiements:');
+    expect(texts.recentReceipts([...one, ...one], 'en').split('\n')[0]).toBe('REGIDESO, your last 2 payments:');
   });
 
   it('formats dates for people, dropping a midnight time', () => {

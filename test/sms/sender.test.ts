@@ -35,12 +35,27 @@ it('keeps no text for a reply: only a receipt is ever sent again', async () => {
 });
 
 it('records a status only for a message it knows', async () => {
-  await sender.recordStatus('forged-id', 'Failed', 'DeliveryFailure');
+  expect(await sender.recordStatus('forged-id', 'Failed', 'DeliveryFailure', true)).toBe('unknown_message');
   expect(await store.redis.exists(`${store.prefix}sms:sent:forged-id`)).toBe(0);
   const out = await sender.send({ to: '+243810000001', message: 'x', kind: 'receipt' });
   if (out.kind !== 'sent' || out.messageId === undefined) throw new Error(out.kind);
-  await sender.recordStatus(out.messageId, 'Success', undefined);
+  expect(await sender.recordStatus(out.messageId, 'Success', undefined)).toBe('recorded');
   expect((await sender.find(out.messageId))?.status).toBe('Success');
+});
+
+it('once a final status is recorded, later ones are kept aside and change nothing', async () => {
+  const out = await sender.send({ to: '+243810000002', message: 'x', kind: 'receipt' });
+  if (out.kind !== 'sent' || out.messageId === undefined) throw new Error(out.kind);
+  expect(await sender.recordStatus(out.messageId, 'Sent', undefined, false)).toBe('recorded');
+  expect(await sender.recordStatus(out.messageId, 'Failed', 'UserInBlacklist', true)).toBe('recorded');
+  expect(await sender.recordStatus(out.messageId, 'Failed', 'DeliveryFailure', false)).toBe('after_final');
+  expect(await sender.recordStatus(out.messageId, 'Success', undefined, true)).toBe('after_final');
+  expect(await sender.find(out.messageId)).toMatchObject({
+    status: 'Failed',
+    failureReason: 'UserInBlacklist',
+    finalStatus: 'Failed',
+    lateStatus: 'Success',
+  });
 });
 
 it('lets one resend be claimed once, and sends it to the first number with the next attempt', async () => {
@@ -52,6 +67,7 @@ it('lets one resend be claimed once, and sends it to the first number with the n
   if (first === undefined) throw new Error('not found');
   const again = await sender.resend(first);
   if (again.kind !== 'sent' || again.messageId === undefined) throw new Error(again.kind);
+  expect(again.attempt).toBe(2);
   expect(await sender.find(again.messageId)).toMatchObject({ to: '+243810000009', attempt: 2, firstId: out.messageId });
   expect((await sender.find(out.messageId))?.resentAs).toBe(again.messageId);
   expect((await outbox.list('+243810000009')).map((m) => m.message)).toEqual(['REGIDESO: reçu X', 'REGIDESO: reçu X']);

@@ -1,33 +1,60 @@
 import { maskName } from '../../logging/mask';
 import type { PaymentRecord } from '../../payments/types';
 import { DEFAULT_PROVINCE, type Province } from '../../provinces';
+import type { VerifyOutcome } from '../../regideso/types';
 import type { KeywordLanguage } from '../keywords';
 import * as texts from '../keyword-texts';
 import { samePhone, type CommandContext, type CommandResult } from './context';
 
+/** REGIDESO's shape: `DD-MM-YY`, the operator in capitals, `-ref-`, five lower-case hex digits. */
+const REGIDESO_RECEIPT = /^(\d{2}-\d{2}-\d{2})([A-Za-z][A-Za-z0-9]*)-(.+)-([0-9A-Fa-f]{5})$/;
+/** Our own reference for a payment whose receipt was lost (`RGD-0A1B2C3D4E`), upper case. */
+const OWN_REFERENCE = /^rgd-[a-z0-9]+$/i;
+
 /**
- * `RECU <num_acquit> [province]`: asks REGIDESO (VerifyTransaction). The subscriber's name is shown
- * only to the phone that made the payment, as our records know it; anyone else holding the number
- * sees it masked.
+ * The receipt number as typed, then put back in its canonical case when a phone's keyboard changed
+ * it (`28-11-26sandbox-83262-CD0BF` → `28-11-26SANDBOX-83262-cd0bf`, `rgd-…` → `RGD-…`): one or two
+ * numbers, never more, so a typo costs at most one more lookup on each side.
+ */
+export function receiptNumberCandidates(typed: string): [string, ...string[]] {
+  let canonical = typed;
+  const m = REGIDESO_RECEIPT.exec(typed);
+  if (m) {
+    const [, date = '', operator = '', ref = '', hex = ''] = m;
+    canonical = `${date}${operator.toUpperCase()}-${ref.toUpperCase()}-${hex.toLowerCase()}`;
+  } else if (OWN_REFERENCE.test(typed)) {
+    canonical = typed.toUpperCase();
+  }
+  return canonical === typed ? [typed] : [typed, canonical];
+}
+
+/**
+ * `RECU <num_acquit> [province]`: asks REGIDESO (VerifyTransaction). Our own payment records are
+ * read first: they know the province and the exact number. The subscriber's name is shown only to
+ * the phone that made the payment, as our records know it; anyone else holding the number sees it
+ * masked.
  */
 export async function receiptCommand(
   ctx: CommandContext,
   cmd: { numAcquit: string; province: Province | undefined; language: KeywordLanguage },
 ): Promise<CommandResult> {
   const lang = cmd.language;
-  const record = await findRecord(ctx, cmd.numAcquit);
+  const candidates = receiptNumberCandidates(cmd.numAcquit);
+  const record = await findRecord(ctx, candidates);
   if (record?.ownReference === true) {
     // Our own reference for money that landed without REGIDESO's answer: REGIDESO cannot know it.
     return {
       outcome: 'own_reference',
       reply: texts.receiptOwnReference(
-        { reference: cmd.numAcquit, amountCentimes: record.amountCentimes, at: record.createdAt, refClient: record.refClient },
+        { reference: record.numAcquit ?? cmd.numAcquit, amountCentimes: record.amountCentimes, at: record.createdAt, refClient: record.refClient },
         lang,
       ),
     };
   }
   const province = cmd.province ?? record?.province ?? DEFAULT_PROVINCE;
-  const result = await ctx.regideso.verifyTransaction(cmd.numAcquit, province);
+  // The record's number is the one REGIDESO gave: no need to try any other spelling.
+  const toTry: [string, ...string[]] = record?.numAcquit !== undefined ? [record.numAcquit] : candidates;
+  const result = await verifyFirstFound(ctx, toTry, province);
   switch (result.kind) {
     case 'ok': {
       const t = result.transaction;
@@ -48,8 +75,10 @@ export async function receiptCommand(
         ),
       };
     }
-    case 'not_found':
-      return { outcome: 'not_found', reply: texts.receiptNotFound(cmd.numAcquit, lang) };
+    case 'not_found': {
+      const provinceKnown = cmd.province !== undefined || record !== undefined;
+      return { outcome: 'not_found', reply: texts.receiptNotFound(cmd.numAcquit, province, provinceKnown, lang) };
+    }
     case 'unauthorized':
     case 'unavailable':
       ctx.logger.warn('sms receipt: REGIDESO unavailable', { kind: result.kind, message: result.message, from: ctx.from });
@@ -57,9 +86,24 @@ export async function receiptCommand(
   }
 }
 
-async function findRecord(ctx: CommandContext, numAcquit: string): Promise<PaymentRecord | undefined> {
+/** Asks REGIDESO for each spelling in turn until one is found; any other answer ends the search. */
+async function verifyFirstFound(ctx: CommandContext, numbers: [string, ...string[]], province: Province): Promise<VerifyOutcome> {
+  const [first, ...others] = numbers;
+  let result = await ctx.regideso.verifyTransaction(first, province);
+  for (const n of others) {
+    if (result.kind !== 'not_found') return result;
+    result = await ctx.regideso.verifyTransaction(n, province);
+  }
+  return result;
+}
+
+async function findRecord(ctx: CommandContext, candidates: string[]): Promise<PaymentRecord | undefined> {
   try {
-    return await ctx.records.findByNumAcquit(numAcquit);
+    for (const n of candidates) {
+      const record = await ctx.records.findByNumAcquit(n);
+      if (record !== undefined) return record;
+    }
+    return undefined;
   } catch (err) {
     // Without the record the reply is still right, only less personal (name masked).
     ctx.logger.warn('sms receipt: payment records unreachable', { err, from: ctx.from });
