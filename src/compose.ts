@@ -95,6 +95,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
     recordTtlSeconds: retention,
+    metrics,
     ...opts.payments,
   });
 

@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger';
 import type { RedisFactory } from '../redis';
 import { closeConnection } from './connections';
 import type { PaymentJob } from './job';
-import type { JobRunner, RetryPolicy } from './runner';
+import type { JobRunner, RecoveryResult, RetryPolicy } from './runner';
 
 /**
  * The durable runner: one BullMQ job per intent, its id the intent's id, so a replayed confirm
@@ -23,6 +23,8 @@ export interface BullmqRunnerOptions {
   /** How long a worker's lock on a job lasts without renewal: a dead worker's job is picked up after it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How many times a job may stall (its worker died) before BullMQ fails it for good; BullMQ's default 1. */
+  maxStalledCount?: number;
 }
 
 const QUEUE = 'payments';
@@ -46,21 +48,57 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
     if (result === 'retry') throw new Error(`payment ${intentId}: attempt ${number} to be retried`);
   }
 
+  async function enqueue(intentId: string): Promise<void> {
+    await queue.add(
+      'pay',
+      { intentId },
+      {
+        jobId: intentId,
+        attempts: opts.retry.attempts,
+        backoff: { type: 'exponential', delay: opts.retry.backoffMs, jitter: opts.retry.jitter },
+        // Kept a while so the job id still deduplicates a late replayed confirm.
+        removeOnComplete: { age: 7 * 86_400 },
+        removeOnFail: { age: 30 * 86_400 },
+      },
+    );
+  }
+
+  async function recover(intentId: string, stillOpen: () => Promise<boolean>, recoverOpts: { requeueMissing: boolean }): Promise<RecoveryResult> {
+    const job = await queue.getJob(intentId);
+    if (job === undefined) {
+      if (!(await stillOpen())) return 'settled';
+      if (!recoverOpts.requeueMissing) return 'missing';
+      // The same id as ever: should a confirm or another sweep add it at the same moment, BullMQ keeps one.
+      await enqueue(intentId);
+      return 'requeued';
+    }
+    const state = await job.getState();
+    if (state === 'failed' || state === 'completed') {
+      if (!(await stillOpen())) return 'settled';
+      // A job that used up its attempts by throwing (Redis failing under it) or stalled too often.
+      // Its attempts start again; the job itself reconciles a `submitted` intent before paying.
+      try {
+        await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      } catch (err) {
+        // Another sweep retried it first: BullMQ refuses a job no longer in that state.
+        if ((await job.getState()) !== state) return 'active';
+        throw err;
+      }
+      return 'retried';
+    }
+    if (state === 'unknown') {
+      // A job hash in no list (a partial write): replaced by a fresh job under the same id.
+      if (!(await stillOpen())) return 'settled';
+      await job.remove();
+      await enqueue(intentId);
+      return 'requeued';
+    }
+    return 'active';
+  }
+
   return {
-    async enqueue(intentId) {
-      await queue.add(
-        'pay',
-        { intentId },
-        {
-          jobId: intentId,
-          attempts: opts.retry.attempts,
-          backoff: { type: 'exponential', delay: opts.retry.backoffMs, jitter: opts.retry.jitter },
-          // Kept a while so the job id still deduplicates a late replayed confirm.
-          removeOnComplete: { age: 7 * 86_400 },
-          removeOnFail: { age: 30 * 86_400 },
-        },
-      );
-    },
+    enqueue,
+    recover,
     async start() {
       if (worker !== undefined) return;
       workerConnection = opts.redis.connect('payments-worker');
@@ -70,6 +108,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
         concurrency: opts.concurrency ?? 8,
         ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
         ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
+        ...(opts.maxStalledCount !== undefined ? { maxStalledCount: opts.maxStalledCount } : {}),
       });
       worker.on('error', (err) => opts.logger.error('payment worker error', { err }));
       worker.on('failed', (job, err) => {

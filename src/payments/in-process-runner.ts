@@ -34,11 +34,22 @@ export function createInProcessRunner(opts: { job: PaymentJob; logger: Logger; r
     if (result === 'retry' && !closed) schedule(intentId, attempt + 1, backoffDelay(opts.retry, attempt));
   }
 
+  async function enqueue(intentId: string): Promise<void> {
+    if (closed) throw new Error('payment runner is closed');
+    if (timers.has(intentId) || running.has(intentId)) return;
+    schedule(intentId, 1, 0);
+  }
+
   return {
-    async enqueue(intentId) {
-      if (closed) throw new Error('payment runner is closed');
-      if (timers.has(intentId) || running.has(intentId)) return;
-      schedule(intentId, 1, 0);
+    enqueue,
+    async recover(intentId, stillOpen, recoverOpts) {
+      if (timers.has(intentId) || running.has(intentId)) return 'active';
+      if (!(await stillOpen())) return 'settled';
+      // Checked again: `stillOpen` awaited Redis, and a confirm may have queued it meanwhile.
+      if (timers.has(intentId) || running.has(intentId)) return 'active';
+      if (!recoverOpts.requeueMissing) return 'missing';
+      await enqueue(intentId);
+      return 'requeued';
     },
     async start() {},
     async close(closeOpts) {

@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger';
 import { maskPhone } from '../logging/mask';
-import type { RegidesoClient } from '../regideso/types';
+import type { PayOutcome, RegidesoClient } from '../regideso/types';
 import {
   appliedWithoutReceiptText,
   paymentFailedText,
@@ -11,6 +11,7 @@ import {
 import type { SmsSender } from '../sms/transport';
 import { ownReferenceFor } from './ids';
 import { isSettled, type Intent, type RefusalReason } from './intent';
+import type { PayFactOutcome, PaymentMetrics } from './metrics';
 import { reconcile, totalBalance } from './reconcile';
 import type { IntentStore, Versioned } from './store';
 
@@ -49,12 +50,27 @@ export interface PaymentJobDeps {
    * would pay twice.
    */
   settleMs: number;
+  metrics: PaymentMetrics;
 }
 
 type Step = { kind: 'settled'; cur: Versioned } | { kind: 'retry'; cur: Versioned; why: string };
 
 /** Another runner wrote the intent first (a stalled job that woke up): this run stops. */
 class LostRace extends Error {}
+
+function payFactOutcome(kind: PayOutcome['kind']): PayFactOutcome {
+  switch (kind) {
+    case 'paid':
+    case 'unauthorized':
+    case 'uncertain':
+      return kind;
+    case 'no_unpaid_bill':
+    case 'bills_not_owned':
+    case 'client_not_found':
+    case 'rejected':
+      return 'refused';
+  }
+}
 
 export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
   const { store, regideso, logger } = deps;
@@ -65,6 +81,8 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
     const next: Intent = { ...cur.intent, ...patch, updatedAt: deps.now().toISOString() };
     const written = await store.update(cur, next);
     if (written === undefined) throw new LostRace(`intent ${cur.intent.intentId} changed under this run`);
+    // The compare-and-set let only this write move the intent from open to settled: counted once.
+    if (!isSettled(cur.intent) && isSettled(next)) deps.metrics.settled(next);
     return written;
   }
 
@@ -86,6 +104,7 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
     await store.indexNumAcquit(reference, cur.intent.intentId);
     await store.flag(cur.intent.intentId, deps.now().getTime());
     const next = await write(cur, { ...patch, numAcquit: reference, ownReference: true, flagged: true });
+    deps.metrics.flagged();
     await audit(next.intent, event, detail);
     logger.warn('payment flagged for the operator', { ...logFields(next.intent), reference, event });
     return { kind: 'settled', cur: next };
@@ -164,6 +183,7 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
       amountCentimes: it.amountCentimes,
       paidAt: deps.now(),
     });
+    deps.metrics.payFact(payFactOutcome(out.kind));
     switch (out.kind) {
       case 'paid': {
         const remaining = out.totalDebtCentimes ?? (out.bills.length > 0 ? out.bills.reduce((s, b) => s + b.balanceAfterCentimes, 0) : undefined);

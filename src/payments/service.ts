@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics';
 import { maskPhone } from '../logging/mask';
 import type { RedisFactory } from '../redis';
 import { closeConnection } from './connections';
@@ -9,9 +10,11 @@ import { intentIdFor } from './ids';
 import { createInProcessRunner } from './in-process-runner';
 import { isSettled, newIntent, outcomeOf, toRecord, type Intent } from './intent';
 import { createPaymentJob } from './job';
+import { createPaymentMetrics } from './metrics';
 import { refusalOf } from './rules';
 import type { JobRunner, RetryPolicy } from './runner';
 import { createIntentStore, type AuditEntry, type IntentStore } from './store';
+import { createSweep, type SweepReport } from './sweep';
 import type { ConfirmOutcome, PaymentRecord, PaymentRecords, PaymentRequest, PaymentService } from './types';
 
 export interface PaymentServiceDeps {
@@ -34,7 +37,13 @@ export interface PaymentServiceDeps {
   /** Defaults: 10 attempts, 2 s doubling, 50 % jitter (retries over some 9 to 17 minutes). */
   retry?: Partial<RetryPolicy>;
   /** BullMQ worker tuning (tests shorten these to see a dead worker's job picked up). */
-  worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
+  worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; maxStalledCount?: number };
+  /** Counters and the settle-time histogram go to this registry (metrics already there are reused). */
+  metrics?: Metrics;
+  /** The recovery sweep runs on start() and then this often; default 60 000. */
+  sweepIntervalMs?: number;
+  /** An open intent nobody has written for this long gets its job checked by the sweep; default 10 min. */
+  staleAfterMs?: number;
 }
 
 export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
@@ -44,17 +53,22 @@ export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
   auditTrail(intentId: string): Promise<AuditEntry[]>;
   /** Payments a person must look at (money landed without a receipt number, outcome unknown), newest first. */
   flagged(limit: number): Promise<PaymentRecord[]>;
+  /** Runs the recovery sweep now (after any sweep in progress), as the timer does. */
+  sweep(): Promise<SweepReport>;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 10, backoffMs: 2000, jitter: 0.5 };
 const POLL_MS = 100;
 const DEFAULT_SETTLE_MS = 30_000;
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
 
 export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHandle {
   const now = deps.now ?? (() => new Date());
   const waitMs = deps.confirmWaitMs ?? 2000;
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...deps.retry };
   const storeOpts = { prefix: deps.prefix, ttlSeconds: deps.recordTtlSeconds };
+  const metrics = createPaymentMetrics(deps.metrics);
 
   // The hop's side fails fast when Redis is down; the job's side waits for Redis to come back.
   const hopConnection = deps.redis.connect('payments-hop', { failFast: true });
@@ -69,6 +83,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     logger: deps.logger,
     now,
     settleMs: deps.reconcileSettleMs ?? DEFAULT_SETTLE_MS,
+    metrics,
   });
   const runner: JobRunner = deps.redis.inMemory
     ? createInProcessRunner({ job, logger: deps.logger, retry })
@@ -81,9 +96,49 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
         ...(deps.worker?.concurrency !== undefined ? { concurrency: deps.worker.concurrency } : {}),
         ...(deps.worker?.lockDurationMs !== undefined ? { lockDurationMs: deps.worker.lockDurationMs } : {}),
         ...(deps.worker?.stalledIntervalMs !== undefined ? { stalledIntervalMs: deps.worker.stalledIntervalMs } : {}),
+        ...(deps.worker?.maxStalledCount !== undefined ? { maxStalledCount: deps.worker.maxStalledCount } : {}),
       });
 
   let closing: Promise<void> | undefined;
+  let stopped = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  let sweepRunning = false;
+  // The hop's fail-fast connection: a sweep against a dead Redis fails at once and the next one
+  // tries again, rather than hanging (and holding up close()).
+  const recovery = createSweep({
+    store: hopStore,
+    runner,
+    logger: deps.logger,
+    metrics,
+    now,
+    staleAfterMs: deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+    stopped: () => stopped,
+  });
+
+  /** One sweep at a time: `sweep()` waits for the one in progress, a timer tick skips. */
+  function runSweep(): Promise<SweepReport> {
+    const run = sweeping.then(async () => {
+      sweepRunning = true;
+      try {
+        return await recovery.sweep();
+      } finally {
+        sweepRunning = false;
+      }
+    });
+    sweeping = run.catch(() => undefined);
+    return run;
+  }
+
+  function sweepInBackground(): void {
+    if (stopped || sweepRunning) return;
+    runSweep().then(
+      (r) => {
+        if (r.requeued + r.retried + r.errors > 0) deps.logger.info('payment sweep done', { ...r });
+      },
+      (err: unknown) => deps.logger.error('payment sweep failed', { err }),
+    );
+  }
 
   async function loadRecord(store: IntentStore, intentId: string): Promise<PaymentRecord | undefined> {
     const v = await store.load(intentId);
@@ -145,7 +200,8 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     try {
       const cur = await hopStore.load(intentId);
       if (cur === undefined || cur.intent.status !== 'pending') return;
-      await hopStore.update(cur, { ...cur.intent, status: 'failed', failureMessage: 'not queued', receipt: { status: 'skipped', attempts: 0 }, updatedAt: now().toISOString() });
+      const next: Intent = { ...cur.intent, status: 'failed', failureMessage: 'not queued', receipt: { status: 'skipped', attempts: 0 }, updatedAt: now().toISOString() };
+      if ((await hopStore.update(cur, next)) !== undefined) metrics.settled(next);
     } catch {
       // Redis is down: the intent stays pending and expires; no PayFact was sent for it.
     }
@@ -154,10 +210,21 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
   return {
     confirm,
     async start() {
+      if (stopped) throw new Error('payment service is closed');
       await runner.start();
+      if (sweepTimer !== undefined) return;
+      sweepInBackground();
+      sweepTimer = setInterval(sweepInBackground, deps.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+      // Never what keeps the process alive.
+      sweepTimer.unref();
     },
+    sweep: runSweep,
     close(opts) {
       closing ??= (async () => {
+        stopped = true;
+        if (sweepTimer !== undefined) clearInterval(sweepTimer);
+        // A sweep stops between intents; the one it is on finishes before the runner closes.
+        if (opts?.force !== true) await sweeping;
         await runner.close(opts);
         await Promise.all([hopConnection, jobConnection].map(closeConnection));
       })();

@@ -1,13 +1,21 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
-import { intentSchema, type Intent } from './intent';
+import { intentSchema, isSettled, type Intent } from './intent';
 
 /**
  * Payment intents in Redis. One hash per intent holds the JSON and a version number; every write
  * is a compare-and-set on that version (a Lua script on one key, so it also works on Redis
  * Cluster), so a stalled worker that wakes up late cannot overwrite what a newer one recorded.
  * Secondary keys: num_acquit → intent, phone → intents by time, the audit list, the operator's
- * flagged set. All expire after the retention period, refreshed on every write.
+ * flagged set, and the open set (unsettled intents by the time of their last write, for the
+ * recovery sweep). All expire after the retention period, refreshed on every write.
+ *
+ * The open set is one key for all intents, so it cannot share a Lua script with an intent's key on
+ * Redis Cluster; it is kept next to the compare-and-set instead, in an order that keeps the one
+ * thing that matters true: an unsettled intent is always in the set. It is added BEFORE the intent
+ * is created and removed only AFTER the write that settles it (or by the sweep, which finds it
+ * settled or gone). A write lost in between leaves a stale entry the sweep clears, never a payment
+ * nobody will finish.
  */
 export interface Versioned {
   intent: Intent;
@@ -47,6 +55,10 @@ export interface IntentStore {
   auditTrail(intentId: string): Promise<AuditEntry[]>;
   byNumAcquit(numAcquit: string): Promise<string | undefined>;
   byPhone(phoneNumber: string, limit: number): Promise<string[]>;
+  /** Open (unsettled) intents last written at or before `maxScoreMs`, oldest first. */
+  openSince(maxScoreMs: number, offset: number, limit: number): Promise<Array<{ intentId: string; lastWriteMs: number }>>;
+  /** Drops an entry of the open set (its intent is settled, or gone). */
+  closeOpen(intentId: string): Promise<void>;
 }
 
 export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSeconds: number }): IntentStore {
@@ -57,9 +69,21 @@ export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSecon
   const phoneKey = (phone: string) => `${p}phone:${phone}`;
   const auditKey = (id: string) => `${p}audit:${id}`;
   const flaggedKey = `${p}flagged`;
+  const openKey = `${p}open`;
+
+  // Scores are real-clock times even when `now` is pinned (tests): staleness is a wait, not a record.
+  async function markOpen(intentId: string, onlyNew: boolean): Promise<void> {
+    const m = redis.multi();
+    if (onlyNew) m.zadd(openKey, 'NX', Date.now(), intentId);
+    else m.zadd(openKey, Date.now(), intentId);
+    await m.expire(openKey, opts.ttlSeconds).exec();
+  }
 
   return {
     async create(intent) {
+      // A replay of an existing intent must not put a settled one back in the open set.
+      if ((await redis.exists(intentKey(intent.intentId))) === 1) return false;
+      if (!isSettled(intent)) await markOpen(intent.intentId, true);
       const created = await redis.eval(CREATE, 1, intentKey(intent.intentId), JSON.stringify(intent), ttl);
       if (created !== 1) return false;
       const key = phoneKey(intent.phoneNumber);
@@ -74,7 +98,15 @@ export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSecon
     async update(current, next) {
       const version = current.version + 1;
       const ok = await redis.eval(UPDATE, 1, intentKey(next.intentId), String(current.version), String(version), JSON.stringify(next), ttl);
-      return ok === 1 ? { intent: next, version } : undefined;
+      if (ok !== 1) return undefined;
+      try {
+        if (isSettled(next)) await redis.zrem(openKey, next.intentId);
+        else await markOpen(next.intentId, false);
+      } catch {
+        // The intent is written, which is what counts; the sweep clears a stale entry, and an open
+        // intent's entry is there since its creation (only its score is older than it should be).
+      }
+      return { intent: next, version };
     },
     async indexNumAcquit(numAcquit, intentId) {
       await redis.set(acqKey(numAcquit), intentId, 'EX', opts.ttlSeconds);
@@ -98,6 +130,15 @@ export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSecon
     },
     async byPhone(phoneNumber, limit) {
       return redis.zrevrange(phoneKey(phoneNumber), 0, Math.max(limit, 1) - 1);
+    },
+    async openSince(maxScoreMs, offset, limit) {
+      const raw = await redis.zrangebyscore(openKey, '-inf', maxScoreMs, 'WITHSCORES', 'LIMIT', offset, limit);
+      const out: Array<{ intentId: string; lastWriteMs: number }> = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) out.push({ intentId: raw[i] ?? '', lastWriteMs: Number(raw[i + 1]) });
+      return out;
+    },
+    async closeOpen(intentId) {
+      await redis.zrem(openKey, intentId);
     },
   };
 }

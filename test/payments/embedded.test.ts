@@ -2,6 +2,8 @@ import express from 'express';
 import request from 'supertest';
 import { createOutboxRouter } from '../../src/http/outbox-router';
 import { intentIdFor } from '../../src/payments/ids';
+import { newIntent } from '../../src/payments/intent';
+import { createIntentStore } from '../../src/payments/store';
 import { eventually, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
 
 /**
@@ -89,4 +91,28 @@ it('gives up after its last attempt when the outcome of a sent PayFact cannot be
   expect((await service.flagged(5)).map((r) => r.intentId)).toEqual([record.intentId]);
   await eventually(async () => (await h.outbox.list(PHONE)).length > 0);
   expect((await h.outbox.list(PHONE))[0]?.message).toContain('en vérification');
+});
+
+it('the recovery sweep runs in-process too: an intent created but never queued is settled as failed, nothing paid', async () => {
+  const conn = h.redis.connect('test-store');
+  try {
+    const store = createIntentStore(conn, { prefix: h.prefix, ttlSeconds: 3600 });
+    const req = await requestFor(h.regideso);
+    const intentId = intentIdFor(req.sessionId);
+    expect(await store.create(newIntent(req, intentId, 'FINCA', new Date()))).toBe(true);
+
+    const service = await h.service({ staleAfterMs: 0 });
+    const record = await settledRecord(service, intentId);
+    expect(record.status).toBe('failed');
+    expect(h.sandbox.calls.payFact).toBe(0);
+    let trail: string[] = [];
+    await eventually(async () => {
+      trail = (await service.auditTrail(intentId)).map((e) => e.event);
+      return trail.includes('sms_sent');
+    });
+    expect([...trail].sort()).toEqual(['sms_sent', 'sweep_expired']);
+    expect(await service.sweep()).toMatchObject({ examined: 0 });
+  } finally {
+    await conn.quit();
+  }
 });
