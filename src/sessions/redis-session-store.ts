@@ -15,10 +15,12 @@ const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call(
 export function createRedisSessionStore(redis: Redis, opts: { prefix: string; ttlSeconds: number }): SessionStore {
   const key = (id: string) => `${opts.prefix}{${id}}`;
   const lockKey = (id: string) => `${opts.prefix}{${id}}:lock`;
+  const interimKey = (id: string) => `${opts.prefix}{${id}}:interim`;
   return {
     ttlSeconds: opts.ttlSeconds,
     async get(id) {
-      const raw = await redis.get(key(id));
+      // One round trip: both keys share the hash tag, so one slot.
+      const [raw, interim] = await redis.mget(key(id), interimKey(id));
       if (raw === null || raw === undefined) return undefined;
       let data: unknown;
       try {
@@ -27,10 +29,19 @@ export function createRedisSessionStore(redis: Redis, opts: { prefix: string; tt
         return undefined;
       }
       const parsed = sessionSchema.safeParse(data);
-      return parsed.success ? parsed.data : undefined;
+      if (!parsed.success) return undefined;
+      const { interim: _stored, ...session } = parsed.data;
+      return typeof interim === 'string' ? { ...session, interim } : session;
     },
     async save(session: Session) {
-      await redis.set(key(session.id), JSON.stringify(session), 'EX', opts.ttlSeconds * 2);
+      const { interim: _interim, ...kept } = session;
+      await redis.set(key(session.id), JSON.stringify(kept), 'EX', opts.ttlSeconds * 2);
+    },
+    async noteInterim(id, text) {
+      await redis.set(interimKey(id), text, 'EX', opts.ttlSeconds * 2);
+    },
+    async clearInterim(id) {
+      await redis.del(interimKey(id));
     },
     async withLock<T>(id: string, o: { waitMs: number; holdMs: number }, fn: () => Promise<T>): Promise<LockResult<T>> {
       const token = randomUUID();

@@ -24,4 +24,5 @@ export const sessionSchema: z.ZodType<Session> = z.object({
   startedAt: z.number(),
   updatedAt: z.number(),
   hops: z.int(),
+  interim: z.string().optional(),
 });

@@ -23,6 +23,12 @@ export interface Session {
   startedAt: number;
   updatedAt: number;
   hops: number;
+  /**
+   * Set when the phone was last shown the "please wait" screen for this `text` rather than the
+   * screen stored under it (a retry that outwaited the hop's budget). Kept beside the session, not
+   * in it: it is written without the session's lock. Never saved with the session.
+   */
+  interim?: string;
 }
 
 export type LockResult<T> = { ok: true; value: T } | { ok: false };
@@ -32,6 +38,12 @@ export interface SessionStore {
   readonly ttlSeconds: number;
   get(id: string): Promise<Session | undefined>;
   save(session: Session): Promise<void>;
+  /**
+   * Records, without the lock, that the answer to `text` the phone got was the "please wait" screen;
+   * `get` returns it as `interim` until `clearInterim`.
+   */
+  noteInterim(id: string, text: string): Promise<void>;
+  clearInterim(id: string): Promise<void>;
   /** Runs `fn` holding the session's lock, waiting at most `waitMs` for it. */
   withLock<T>(id: string, opts: { waitMs: number; holdMs: number }, fn: () => Promise<T>): Promise<LockResult<T>>;
 }

@@ -1,4 +1,4 @@
-import { gsm7Length, SCREEN_LIMIT } from '../gsm7';
+import { gsm7Length } from '../gsm7';
 import { DEFAULT_LANGUAGE, type Language } from '../language';
 import type { Logger } from '../logging/logger';
 import type { PaymentService } from '../payments/types';
@@ -6,10 +6,10 @@ import type { RegidesoClient } from '../regideso/types';
 import type { Session, SessionStore, SubscriberPrefs } from '../sessions/types';
 import { ACTIONS, CHECKS } from './actions';
 import { isActionName, isCheckName, type ActionDeps, type ActionResult } from './actions/types';
-import { nextInput, normalizeText, type GatewayMode, type UssdHop } from './hop';
+import { nextInput, normalizeText, normalizeInputs, type GatewayMode, type UssdHop } from './hop';
 import type { Menu } from './menu/model';
 import type { MenuOption, Screen } from './menu/schema';
-import { BACK_KEY, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+import { BACK_KEY, BODY_LIMIT, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
 import type { Json, Vars } from './render/template';
 
 export type { UssdHop } from './hop';
@@ -45,6 +45,38 @@ type ListScreen = Extract<Screen, { type: 'list' }>;
 type InputScreen = Extract<Screen, { type: 'input' }>;
 
 /**
+ * What one input did: moved on (or back), was refused with an error to show above the screen, or
+ * was held because it would run a side-effecting action from a screen the subscriber was not shown.
+ */
+type Applied = { kind: 'moved' } | { kind: 'error'; key: string } | { kind: 'held' };
+const MOVED: Applied = { kind: 'moved' };
+const HELD: Applied = { kind: 'held' };
+const refused = (key: string): Applied => ({ kind: 'error', key });
+const errorOf = (a: Applied): string | undefined => (a.kind === 'error' ? a.key : undefined);
+
+/** Screens from which the action chain can reach a side-effecting action (following action screens only). */
+function sideEffectTargets(menu: Menu): Set<string> {
+  const out = new Set<string>();
+  for (const start of Object.keys(menu.screens)) {
+    const seen = new Set<string>();
+    const queue = [start];
+    while (queue.length > 0) {
+      const id = queue.pop() as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const screen = menu.screens[id];
+      if (screen?.type !== 'action') continue;
+      if (isActionName(screen.action) && ACTIONS[screen.action].sideEffecting === true) {
+        out.add(start);
+        break;
+      }
+      queue.push(...Object.values(screen.outcomes));
+    }
+  }
+  return out;
+}
+
+/**
  * The interpreter. Each hop takes the session's lock, works out the one new input from the stored
  * cursor, moves through the menu (running actions against the hop's remaining budget), renders the
  * screen, stores it under the hop's `text` (for retries) and saves the session.
@@ -61,15 +93,20 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
     logger,
   };
   const engineText = (lang: Language, key: string, vars: Vars = {}) => liveFill(menu, lang)(key, vars);
+  const sideEffecting = sideEffectTargets(menu);
+  /** Going to `target` is allowed unless it runs a side-effecting action from a screen the subscriber did not see. */
+  const mayGo = (target: string, shown: boolean) => shown || !sideEffecting.has(target);
 
   async function runAction(name: string, s: Session, deadline: number): Promise<ActionResult> {
     const remaining = deadline - Date.now() - SAVE_MARGIN_MS;
     if (!isActionName(name) || remaining <= 0) return { outcome: 'unavailable' };
-    const ctx = { vars: { ...s.vars }, phone: s.phone, sessionId: s.id, language: s.language };
+    const budget = new AbortController();
+    const ctx = { vars: { ...s.vars }, phone: s.phone, sessionId: s.id, language: s.language, signal: budget.signal };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ActionResult>((resolve) => {
       timer = setTimeout(() => {
         logger.warn('ussd action overran the hop budget', { sessionId: s.id, action: name, budgetMs: remaining });
+        budget.abort();
         resolve({ outcome: 'unavailable' });
       }, remaining);
     });
@@ -85,7 +122,9 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
   }
 
   async function goTo(s: Session, next: string, deadline: number): Promise<void> {
-    s.history.push({ screen: s.screen, page: s.page });
+    // An error or retry screen is not somewhere to come back to: `0` after its retry skips it.
+    const leaving = menu.screens[s.screen];
+    if (!(leaving?.type === 'menu' && leaving.transient)) s.history.push({ screen: s.screen, page: s.page });
     if (s.history.length > MAX_HISTORY) s.history.shift();
     let id = next;
     for (let i = 0; i < MAX_ACTION_CHAIN; i++) {
@@ -137,68 +176,75 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
     return { ok: true, value: out };
   }
 
-  /** Applies one input to the session; returns the error text key to show above the screen, if any. */
-  async function apply(s: Session, raw: string, deadline: number): Promise<string | undefined> {
+  /**
+   * Applies one input to the session. `shown`: the subscriber was shown the current screen in the
+   * previous answer (false while walking through the inputs a first request carries); an input that
+   * would run a side-effecting action is held, unapplied, when it is false.
+   */
+  async function apply(s: Session, raw: string, deadline: number, shown: boolean): Promise<Applied> {
     const input = raw.trim();
     if (input === HOME_KEY) {
       s.history = [];
       s.screen = menu.start;
       s.page = 0;
-      return undefined;
+      return MOVED;
     }
     if (input === BACK_KEY) {
       const prev = s.history.pop();
       s.screen = prev?.screen ?? menu.start;
       s.page = prev?.page ?? 0;
-      return undefined;
+      return MOVED;
     }
     const screen = menu.screens[s.screen];
-    if (screen === undefined || screen.type === 'end' || screen.type === 'action') return 'nav.invalid_choice';
+    if (screen === undefined || screen.type === 'end' || screen.type === 'action') return refused('nav.invalid_choice');
     const option = visibleOptions(screen.options, s.vars).find((o) => o.key === input);
     if (option !== undefined) {
+      if (!mayGo(option.option.next, shown)) return HELD;
       await choose(s, option.option, deadline);
-      return undefined;
+      return MOVED;
     }
     switch (screen.type) {
       case 'menu':
-        return 'nav.invalid_choice';
+        return refused('nav.invalid_choice');
       case 'input': {
         const r = validate(screen, input, s.vars);
-        if (!r.ok) return r.error;
+        if (!r.ok) return refused(r.error);
+        if (!mayGo(screen.next, shown)) return HELD;
         s.vars[screen.store] = r.value;
         await goTo(s, screen.next, deadline);
-        return undefined;
+        return MOVED;
       }
       case 'list':
-        return chooseInList(s, screen, input, deadline);
+        return chooseInList(s, screen, input, deadline, shown);
     }
   }
 
-  async function chooseInList(s: Session, screen: ListScreen, input: string, deadline: number): Promise<string | undefined> {
+  async function chooseInList(s: Session, screen: ListScreen, input: string, deadline: number, shown: boolean): Promise<Applied> {
     if (input === NEXT_KEY) {
       const pages = listPages(screen, s.vars, liveFill(menu, s.language), s.screen === menu.start);
-      if (s.page + 1 >= pages.length) return 'nav.invalid_choice';
+      if (s.page + 1 >= pages.length) return refused('nav.invalid_choice');
       s.history.push({ screen: s.screen, page: s.page });
       s.page += 1;
-      return undefined;
+      return MOVED;
     }
-    if (screen.store === undefined || screen.next === undefined || !/^\d{1,3}$/.test(input)) return 'nav.invalid_choice';
+    if (screen.store === undefined || screen.next === undefined || !/^\d{1,3}$/.test(input)) return refused('nav.invalid_choice');
     const items = listItems(screen, s.vars);
     const index = items.findIndex((_item, i) => itemKey(screen, i) === String(Number(input)));
     const item = items[index];
-    if (item === undefined) return 'nav.invalid_choice';
+    if (item === undefined) return refused('nav.invalid_choice');
+    if (!mayGo(screen.next, shown)) return HELD;
     s.vars[screen.store] = item;
     await goTo(s, screen.next, deadline);
-    return undefined;
+    return MOVED;
   }
 
   async function finish(s: Session, text: string, errorKey: string | undefined): Promise<string> {
     const rendered = renderScreen(menu, s.screen, s.page, s.vars, liveFill(menu, s.language), errorKey);
     let body = rendered.body;
-    if (gsm7Length(body) > SCREEN_LIMIT) {
+    if (gsm7Length(body) > BODY_LIMIT) {
       // The linter rules this out for every declared value; an undeclared extreme (a huge amount) is cut, not sent.
       logger.error('ussd screen over the limit', { sessionId: s.id, screen: s.screen, length: gsm7Length(body) });
-      body = body.slice(0, SCREEN_LIMIT);
+      body = body.slice(0, BODY_LIMIT);
     }
     const response = `${rendered.kind} ${body}`;
     if (rendered.kind === 'END') s.ended = true;
@@ -206,6 +252,11 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
   }
 
   async function record(s: Session, text: string, response: string): Promise<string> {
+    if (s.interim === text) {
+      // The phone now gets the real answer for this text: the "please wait" it may have had is past.
+      await deps.sessions.clearInterim(s.id);
+      delete s.interim;
+    }
     s.responses = [...s.responses.filter(([t]) => t !== text), [text, response] as [string, string]].slice(-MAX_RESPONSES);
     s.text = text;
     s.hops += 1;
@@ -238,22 +289,25 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
         updatedAt: at,
         hops: 0,
       };
-      // A first request may already carry inputs (`*123*1*83262#`): walk forward through them.
-      let error: string | undefined;
+      // A first request may already carry inputs (`*123*1*83262#`): walk forward through them, but
+      // stop at a screen whose answer would move money (the confirmation): the subscriber sees it first.
+      let applied: Applied = MOVED;
       if (text !== '') {
         for (const input of text.split('*')) {
           if (s.ended) break;
-          error = await apply(s, input, deadline);
+          applied = await apply(s, input, deadline, false);
+          if (applied.kind === 'held') break;
         }
       }
       logger.info('ussd session started', { sessionId: s.id, phone: s.phone, network: hop.networkCode, inputs: text === '' ? 0 : text.split('*').length });
-      return finish(s, text, error);
+      return finish(s, text, errorOf(applied));
     }
 
     const s = existing;
     if (s.phone !== hop.phoneNumber) {
       logger.warn('ussd session id reused by another phone', { sessionId: s.id, phone: hop.phoneNumber });
-      return `END ${engineText(DEFAULT_LANGUAGE, 'error.internal')}`;
+      const { language } = await deps.prefs.get(hop.phoneNumber);
+      return `END ${engineText(language ?? DEFAULT_LANGUAGE, 'session.invalid')}`;
     }
     if (s.menuVersion !== menu.version) {
       s.ended = true;
@@ -262,7 +316,19 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
     const next = nextInput(s, text, gatewayMode);
     if (next.kind === 'retry') {
       logger.debug('ussd retry answered from the session', { sessionId: s.id });
+      if (s.interim === text) await deps.sessions.clearInterim(s.id);
       return next.response;
+    }
+    if (next.kind === 'input' && s.interim !== undefined && s.interim === normalizeInputs(s.text)) {
+      // The phone was shown "please wait", not the screen stored under the cursor: what was typed
+      // answers the wait screen, so the subscriber now gets that stored screen, and nothing is applied.
+      const stored = s.responses.find(([t]) => t === s.text)?.[1];
+      if (stored !== undefined) {
+        logger.info('ussd stored screen shown after a wait', { sessionId: s.id });
+        await deps.sessions.clearInterim(s.id);
+        delete s.interim;
+        return record(s, text, stored);
+      }
     }
     if (at - s.startedAt > deps.sessions.ttlSeconds * 1000) {
       s.ended = true;
@@ -274,22 +340,40 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
       return s.responses[s.responses.length - 1]?.[1] ?? `END ${engineText(s.language, 'error.internal')}`;
     }
     s.mode = next.mode;
-    const error = await apply(s, next.input, deadline);
-    return finish(s, text, error);
+    // One input, typed on the screen the previous answer showed.
+    const applied = await apply(s, next.input, deadline, true);
+    return finish(s, text, errorOf(applied));
+  }
+
+  /**
+   * The lock stayed taken for the whole budget (the original of a retry still running): the stored
+   * screen if it has appeared meanwhile, else a CON screen asking to wait (an END would kill the
+   * session). The wait is noted so the next input answers it rather than the unseen screen.
+   */
+  async function whileBusy(hop: UssdHop): Promise<string> {
+    const text = normalizeText(hop.text, hop.serviceCode);
+    const s = await deps.sessions.get(hop.sessionId);
+    if (s !== undefined && s.phone !== hop.phoneNumber) return `END ${engineText(DEFAULT_LANGUAGE, 'session.invalid')}`;
+    const stored = s?.responses.find(([t]) => normalizeInputs(t) === text)?.[1];
+    if (stored !== undefined) return stored;
+    logger.warn('ussd session busy for the whole hop budget: asked to wait', { sessionId: hop.sessionId });
+    await deps.sessions.noteInterim(hop.sessionId, text);
+    return `CON ${engineText(s?.language ?? DEFAULT_LANGUAGE, 'session.wait')}`;
   }
 
   return {
     async handle(hop) {
       const deadline = Date.now() + deps.hopBudgetMs;
       try {
+        // A gateway retry arriving while its original runs waits for it (within this hop's own
+        // budget), then finds the original's screen stored under the same text.
         const res = await deps.sessions.withLock(
           hop.sessionId,
-          { waitMs: Math.floor(deps.hopBudgetMs / 2), holdMs: deps.hopBudgetMs + 2000 },
+          { waitMs: Math.max(0, deadline - Date.now() - SAVE_MARGIN_MS), holdMs: deps.hopBudgetMs + 2000 },
           () => step(hop, deadline),
         );
         if (res.ok) return res.value;
-        logger.warn('ussd session busy', { sessionId: hop.sessionId });
-        return `END ${engineText(DEFAULT_LANGUAGE, 'session.busy')}`;
+        return await whileBusy(hop);
       } catch (err) {
         logger.error('ussd hop failed', { sessionId: hop.sessionId, err });
         return `END ${engineText(DEFAULT_LANGUAGE, 'error.internal')}`;

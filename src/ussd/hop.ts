@@ -11,12 +11,24 @@ export const ussdHopSchema = z.object({
 export type UssdHop = z.infer<typeof ussdHopSchema>;
 
 /**
+ * A path with each input as the engine reads it: blanks around it and the `#` a phone may leave at
+ * its end removed (`1*83262#*1` and `1*83262*1#` both become `1*83262*1`). Applied to the incoming
+ * text and to the stored cursor alike, so neither a `#` nor a blank typed on one screen can make
+ * every later hop look like one from an older point of the session.
+ */
+export function normalizeInputs(text: string): string {
+  return text
+    .split('*')
+    .map((input) => input.trim().replace(/#+$/, '').trimEnd())
+    .join('*');
+}
+
+/**
  * The gateway's `text` without what some gateways leave of the dialled string: `*123*1*83262#`
  * (or `1*83262#`) with service code `*123#` becomes `1*83262`.
  */
 export function normalizeText(text: string, serviceCode: string): string {
-  let t = text.trim();
-  if (t.endsWith('#')) t = t.slice(0, -1);
+  let t = normalizeInputs(text.trim());
   const base = serviceCode.trim().replace(/#$/, '');
   if (base !== '' && t.startsWith(base)) t = t.slice(base.length).replace(/^\*/, '');
   return t;
@@ -44,11 +56,16 @@ export function nextInput(
 ): InputStep {
   const mode = configured === 'auto' ? session.mode : configured;
   if (mode === 'last') return { kind: 'input', input: text, mode: 'last' };
-  const stored = session.responses.find(([t]) => t === text);
+  // Sessions saved before `#` was stripped from every input may hold one in their cursor.
+  const cursor = normalizeInputs(session.text);
+  const stored = session.responses.find(([t]) => normalizeInputs(t) === text);
   if (stored !== undefined) return { kind: 'retry', response: stored[1] };
-  if (session.text === '') return { kind: 'input', input: text, mode: 'cumulative' };
-  if (text.startsWith(session.text + '*')) return { kind: 'input', input: text.slice(session.text.length + 1), mode: 'cumulative' };
-  const fromOlderPoint = session.responses.some(([t]) => t !== '' && (text.startsWith(t + '*') || session.text.startsWith(text + '*')));
+  if (cursor === '') return { kind: 'input', input: text, mode: 'cumulative' };
+  if (text.startsWith(cursor + '*')) return { kind: 'input', input: text.slice(cursor.length + 1), mode: 'cumulative' };
+  const fromOlderPoint = session.responses.some(([r]) => {
+    const t = normalizeInputs(r);
+    return t !== '' && (text.startsWith(t + '*') || cursor.startsWith(text + '*'));
+  });
   if (fromOlderPoint || configured === 'cumulative') return { kind: 'stale' };
   return { kind: 'input', input: text, mode: 'last' };
 }

@@ -30,7 +30,11 @@ test('verify: a real receipt typed in another case is found, and the name is mas
   await d.send();
   expect(await d.send('3')).toContain("numéro d'acquit");
   const typed = paid.numAcquit === paid.numAcquit.toLowerCase() ? paid.numAcquit.toUpperCase() : paid.numAcquit.toLowerCase();
-  const answer = await d.send(`  ${typed} `);
+  // Then the province that received it (the same seven names as paying).
+  const provinces = await d.send(`  ${typed} `);
+  expect(provinces).toContain('1. Kinshasa');
+  expect(provinces).toContain('7. Kananga');
+  const answer = await d.send('1');
   expect(answer).toMatch(/^END /);
   expect(answer).toContain('paiement réussi');
   expect(answer).toContain('100 CDF');
@@ -94,4 +98,76 @@ test('the Redis session records its menu version, language and cursor', async ()
   const ttl = await w.redis.ttl(`${w.prefix}s:{${d.sessionId}}`);
   expect(ttl).toBeGreaterThan(180);
   expect(ttl).toBeLessThanOrEqual(360);
+});
+
+test('verify asks the province and asks REGIDESO there: a Nord-Kivu receipt is found in Nord-Kivu only', async () => {
+  const client = createRegidesoClient({ baseUrl: w.sandbox.baseUrl, apiKey: w.sandbox.apiKey, operator: 'FINCA', timeoutMs: 3000, logger: silentLogger() });
+  const paid = await client.payBills({ refClient: '41007', province: 'NK', billIds: ['306112409'], amountCentimes: 10_000, paidAt: new Date() });
+  if (paid.kind !== 'paid') throw new Error(`sandbox did not pay: ${paid.kind}`);
+  const inNk = dialer();
+  await inNk.send();
+  await inNk.send('3');
+  expect(await inNk.send(paid.numAcquit)).toContain('4. Nord-Kivu');
+  const found = await inNk.send('4');
+  expect(found).toMatch(/^END Acquit .*: paiement réussi/);
+  expect(found).toContain('(41007)');
+
+  const inKin = dialer();
+  await inKin.send();
+  await inKin.send('3');
+  await inKin.send(paid.numAcquit);
+  expect(await inKin.send('1')).toMatch(/^CON Acquit .* introuvable/);
+});
+
+test('a slow VerifyTransaction: once the budget is spent, no further receipt form is tried', async () => {
+  const engine = w.makeEngine({ hopBudgetMs: 1500 });
+  const d = dialer(engine);
+  await d.send();
+  await d.send('3');
+  // Four distinct forms to try (as typed, dashed, REGIDESO's shape, upper-case), each answered slowly.
+  await d.send('ab*cd*ef');
+  for (let i = 0; i < 4; i++) w.sandbox.faults.verify.push({ kind: 'hang', ms: 700 });
+  const before = w.sandbox.calls.verify;
+  try {
+    const answer = await d.send('1');
+    expect(answer).toMatch(/^CON REGIDESO ne répond pas/);
+    expect(answer).toContain('1. Réessayer');
+    // Long enough for every form to have been tried had the loop gone on behind the answer.
+    await new Promise((r) => setTimeout(r, 3200));
+    expect(w.sandbox.calls.verify - before).toBeLessThanOrEqual(2);
+  } finally {
+    w.sandbox.faults.verify.length = 0;
+  }
+});
+
+test('running a payment is a property of the action, not of a screen: no confirmation screen, no walking into it', async () => {
+  // The same menu with "exact balance" leading straight to the payment (menus:check refuses this; the engine still guards it).
+  const amount = w.menu.screens.pay_amount;
+  if (amount?.type !== 'menu' || amount.options[0] === undefined) throw new Error('pay_amount is not the expected menu');
+  const unguarded = { ...w.menu, screens: { ...w.menu.screens, pay_amount: { ...amount, options: [{ ...amount.options[0], next: 'pay_submit' }, ...amount.options.slice(1)] } } };
+  const engine = w.makeEngine({ menu: unguarded });
+  const before = w.payments.calls.length;
+  const d = dialer(engine);
+  const hop = (text: string) => engine.handle({ sessionId: d.sessionId, phoneNumber: d.phoneNumber, serviceCode: '*123#', text });
+  const held = await hop('1*83262*1*2*1');
+  expect(held).toMatch(/^CON Facture\(s\) 03\/2024\. Montant/);
+  expect(w.payments.calls.length).toBe(before);
+  // Answered on the screen it was shown: now it runs.
+  expect(await hop('1*83262*1*2*1*1')).toMatch(/^END Paiement de 17 865,57 CDF réussi/);
+  expect(w.payments.calls.length).toBe(before + 1);
+});
+
+test('the same session id from another phone is told the session is not valid, in its own language', async () => {
+  const d = dialer();
+  await d.send();
+  await d.send('1');
+  const other = newPhone();
+  const fr = await w.engine.handle({ sessionId: d.sessionId, phoneNumber: other, serviceCode: '*123#', text: '1*83262' });
+  expect(fr).toMatch(/^END Session non valide\. Recomposez le code/);
+  const english = newPhone();
+  await w.prefs.setLanguage(english, 'en');
+  const en = await w.engine.handle({ sessionId: d.sessionId, phoneNumber: english, serviceCode: '*123#', text: '1*83262' });
+  expect(en).toMatch(/^END This session is not valid\. Dial the code again/);
+  // The owner's session is untouched.
+  expect(await d.send('83262')).toContain('1. Kinshasa');
 });

@@ -1,4 +1,5 @@
 import { isProvince } from '../../provinces';
+import { canTypeAmount } from './amount';
 import type { Json, Vars } from '../render/template';
 import type { ActionDef, ActionResult } from './types';
 
@@ -71,7 +72,7 @@ function billsLabel(bills: SessionBill[]): string {
 
 /** Turns the list choice (one bill, or `all`) into the selected bills and their balance. */
 export const selectBills: ActionDef = {
-  async run(ctx) {
+  async run(ctx, deps) {
     const all = sessionBills(ctx.vars.bills);
     const choice = ctx.vars.selection;
     let selected: SessionBill[];
@@ -81,10 +82,14 @@ export const selectBills: ActionDef = {
       selected = one === undefined ? [] : all.filter((b) => b.faeId === one.faeId);
     }
     if (selected.length === 0) return { outcome: 'unavailable' };
+    const selectedBalance = selected.reduce((s, b) => s + b.balance, 0);
     const set: Vars = {
       selectedIds: selected.map((b) => b.faeId),
-      selectedBalance: selected.reduce((s, b) => s + b.balance, 0),
+      selectedBalance,
       billsLabel: billsLabel(selected),
+      // "Other amount" is offered only when some typed amount could pass: a 45,50 CDF leftover
+      // under a 100 CDF minimum can only be paid exactly.
+      otherAmount: canTypeAmount(selectedBalance, deps.minPaymentCentimes) ? true : null,
     };
     return { outcome: 'selected', set };
   },

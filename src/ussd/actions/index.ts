@@ -1,6 +1,7 @@
 import { fetchBills, selectBills } from './bills';
 import { setLanguage } from './language';
-import { amountCheck, confirmPayment } from './payment';
+import { amountCheck } from './amount';
+import { confirmPayment } from './payment';
 import type { ActionDef, ActionName, CheckDef, CheckName } from './types';
 import { verifyReceipt } from './verify';
 

@@ -2,20 +2,7 @@ import { isLanguage } from '../../language';
 import type { ConfirmOutcome } from '../../payments/types';
 import { isProvince } from '../../provinces';
 import { sessionBills } from './bills';
-import type { ActionDef, ActionResult, CheckDef } from './types';
-
-/** Whole francs typed on a keypad, checked against the minimum and the selected balance. */
-export const amountCheck: CheckDef = {
-  run(input, vars, minPaymentCentimes) {
-    if (!/^\d{1,12}$/.test(input)) return { ok: false, error: 'not_number' };
-    const centimes = Number(input) * 100;
-    if (centimes === 0) return { ok: false, error: 'zero' };
-    if (centimes < minPaymentCentimes) return { ok: false, error: 'below_min' };
-    const balance = typeof vars.selectedBalance === 'number' ? vars.selectedBalance : 0;
-    if (centimes > balance) return { ok: false, error: 'above_balance' };
-    return { ok: true, value: centimes };
-  },
-};
+import type { ActionDef, ActionResult } from './types';
 
 function outcomeOf(r: ConfirmOutcome): ActionResult {
   switch (r.kind) {
@@ -46,6 +33,7 @@ function outcomeOf(r: ConfirmOutcome): ActionResult {
 
 /** Hands the confirmed payment to the payment service; its answer picks the last screen. */
 export const confirmPayment: ActionDef = {
+  sideEffecting: true,
   async run(ctx, deps) {
     const { vars } = ctx;
     const ids = Array.isArray(vars.selectedIds) ? vars.selectedIds.filter((x): x is string => typeof x === 'string') : [];

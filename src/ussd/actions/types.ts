@@ -11,6 +11,8 @@ export interface ActionContext {
   phone: string;
   sessionId: string;
   language: Language;
+  /** Aborted when the hop's budget runs out: an action making several calls starts no new one after it. */
+  signal: AbortSignal;
 }
 
 export interface ActionResult {
@@ -29,6 +31,12 @@ export interface ActionDeps {
 
 export interface ActionDef {
   run(ctx: ActionContext, deps: ActionDeps): Promise<ActionResult>;
+  /**
+   * The action does something that cannot be taken back (moves money). The engine runs it only on an
+   * input typed on a screen the subscriber has just been shown: never while walking through inputs
+   * a first request carries, nor on an input typed on a "please wait" screen.
+   */
+  sideEffecting?: boolean;
 }
 
 /** An input check: a value to store, or the name of the error to show. */

@@ -1,9 +1,10 @@
-import { DEFAULT_PROVINCE } from '../../provinces';
+import { isProvince } from '../../provinces';
 import type { ActionDef } from './types';
 
 /**
- * Forms worth trying for a typed receipt number. A keypad types digits, `*` and `#` only while a
- * smartphone dialer types letters in any case, so we try what arrived, then its common variants.
+ * Forms worth trying for a typed receipt number, most likely first. A keypad types digits, `*` and
+ * `#` only while a smartphone dialer types letters in any case, so we try REGIDESO's own shape, then
+ * what arrived and its common variants; duplicates are tried once.
  */
 export function receiptCandidates(typed: string): string[] {
   const t = typed.trim();
@@ -11,14 +12,22 @@ export function receiptCandidates(typed: string): string[] {
   // REGIDESO's own shape, `29-01-25FINCA-83262-0dfe8`: the operator upper-case, the final hex part lower-case.
   const cut = dashed.lastIndexOf('-');
   const regideso = cut < 0 ? dashed.toUpperCase() : dashed.slice(0, cut).toUpperCase() + dashed.slice(cut).toLowerCase();
-  return [...new Set([t, dashed, regideso, dashed.toUpperCase()])].filter((c) => c !== '');
+  return [...new Set([regideso, dashed, t, dashed.toUpperCase()])].filter((c) => c !== '');
 }
 
+/**
+ * VerifyTransaction in the province the subscriber chose (REGIDESO keeps one database per province).
+ * Each call may take up to the client's timeout: when the hop's budget runs out (the engine then
+ * answers "unavailable") no further candidate is tried.
+ */
 export const verifyReceipt: ActionDef = {
   async run(ctx, deps) {
     const typed = typeof ctx.vars.numAcquit === 'string' ? ctx.vars.numAcquit : '';
+    const province = typeof ctx.vars.province === 'string' ? ctx.vars.province : '';
+    if (!isProvince(province)) return { outcome: 'not_found' };
     for (const candidate of receiptCandidates(typed)) {
-      const res = await deps.regideso.verifyTransaction(candidate, DEFAULT_PROVINCE);
+      if (ctx.signal.aborted) return { outcome: 'unavailable' };
+      const res = await deps.regideso.verifyTransaction(candidate, province);
       if (res.kind === 'not_found') continue;
       if (res.kind !== 'ok') {
         deps.logger.warn('VerifyTransaction failed', { sessionId: ctx.sessionId, kind: res.kind, message: res.message });

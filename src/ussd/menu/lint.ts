@@ -1,7 +1,8 @@
 import { gsm7Length, nonGsm7Chars, SCREEN_LIMIT } from '../../gsm7';
 import { LANGUAGES, type Language } from '../../language';
 import { ACTION_OUTCOMES, CHECK_ERRORS, isActionName, isCheckName } from '../actions/types';
-import { BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, worstFill, worstListBody } from '../render/screen';
+import { ACTIONS } from '../actions';
+import { ANSWER_PREFIX_LENGTH, BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, longestListError, worstFill, worstListBody } from '../render/screen';
 import { placeholders } from '../render/template';
 import type { MenuFault } from './load';
 import type { Menu } from './model';
@@ -82,7 +83,13 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
 
   for (const [id, screen] of Object.entries(menu.screens)) {
     for (const { via, to } of targets(screen)) {
-      if (menu.screens[to] === undefined) fault(id, `${via} leads to "${to}", which is not defined (dangling)`);
+      const target = menu.screens[to];
+      if (target === undefined) fault(id, `${via} leads to "${to}", which is not defined (dangling)`);
+      // Money moves only from a menu the subscriber reads and answers (a confirmation), never
+      // straight from a typed value, a list item or another action's outcome.
+      else if (target.type === 'action' && isActionName(target.action) && ACTIONS[target.action].sideEffecting === true && screen.type !== 'menu') {
+        fault(id, `${via} runs side-effecting action "${target.action}" (via "${to}") without a confirmation menu`);
+      }
     }
     for (const k of textKeys(screen)) used.add(k);
 
@@ -162,18 +169,21 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
   return faults;
 }
 
-/** Every screen in every language, with every value at its longest, against the screen limit. */
+/**
+ * Every screen in every language, with every value at its longest and the longest error line it can
+ * show, against the screen limit. What is measured is the whole answer, `CON `/`END ` included.
+ */
 function lintLengths(menu: Menu, where: Where): MenuFault[] {
   const faults: MenuFault[] = [];
   for (const lang of LANGUAGES) {
     const fill = worstFill(menu, lang);
     const check = (id: string | undefined, what: string, body: string) => {
-      const n = gsm7Length(body);
+      const n = ANSWER_PREFIX_LENGTH + gsm7Length(body);
       if (n > SCREEN_LIMIT) {
         faults.push({
           file: id === undefined ? where.langFile(lang) : (menu.files[id] ?? where.menuFile),
           ...(id === undefined ? {} : { screen: id }),
-          message: `[${lang}] ${what} can reach ${n} characters (limit ${SCREEN_LIMIT}) with every value at its longest`,
+          message: `[${lang}] ${what} can reach ${n} characters (limit ${SCREEN_LIMIT}, "CON "/"END " included) with every value at its longest`,
         });
       }
     };
@@ -200,7 +210,7 @@ function lintLengths(menu: Menu, where: Where): MenuFault[] {
           break;
         }
         case 'list':
-          check(id, 'a page holding one item', worstListBody(screen, fill, isStart, fill('nav.invalid_choice', {})));
+          check(id, 'a page holding one item, with its error line,', worstListBody(screen, fill, isStart, longestListError(fill, {})));
           break;
       }
     }

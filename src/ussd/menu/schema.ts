@@ -31,7 +31,16 @@ export const validatorSchema = z.discriminatedUnion('kind', [
 ]);
 
 const menuScreen = z
-  .object({ type: z.literal('menu'), text: textKey, options: z.array(optionSchema).min(1).max(9) })
+  .object({
+    type: z.literal('menu'),
+    text: textKey,
+    options: z.array(optionSchema).min(1).max(9),
+    /**
+     * An error or retry screen (not found, unavailable): left out of the back history, so `0` from
+     * wherever its retry leads goes where it would have gone had the first try worked.
+     */
+    transient: z.boolean().default(false),
+  })
   .strict();
 
 const inputScreen = z

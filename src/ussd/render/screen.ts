@@ -1,4 +1,4 @@
-import { SCREEN_LIMIT } from '../../gsm7';
+import { gsm7Length, SCREEN_LIMIT } from '../../gsm7';
 import type { Language } from '../../language';
 import type { Menu } from '../menu/model';
 import type { MenuOption, Screen } from '../menu/schema';
@@ -9,6 +9,16 @@ export const BACK_KEY = '0';
 export const HOME_KEY = '00';
 export const NEXT_KEY = '99';
 
+/**
+ * Room for a screen's text. The answer the gateway gets is `CON `/`END ` and the text; some gateways
+ * count the whole answer against the 182 characters, so the text keeps to what is left.
+ */
+export const ANSWER_PREFIX_LENGTH = 'CON '.length;
+export const BODY_LIMIT = SCREEN_LIMIT - ANSWER_PREFIX_LENGTH;
+
+/** The error lines the engine can put above a list (re-prompts); pages keep room for the longest. */
+export const LIST_ERROR_KEYS = ['nav.invalid_choice'] as const;
+
 /** Texts the engine itself shows; every language file must have them. */
 export const ENGINE_TEXT_KEYS = [
   'nav.back_home',
@@ -17,7 +27,8 @@ export const ENGINE_TEXT_KEYS = [
   'session.expired',
   'session.ended',
   'session.outdated',
-  'session.busy',
+  'session.wait',
+  'session.invalid',
   'error.internal',
 ] as const;
 
@@ -70,19 +81,26 @@ function joinLines(lines: string[]): string {
   return lines.filter((l) => l !== '').join('\n');
 }
 
+/** The longest error line a list can show in this language. */
+export function longestListError(fill: Fill, vars: Vars): string {
+  return LIST_ERROR_KEYS.map((k) => fill(k, vars)).reduce((a, b) => (gsm7Length(b) > gsm7Length(a) ? b : a), '');
+}
+
 /**
- * Splits a list into pages that fit the screen. Room is always kept for the invalid-choice line so a
- * re-prompt never moves items between pages. Returns the index of each page's first item.
+ * Splits a list into pages that fit the screen. Every page, the first with its header and fixed
+ * options included, keeps room for the longest error line, so a re-prompt never overflows nor moves
+ * items between pages. Returns the index of each page's first item.
  */
 export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, isStart: boolean): number[] {
   const items = listItems(screen, vars);
+  const error = longestListError(fill, vars);
   const starts: number[] = [0];
   let i = 0;
   while (i < items.length) {
     const page = starts.length - 1;
     let end = i + 1;
     // Greedy: the most items that fit, with a `next` line reserved when more remain; at least one.
-    while (end < items.length && fits(listBody(screen, vars, fill, isStart, page, i, end + 1, end + 1 < items.length, fill('nav.invalid_choice', vars)))) end++;
+    while (end < items.length && fits(listBody(screen, vars, fill, isStart, page, i, end + 1, end + 1 < items.length, error))) end++;
     if (end >= items.length) break;
     starts.push(end);
     i = end;
@@ -91,7 +109,7 @@ export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars,
 }
 
 function fits(body: string): boolean {
-  return body.length <= SCREEN_LIMIT;
+  return gsm7Length(body) <= BODY_LIMIT;
 }
 
 function listBody(
