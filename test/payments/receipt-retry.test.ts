@@ -24,6 +24,8 @@ afterEach(async () => {
 });
 afterAll(() => {
   nock.enableNetConnect();
+  // Unhooks nock's interceptor so it does not outlive this file in the jest worker.
+  nock.restore();
 });
 
 function accepted(messageId: string) {
