@@ -19,10 +19,13 @@ export function parseCentimes(value: string | number): Centimes | undefined {
   return sign ? -centimes : centimes;
 }
 
-/** A JSON number such as 17765.57 → "17765.57", rounded to the centime (JSON gives us at most that). */
+/**
+ * A JSON number such as 17765.57 → "17765.57": JavaScript prints a number as the shortest text
+ * that reads back to it, so an amount sent with two decimals comes back as those digits, and no
+ * arithmetic on the float is needed (digits past the centime are dropped by the parser).
+ */
 function numberToText(n: number): string | undefined {
-  if (!Number.isFinite(n)) return undefined;
-  return (Math.round(n * 100) / 100).toFixed(2);
+  return Number.isFinite(n) ? String(n) : undefined;
 }
 
 /** Centimes → the decimal text REGIDESO expects in PayFact ("100", "17865.57"). */
