@@ -55,7 +55,8 @@ export function createRedisSessionStore(redis: Redis, opts: { prefix: string; tt
       try {
         return { ok: true, value: await fn() };
       } finally {
-        await redis.eval(UNLOCK, 1, lockKey(id), token);
+        // A lock that cannot be released expires on its own (PX): the hop's answer must not be lost to it.
+        await redis.eval(UNLOCK, 1, lockKey(id), token).catch(() => undefined);
       }
     },
   };

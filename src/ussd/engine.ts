@@ -261,7 +261,14 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
     s.text = text;
     s.hops += 1;
     s.updatedAt = now().getTime();
-    await deps.sessions.save(s);
+    try {
+      await deps.sessions.save(s);
+    } catch (err) {
+      // The screen is already decided, and may report money that moved (the confirm ran): a
+      // failure screen now would invite a second payment. The next hop finds the older cursor and
+      // moves forward from it; a replayed confirm finds its payment intent, not a new one.
+      logger.error('ussd session not saved: answering the screen anyway', { sessionId: s.id, err });
+    }
     return response;
   }
 

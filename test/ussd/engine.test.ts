@@ -1,5 +1,6 @@
 import { createRegidesoClient } from '../../src/regideso/client';
 import { silentLogger } from '../../src/logging/logger';
+import type { SessionStore } from '../../src/sessions/types';
 import { newPhone, newSessionId, startWorld, type World } from './world';
 
 let w: World;
@@ -170,4 +171,31 @@ test('the same session id from another phone is told the session is not valid, i
   expect(en).toMatch(/^END This session is not valid\. Dial the code again/);
   // The owner's session is untouched.
   expect(await d.send('83262')).toContain('1. Kinshasa');
+});
+
+test('Redis failing after the confirm ran: the subscriber still gets the payment answer, and a replay pays nothing more', async () => {
+  // The session store fails on its next save only (a Redis stall during the confirm hop).
+  let failNextSave = false;
+  const flaky: SessionStore = {
+    ...w.sessions,
+    async save(s) {
+      if (failNextSave) {
+        failNextSave = false;
+        throw new Error('Command timed out');
+      }
+      return w.sessions.save(s);
+    },
+  };
+  const engine = w.makeEngine({ sessions: flaky });
+  const d = dialer(engine);
+  for (const i of [undefined, '1', '83262', '1', '2', '1']) await d.send(i);
+  const before = w.payments.calls.length;
+  failNextSave = true;
+  const answer = await d.send('1');
+  expect(answer).toMatch(/^END Paiement de 17 865,57 CDF réussi/);
+  // The gateway retries the same hop: the session still stands at the confirmation screen, and
+  // the payment service is asked again with the same session (its intent key), nothing new.
+  const replay = await engine.handle({ sessionId: d.sessionId, phoneNumber: d.phoneNumber, serviceCode: '*123#', text: '1*83262*1*2*1*1' });
+  expect(replay).toMatch(/^END Paiement de 17 865,57 CDF/);
+  expect(new Set(w.payments.calls.slice(before).map((c) => c.sessionId))).toEqual(new Set([d.sessionId]));
 });
