@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type express from 'express';
+import type Redis from 'ioredis';
 import type { Config } from './config';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
@@ -151,7 +152,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   return {
     app,
     regidesoBaseUrl,
-    start: () => payments.start(),
+    async start() {
+      if (!redisFactory.inMemory) await warnWithoutPersistence(redis, logger);
+      await payments.start();
+    },
     drain: () => {
       draining = true;
     },
@@ -162,6 +166,17 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       await sandbox?.close();
     },
   };
+}
+
+/**
+ * Payment intents and jobs live in Redis: one restarted without its data forgets payments in
+ * flight (money may have landed with nobody told). Managed Redis may refuse CONFIG: then say nothing.
+ */
+async function warnWithoutPersistence(redis: Redis, logger: Logger): Promise<void> {
+  const reply: unknown = await redis.config('GET', 'appendonly').catch(() => undefined);
+  if (Array.isArray(reply) && reply[1] === 'no') {
+    logger.warn('Redis runs without an append-only file (appendonly no): a Redis restart would lose payments in flight; run it with appendonly yes');
+  }
 }
 
 /** While Redis is down ioredis reports every reconnect attempt: one line per connection per period is enough. */

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { composeProduct, type ComposeOptions, type Product } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/logging/logger';
+import { silentLogger, type Logger } from '../../src/logging/logger';
 import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
 
 export { REDIS_URL };
@@ -18,11 +18,12 @@ export interface RunningProduct {
 }
 
 /** The whole product as main.ts builds it, from an environment given here (not process.env). */
-export async function startProduct(env: Record<string, string>, opts: Pick<ComposeOptions, 'payments'> = {}): Promise<RunningProduct> {
+export async function startProduct(env: Record<string, string>, opts: Pick<ComposeOptions, 'payments'> & { logger?: Logger } = {}): Promise<RunningProduct> {
   const result = loadConfig(env);
   if (!result.ok) throw new Error(result.errors.join('; '));
   const prefix = newTestPrefix('e2e');
-  const product = await composeProduct(result.config, silentLogger(), { prefix, defaultMetrics: false, ...opts });
+  const { logger = silentLogger(), ...composeOpts } = opts;
+  const product = await composeProduct(result.config, logger, { prefix, defaultMetrics: false, ...composeOpts });
   await product.start();
   return {
     product,
