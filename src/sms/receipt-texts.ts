@@ -41,7 +41,7 @@ const FR: Texts = {
     bill: (b) => ` fact ${b}`,
     ref: (r) => ` réf ${r}`,
     acq: (q) => ` quittance ${q}`,
-    rest: (m) => ` solde ${m}`,
+    rest: (m) => ` reste total ${m}`,
   },
   applied: (a, r, x) => `REGIDESO: votre paiement de ${a} (réf ${r}) est arrivé sans numéro de quittance. Notre référence: ${x}. Ne payez pas 2 fois.`,
   review: (a, r, x) => `REGIDESO: votre paiement de ${a} (réf ${r}) est en vérification. Ne payez pas à nouveau. Référence: ${x}. Vous serez informé.`,
@@ -65,7 +65,7 @@ const EN: Texts = {
     bill: (b) => ` bill ${b}`,
     ref: (r) => ` ref ${r}`,
     acq: (q) => ` receipt ${q}`,
-    rest: (m) => ` balance ${m}`,
+    rest: (m) => ` total owed ${m}`,
   },
   applied: (a, r, x) => `REGIDESO: your payment of ${a} (ref ${r}) arrived, without a receipt number. Our reference: ${x}. Do not pay again.`,
   review: (a, r, x) => `REGIDESO: your payment of ${a} (ref ${r}) is being checked. Do not pay again. Reference: ${x}. We will inform you.`,
@@ -89,7 +89,7 @@ const SW: Texts = {
     bill: (b) => ` ankara ${b}`,
     ref: (r) => ` ref ${r}`,
     acq: (q) => ` risiti ${q}`,
-    rest: (m) => ` baki ${m}`,
+    rest: (m) => ` deni lote ${m}`,
   },
   applied: (a, r, x) => `REGIDESO: malipo yako ya ${a} (ref ${r}) yamefika, bila namba ya risiti. Kumbukumbu yetu: ${x}. Usilipe tena.`,
   review: (a, r, x) => `REGIDESO: malipo yako ya ${a} (ref ${r}) yanahakikiwa. Usilipe tena. Kumbukumbu: ${x}. Tutakujulisha.`,
@@ -142,7 +142,7 @@ function billLabel(billNumbers: string[]): string {
 
 const gsm = (v: string) => (isGsm7(v) ? v : toGsm7(v));
 
-/** The success receipt: amount, bill, reference, num_acquit, remaining balance; one segment. */
+/** The success receipt: amount, bill, reference, num_acquit, what remains owed on the whole account (not the bill alone); one segment. */
 export function receiptText(language: Language, facts: ReceiptFacts): string {
   const t = TEXTS[language].receipt;
   const head = t.head(formatCdf(facts.amountCentimes));
