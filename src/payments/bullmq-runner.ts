@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type Redis from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
@@ -25,10 +25,13 @@ export interface BullmqRunnerOptions {
   stalledIntervalMs?: number;
   /** How many times a job may stall (its worker died) before BullMQ fails it for good; BullMQ's default 1. */
   maxStalledCount?: number;
+  /** The fixed delay before a job whose account is busy runs again (no attempt used). */
+  lockWaitMs: number;
 }
 
 const QUEUE = 'payments';
-const jobDataSchema = z.object({ intentId: z.string().min(1) });
+/** `lockWaits`: how many times the job waited for its account's lock, kept in the job so waits are bounded across workers. */
+const jobDataSchema = z.object({ intentId: z.string().min(1), lockWaits: z.number().int().nonnegative().optional() });
 
 export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
   const prefix = `{${opts.prefix}q}`;
@@ -39,13 +42,19 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
   let workerConnection: Redis | undefined;
   let closing: Promise<void> | undefined;
 
-  async function process(job: Job): Promise<void> {
-    const { intentId } = jobDataSchema.parse(job.data);
+  async function process(job: Job, token?: string): Promise<void> {
+    const { intentId, lockWaits = 0 } = jobDataSchema.parse(job.data);
     const attempts = job.opts.attempts ?? 1;
     const number = job.attemptsMade + 1;
-    const result = await opts.job.run(intentId, { number, isLast: number >= attempts });
+    const result = await opts.job.run(intentId, { number, isLast: number >= attempts, lockWaits });
     // BullMQ retries a job whose processor throws, with the backoff given at enqueue time.
     if (result === 'retry') throw new Error(`payment ${intentId}: attempt ${number} to be retried`);
+    if (result === 'wait') {
+      // Delayed without using an attempt (BullMQ's own pattern for a manual delay).
+      await job.updateData({ intentId, lockWaits: lockWaits + 1 });
+      await job.moveToDelayed(Date.now() + opts.lockWaitMs, token);
+      throw new DelayedError();
+    }
   }
 
   async function enqueue(intentId: string): Promise<void> {
@@ -78,6 +87,8 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       // A job that used up its attempts by throwing (Redis failing under it) or stalled too often.
       // Its attempts start again; the job itself reconciles a `submitted` intent before paying.
       try {
+        // Its waits for the account's lock start again too.
+        await job.updateData({ intentId });
         await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
       } catch (err) {
         // Another sweep retried it first: BullMQ refuses a job no longer in that state.

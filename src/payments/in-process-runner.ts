@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger';
-import type { PaymentJob } from './job';
+import type { PaymentJob, RunResult } from './job';
 import { backoffDelay, type JobRunner, type RetryPolicy } from './runner';
 
 /**
@@ -7,31 +7,34 @@ import { backoffDelay, type JobRunner, type RetryPolicy } from './runner';
  * and reconciliation, timers instead of a queue. Not durable: a restart forgets queued attempts
  * (and, on the embedded default, the in-memory intents with them).
  */
-export function createInProcessRunner(opts: { job: PaymentJob; logger: Logger; retry: RetryPolicy }): JobRunner {
+export function createInProcessRunner(opts: { job: PaymentJob; logger: Logger; retry: RetryPolicy; lockWaitMs: number }): JobRunner {
   const timers = new Map<string, NodeJS.Timeout>();
   const running = new Map<string, Promise<void>>();
   let closed = false;
 
-  function schedule(intentId: string, attempt: number, delayMs: number): void {
+  function schedule(intentId: string, attempt: number, delayMs: number, lockWaits = 0): void {
     const timer = setTimeout(() => {
       timers.delete(intentId);
-      const run = runAttempt(intentId, attempt).finally(() => running.delete(intentId));
+      const run = runAttempt(intentId, attempt, lockWaits).finally(() => running.delete(intentId));
       running.set(intentId, run);
     }, delayMs);
     timers.set(intentId, timer);
   }
 
-  async function runAttempt(intentId: string, attempt: number): Promise<void> {
+  async function runAttempt(intentId: string, attempt: number, lockWaits: number): Promise<void> {
     const isLast = attempt >= opts.retry.attempts;
-    let result: 'done' | 'retry';
+    let result: RunResult;
     try {
-      result = await opts.job.run(intentId, { number: attempt, isLast });
+      result = await opts.job.run(intentId, { number: attempt, isLast, lockWaits });
     } catch (err) {
       // An infrastructure fault (Redis, a bug): the same treatment BullMQ gives a thrown error.
       opts.logger.error('payment job attempt failed', { jobId: intentId, attempt, err });
       result = isLast ? 'done' : 'retry';
     }
-    if (result === 'retry' && !closed) schedule(intentId, attempt + 1, backoffDelay(opts.retry, attempt));
+    if (closed) return;
+    if (result === 'retry') schedule(intentId, attempt + 1, backoffDelay(opts.retry, attempt), lockWaits);
+    // Waiting for the account's lock uses no attempt: the same attempt again, a short while later.
+    else if (result === 'wait') schedule(intentId, attempt, opts.lockWaitMs, lockWaits + 1);
   }
 
   async function enqueue(intentId: string): Promise<void> {

@@ -47,6 +47,11 @@ export const intentSchema = z.object({
   failureMessage: z.string().optional(),
   /** Needs a person: money landed without a receipt number, or the outcome could not be settled. */
   flagged: z.boolean(),
+  /**
+   * The job gave up on an `uncertain` intent (REGIDESO unreachable to the end): the recovery sweep
+   * reconciles it later, once REGIDESO answers again. Absent on intents written before it existed.
+   */
+  unresolved: z.boolean().optional(),
   receipt: z.object({
     /** `skipped`: the confirm hop already told the subscriber (nothing was queued). */
     status: z.enum(['none', 'sent', 'failed', 'skipped']),
@@ -84,6 +89,22 @@ export function newIntent(req: PaymentRequest, intentId: string, operator: strin
 /** Nothing more for the payment step to do (the receipt step may still have work). */
 export function isSettled(it: Intent): boolean {
   return it.status === 'succeeded' || it.status === 'failed' || it.status === 'reconciled' || (it.status === 'uncertain' && it.flagged);
+}
+
+/** Flagged `uncertain` because nobody could tell, not because the balances said "partial": the sweep resolves it. */
+export function needsResolution(it: Intent): boolean {
+  return it.status === 'uncertain' && it.unresolved === true;
+}
+
+/**
+ * Whether the intent keeps its account locked: a PayFact of it may be in flight or may yet land
+ * (`submitted`, `uncertain` not given up, or given up and awaiting resolution). A `pending` intent
+ * has sent nothing; a settled or `partial` one has nothing left that reconciliation could learn.
+ */
+export function holdsAccount(it: Intent): boolean {
+  if (it.status === 'submitted') return true;
+  if (it.status === 'uncertain') return !it.flagged || it.unresolved === true;
+  return false;
 }
 
 export function toRecord(it: Intent): PaymentRecord {

@@ -10,7 +10,8 @@ import {
 } from '../sms/receipt-texts';
 import type { SmsSender } from '../sms/transport';
 import { ownReferenceFor } from './ids';
-import { isSettled, type Intent, type RefusalReason } from './intent';
+import type { AccountLock } from './account-lock';
+import { holdsAccount, isSettled, needsResolution, type Intent, type RefusalReason } from './intent';
 import type { PayFactOutcome, PaymentMetrics } from './metrics';
 import { reconcile, totalBalance } from './reconcile';
 import type { IntentStore, Versioned } from './store';
@@ -23,16 +24,30 @@ import type { IntentStore, Versioned } from './store';
  * `submitted` or `uncertain` (a crash, a stalled job run again, a timeout, a reset, a 5xx) first
  * re-reads the bills with GetFact and pays again only when the money did not land.
  *
+ * One payment at a time per account (account-lock.ts): the lock is taken before the precheck or
+ * the reconciliation and kept while a PayFact of this intent may be in flight or may yet land, so
+ * neither the precheck nor the reconciliation ever sees another of our payments half done.
+ *
  * The receipt SMS is a separate step that runs once the payment is settled; a failed SMS makes
  * the job try again, and the next attempt finds the payment settled and retries the SMS only.
+ *
+ * An intent given up as `uncertain` (REGIDESO unreachable to the last attempt) is resolved later:
+ * the recovery sweep runs its job again, which reconciles it with GetFact (never pays this late)
+ * and tells the subscriber how it ended.
  */
 export interface Attempt {
   number: number;
   isLast: boolean;
+  /** How many times this job already waited for its account's lock (waits use no attempt). */
+  lockWaits: number;
 }
 
-/** `retry`: try again later (with backoff); `done`: nothing left to do. */
-export type RunResult = 'done' | 'retry';
+/**
+ * `retry`: try again later (with backoff, one attempt used); `wait`: the account is busy with
+ * another of our payments, run again after a short fixed delay without using an attempt;
+ * `done`: nothing left to do.
+ */
+export type RunResult = 'done' | 'retry' | 'wait';
 
 export interface PaymentJob {
   run(intentId: string, attempt: Attempt): Promise<RunResult>;
@@ -51,9 +66,15 @@ export interface PaymentJobDeps {
    */
   settleMs: number;
   metrics: PaymentMetrics;
+  lock: AccountLock;
+  /** The lock's lifetime from its last refresh (each attempt refreshes it): outlasts the job's whole retry span. */
+  lockTtlMs: number;
+  /** Waits for a busy account before giving up on it (a `pending` intent then fails, nothing sent). */
+  maxLockWaits: number;
 }
 
-type Step = { kind: 'settled'; cur: Versioned } | { kind: 'retry'; cur: Versioned; why: string };
+type Settled = { kind: 'settled'; cur: Versioned };
+type Step = Settled | { kind: 'retry'; cur: Versioned; why: string } | { kind: 'wait' };
 
 /** Another runner wrote the intent first (a stalled job that woke up): this run stops. */
 class LostRace extends Error {}
@@ -98,7 +119,7 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
   }
 
   /** Money landed but its receipt number is lost, or nobody can tell yet: a person must look. */
-  async function flagForOperator(cur: Versioned, patch: Partial<Intent>, event: string, detail: string): Promise<Step> {
+  async function flagForOperator(cur: Versioned, patch: Partial<Intent>, event: string, detail: string): Promise<Settled> {
     const reference = ownReferenceFor(cur.intent.intentId);
     // Indexes first: once the status says settled, a lookup by reference must already work.
     await store.indexNumAcquit(reference, cur.intent.intentId);
@@ -108,6 +129,17 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
     await audit(next.intent, event, detail);
     logger.warn('payment flagged for the operator', { ...logFields(next.intent), reference, event });
     return { kind: 'settled', cur: next };
+  }
+
+  /**
+   * REGIDESO took the money on a second or later PayFact: the earlier one was not seen to land, but
+   * PayFact has no idempotency key, so it may still be applied late (a request REGIDESO held past
+   * the settle window) and take the money twice. REGIDESO's receipt number stands; a person checks.
+   */
+  async function repaidAfterUncertain(it: Intent): Promise<void> {
+    deps.metrics.flagged();
+    await audit(it, 'repaid_after_uncertain', `paid on PayFact ${it.payAttempts}: check REGIDESO for a late application of an earlier one`);
+    logger.warn('payment flagged for the operator', { ...logFields(it), numAcquit: it.numAcquit, event: 'repaid_after_uncertain' });
   }
 
   /** GetFact before paying again: the witness of whether an earlier PayFact landed. */
@@ -162,7 +194,39 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
     return baseline;
   }
 
-  async function payStep(start: Versioned): Promise<Step> {
+  /** The payment step under the account's lock; the lock is kept only while the intent holds money in doubt. */
+  async function payStep(start: Versioned, attempt: Attempt): Promise<Step> {
+    const it = start.intent;
+    const lock = await deps.lock.acquire(it, it.intentId, deps.lockTtlMs);
+    if (lock.kind === 'busy') return accountBusy(start, attempt, lock.holder);
+    const step = await payLocked(start);
+    if (step.kind === 'wait' || !holdsAccount(step.cur.intent)) await deps.lock.release(it, it.intentId);
+    return step;
+  }
+
+  async function accountBusy(cur: Versioned, attempt: Attempt, holder: string): Promise<Step> {
+    const it = cur.intent;
+    if (attempt.lockWaits < deps.maxLockWaits) {
+      // Once per job, not per wait: the audit is for people.
+      if (attempt.lockWaits === 0) {
+        await audit(it, 'account_busy', `another payment on this account (${holder}) goes first`);
+        logger.info('payment waits for another payment on the same account', { ...logFields(it), holder });
+      }
+      return { kind: 'wait' };
+    }
+    if (it.status === 'pending') {
+      // Nothing was sent: the subscriber is told nothing was taken and may try again.
+      const next = await write(cur, { status: 'failed', failureMessage: 'another payment on this account took too long: nothing sent to REGIDESO' });
+      await audit(next.intent, 'gave_up_account_busy', `account held by ${holder}`);
+      logger.warn('payment abandoned before PayFact: its account stayed busy', { ...logFields(next.intent), holder });
+      return { kind: 'settled', cur: next };
+    }
+    // A PayFact of ours is in doubt but the account is someone else's now (our lock expired):
+    // reconciling now could see their money. Attempts run out into `uncertain`, resolved later.
+    return { kind: 'retry', cur, why: `account held by ${holder}` };
+  }
+
+  async function payLocked(start: Versioned): Promise<Step> {
     let cur = start;
     if (cur.intent.status === 'submitted' || cur.intent.status === 'uncertain') {
       const r = await reconcileStep(cur);
@@ -189,9 +253,19 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
         const remaining = out.totalDebtCentimes ?? (out.bills.length > 0 ? out.bills.reduce((s, b) => s + b.balanceAfterCentimes, 0) : undefined);
         // Indexed first: the hop may show the receipt number the moment the status says succeeded.
         await store.indexNumAcquit(out.numAcquit, it.intentId);
-        const next = await write(cur, { status: 'succeeded', numAcquit: out.numAcquit, ownReference: false, ...(remaining !== undefined ? { remainingCentimes: remaining } : {}) });
+        const repaid = it.payAttempts > 1;
+        // Like every flag: in the flagged set before the record says so.
+        if (repaid) await store.flag(it.intentId, deps.now().getTime());
+        const next = await write(cur, {
+          status: 'succeeded',
+          numAcquit: out.numAcquit,
+          ownReference: false,
+          ...(remaining !== undefined ? { remainingCentimes: remaining } : {}),
+          ...(repaid ? { flagged: true } : {}),
+        });
         await audit(next.intent, 'paid', out.numAcquit);
         logger.info('payment succeeded', { ...logFields(next.intent), numAcquit: out.numAcquit });
+        if (repaid) await repaidAfterUncertain(next.intent);
         return { kind: 'settled', cur: next };
       }
       case 'no_unpaid_bill':
@@ -221,8 +295,66 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
       logger.warn('payment abandoned before PayFact', { ...logFields(next.intent), why });
       return next;
     }
-    const step = await flagForOperator(cur, { status: 'uncertain', failureMessage: `outcome unknown: ${why}` }, 'gave_up_uncertain', why);
+    // In the unresolved set before the intent says so: the sweep must find every unresolved intent.
+    await store.markUnresolved(cur.intent.intentId, Date.now());
+    const step = await flagForOperator(cur, { status: 'uncertain', unresolved: true, failureMessage: `outcome unknown: ${why}` }, 'gave_up_uncertain', why);
     return step.cur;
+  }
+
+  /**
+   * The sweep's second look at an intent given up as `uncertain`, once REGIDESO answers again:
+   * GetFact against the baseline, under the account's lock (kept since the job gave up, so none of
+   * our other payments has touched the balances). Landed: `reconciled` under our reference.
+   * Unchanged: `failed`, nothing taken; never paid again this late. Partial: left to the operator.
+   * REGIDESO still unavailable (or too early to believe unchanged balances): undefined, the next
+   * sweep looks again. It stays flagged whatever happens: the operator keeps the record.
+   */
+  async function resolveStep(cur: Versioned): Promise<Versioned | undefined> {
+    const it = cur.intent;
+    const lock = await deps.lock.acquire(it, it.intentId, deps.lockTtlMs);
+    if (lock.kind === 'busy') {
+      await audit(it, 'resolve_busy', `account held by ${lock.holder}: resolved by a later sweep`);
+      return undefined;
+    }
+    const read = await regideso.getBills(it.refClient, it.province);
+    if (read.kind !== 'ok') {
+      await audit(it, 'resolve_unavailable', read.message);
+      return undefined;
+    }
+    const baseline = it.baseline ?? it.bills.map((b) => ({ faeId: b.faeId, balanceCentimes: b.balanceCentimes }));
+    const r = reconcile(baseline, read.bills, it.amountCentimes);
+    let next: Versioned;
+    if (r.kind === 'landed') {
+      // A fresh notice replaces the "under review" one: the money arrived, under our reference.
+      next = await write(cur, {
+        status: 'reconciled',
+        unresolved: false,
+        remainingCentimes: totalBalance(read.bills),
+        failureMessage: undefined,
+        receipt: { status: 'none', attempts: 0 },
+      });
+      await audit(next.intent, 'resolved_landed', `balances fell by ${r.decreaseCentimes} centimes; the receipt number was lost`);
+    } else if (r.kind === 'partial') {
+      next = await write(cur, { unresolved: false, failureMessage: 'balances fell by less than the amount' });
+      await audit(next.intent, 'resolved_partial', `balances fell by ${r.decreaseCentimes} of ${it.amountCentimes} centimes: for the operator`);
+    } else {
+      const sinceSubmit = it.submittedAt === undefined ? Infinity : Date.now() - Date.parse(it.submittedAt);
+      if (sinceSubmit < deps.settleMs) {
+        await audit(it, 'resolve_too_early', `balances unchanged ${sinceSubmit} ms after PayFact`);
+        return undefined;
+      }
+      next = await write(cur, {
+        status: 'failed',
+        unresolved: false,
+        failureMessage: 'REGIDESO shows nothing taken: the payment did not go through',
+        receipt: { status: 'none', attempts: 0 },
+      });
+      await audit(next.intent, 'resolved_not_landed', 'balances unchanged: nothing taken, not paid again');
+    }
+    logger.warn('uncertain payment resolved', { ...logFields(next.intent), outcome: r.kind });
+    await store.clearUnresolved(it.intentId);
+    await deps.lock.release(it, it.intentId);
+    return next;
   }
 
   function noticeFor(it: Intent): string {
@@ -266,8 +398,14 @@ export function createPaymentJob(deps: PaymentJobDeps): PaymentJob {
       }
       try {
         let cur = loaded;
-        if (!isSettled(cur.intent)) {
-          const step = await payStep(cur);
+        if (needsResolution(cur.intent) && cur.intent.receipt.status !== 'none') {
+          // Run again by the sweep (the "under review" notice is done with): resolve, never pay.
+          const resolved = await resolveStep(cur);
+          if (resolved === undefined) return 'done';
+          cur = resolved;
+        } else if (!isSettled(cur.intent)) {
+          const step = await payStep(cur, attempt);
+          if (step.kind === 'wait') return 'wait';
           if (step.kind === 'retry') {
             if (!attempt.isLast) return 'retry';
             cur = await giveUp(step.cur, step.why);

@@ -5,6 +5,7 @@ import type { RedisFactory } from '../redis';
 import { closeConnection } from './connections';
 import type { RegidesoClient } from '../regideso/types';
 import type { SmsSender } from '../sms/transport';
+import { createAccountLock } from './account-lock';
 import { createBullmqRunner } from './bullmq-runner';
 import { intentIdFor } from './ids';
 import { createInProcessRunner } from './in-process-runner';
@@ -32,7 +33,11 @@ export interface PaymentServiceDeps {
   confirmWaitMs?: number;
   recordTtlSeconds: number;
   now?: () => Date;
-  /** Unchanged balances are believed to mean "PayFact did not land" only this long after sending it; default 30 s. */
+  /**
+   * Unchanged balances are believed to mean "PayFact did not land" only this long after sending it;
+   * default 90 s (longer than the usual server-side timeout, so a request REGIDESO still holds is
+   * not paid again before it could land).
+   */
   reconcileSettleMs?: number;
   /** Defaults: 10 attempts, 2 s doubling, 50 % jitter (retries over some 9 to 17 minutes). */
   retry?: Partial<RetryPolicy>;
@@ -42,8 +47,15 @@ export interface PaymentServiceDeps {
   metrics?: Metrics;
   /** The recovery sweep runs on start() and then this often; default 60 000. */
   sweepIntervalMs?: number;
-  /** An open intent nobody has written for this long gets its job checked by the sweep; default 10 min. */
+  /** An open intent nobody has written for this long gets its job checked by the sweep (and an unresolved `uncertain` one reconciled); default 10 min. */
   staleAfterMs?: number;
+  /**
+   * One payment at a time per account. `waitMs`: fixed delay before a job whose account is busy
+   * looks again (default 3 s, no attempt used); `maxWaits`: then a `pending` payment fails with
+   * nothing sent (default 200, some 10 minutes); `ttlMs`: the lock's lifetime from its last
+   * refresh (default: the whole retry span plus the sweep's delay before resolving).
+   */
+  accountLock?: { waitMs?: number; maxWaits?: number; ttlMs?: number };
 }
 
 export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
@@ -59,9 +71,25 @@ export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 10, backoffMs: 2000, jitter: 0.5 };
 const POLL_MS = 100;
-const DEFAULT_SETTLE_MS = 30_000;
+const DEFAULT_SETTLE_MS = 90_000;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
+const DEFAULT_LOCK_WAIT_MS = 3000;
+const DEFAULT_MAX_LOCK_WAITS = 200;
+/** What one attempt may take at most (GetFact with its retry, PayFact up to its timeout, Redis). */
+const ATTEMPT_BUDGET_MS = 2 * 60_000;
+
+/**
+ * How long the account lock must outlive its last refresh: until the job's last attempt (every
+ * backoff at its longest, every attempt at its budget), and, for an intent given up as
+ * `uncertain`, until the sweep resolves it (each resolution attempt refreshes it again).
+ */
+function defaultLockTtlMs(retry: RetryPolicy, settleMs: number, staleAfterMs: number, sweepIntervalMs: number): number {
+  let backoffs = 0;
+  for (let i = 1; i < retry.attempts; i++) backoffs += retry.backoffMs * 2 ** (i - 1);
+  const span = backoffs + retry.attempts * ATTEMPT_BUDGET_MS + settleMs;
+  return span + staleAfterMs + 2 * sweepIntervalMs;
+}
 
 export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHandle {
   const now = deps.now ?? (() => new Date());
@@ -76,23 +104,32 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
   const hopStore = createIntentStore(hopConnection, storeOpts);
   const jobStore = createIntentStore(jobConnection, storeOpts);
 
+  const settleMs = deps.reconcileSettleMs ?? DEFAULT_SETTLE_MS;
+  const staleAfterMs = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const sweepIntervalMs = deps.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const lockWaitMs = deps.accountLock?.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+
   const job = createPaymentJob({
     store: jobStore,
     regideso: deps.regideso,
     sms: deps.sms,
     logger: deps.logger,
     now,
-    settleMs: deps.reconcileSettleMs ?? DEFAULT_SETTLE_MS,
+    settleMs,
     metrics,
+    lock: createAccountLock(jobConnection, { prefix: deps.prefix }),
+    lockTtlMs: deps.accountLock?.ttlMs ?? defaultLockTtlMs(retry, settleMs, staleAfterMs, sweepIntervalMs),
+    maxLockWaits: deps.accountLock?.maxWaits ?? DEFAULT_MAX_LOCK_WAITS,
   });
   const runner: JobRunner = deps.redis.inMemory
-    ? createInProcessRunner({ job, logger: deps.logger, retry })
+    ? createInProcessRunner({ job, logger: deps.logger, retry, lockWaitMs })
     : createBullmqRunner({
         redis: deps.redis,
         prefix: deps.prefix,
         job,
         logger: deps.logger,
         retry,
+        lockWaitMs,
         ...(deps.worker?.concurrency !== undefined ? { concurrency: deps.worker.concurrency } : {}),
         ...(deps.worker?.lockDurationMs !== undefined ? { lockDurationMs: deps.worker.lockDurationMs } : {}),
         ...(deps.worker?.stalledIntervalMs !== undefined ? { stalledIntervalMs: deps.worker.stalledIntervalMs } : {}),
@@ -112,7 +149,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     logger: deps.logger,
     metrics,
     now,
-    staleAfterMs: deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+    staleAfterMs,
     stopped: () => stopped,
   });
 
@@ -134,7 +171,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     if (stopped || sweepRunning) return;
     runSweep().then(
       (r) => {
-        if (r.requeued + r.retried + r.errors > 0) deps.logger.info('payment sweep done', { ...r });
+        if (r.requeued + r.retried + r.resolving + r.errors > 0) deps.logger.info('payment sweep done', { ...r });
       },
       (err: unknown) => deps.logger.error('payment sweep failed', { err }),
     );
@@ -214,7 +251,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       await runner.start();
       if (sweepTimer !== undefined) return;
       sweepInBackground();
-      sweepTimer = setInterval(sweepInBackground, deps.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+      sweepTimer = setInterval(sweepInBackground, sweepIntervalMs);
       // Never what keeps the process alive.
       sweepTimer.unref();
     },

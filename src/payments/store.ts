@@ -7,8 +7,8 @@ import { intentSchema, isSettled, type Intent } from './intent';
  * is a compare-and-set on that version (a Lua script on one key, so it also works on Redis
  * Cluster), so a stalled worker that wakes up late cannot overwrite what a newer one recorded.
  * Secondary keys: num_acquit → intent, phone → intents by time, the audit list, the operator's
- * flagged set, and the open set (unsettled intents by the time of their last write, for the
- * recovery sweep). All expire after the retention period, refreshed on every write.
+ * flagged set, the open set (unsettled intents by the time of their last write, for the
+ * recovery sweep) and the unresolved set (intents given up as `uncertain`). All expire after the retention period, refreshed on every write.
  *
  * The open set is one key for all intents, so it cannot share a Lua script with an intent's key on
  * Redis Cluster; it is kept next to the compare-and-set instead, in an order that keeps the one
@@ -59,6 +59,14 @@ export interface IntentStore {
   openSince(maxScoreMs: number, offset: number, limit: number): Promise<Array<{ intentId: string; lastWriteMs: number }>>;
   /** Drops an entry of the open set (its intent is settled, or gone). */
   closeOpen(intentId: string): Promise<void>;
+  /**
+   * The unresolved set: intents the job gave up on as `uncertain`, by when it did (real clock), for
+   * the sweep to reconcile later. Added BEFORE the write that marks the intent unresolved, removed
+   * AFTER the one that resolves it, so an unresolved intent is always in it.
+   */
+  markUnresolved(intentId: string, atMs: number): Promise<void>;
+  unresolvedSince(maxScoreMs: number, offset: number, limit: number): Promise<string[]>;
+  clearUnresolved(intentId: string): Promise<void>;
 }
 
 export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSeconds: number }): IntentStore {
@@ -70,6 +78,7 @@ export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSecon
   const auditKey = (id: string) => `${p}audit:${id}`;
   const flaggedKey = `${p}flagged`;
   const openKey = `${p}open`;
+  const unresolvedKey = `${p}unresolved`;
 
   // Scores are real-clock times even when `now` is pinned (tests): staleness is a wait, not a record.
   async function markOpen(intentId: string, onlyNew: boolean): Promise<void> {
@@ -139,6 +148,15 @@ export function createIntentStore(redis: Redis, opts: { prefix: string; ttlSecon
     },
     async closeOpen(intentId) {
       await redis.zrem(openKey, intentId);
+    },
+    async markUnresolved(intentId, atMs) {
+      await redis.multi().zadd(unresolvedKey, atMs, intentId).expire(unresolvedKey, opts.ttlSeconds).exec();
+    },
+    async unresolvedSince(maxScoreMs, offset, limit) {
+      return redis.zrangebyscore(unresolvedKey, '-inf', maxScoreMs, 'LIMIT', offset, limit);
+    },
+    async clearUnresolved(intentId) {
+      await redis.zrem(unresolvedKey, intentId);
     },
   };
 }

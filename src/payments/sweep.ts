@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger';
 import { maskPhone } from '../logging/mask';
-import { isSettled } from './intent';
+import { isSettled, needsResolution } from './intent';
 import type { PaymentMetrics } from './metrics';
 import type { JobRunner } from './runner';
 import type { IntentStore, Versioned } from './store';
@@ -19,6 +19,12 @@ import type { IntentStore, Versioned } from './store';
  * hop told the subscriber it failed and to try again. Paying it now could pay twice (they may have
  * paid since), so it is settled as failed instead, and the job only sends the "nothing was taken"
  * SMS. A `pending` intent whose job exists (failed for good) was announced as under way: retried.
+ *
+ * It also resolves intents the job gave up as `uncertain` (REGIDESO unreachable to its last
+ * attempt; the subscriber was told "under review"): once one is older than `staleAfterMs`, its job
+ * runs again, in effect in a "resolve" mode: it reconciles with GetFact and settles the intent as
+ * `reconciled` (the money landed) or `failed` (nothing taken), never paying again; while REGIDESO
+ * is still unavailable it changes nothing and the next sweep tries again.
  */
 export interface SweepDeps {
   store: IntentStore;
@@ -43,6 +49,8 @@ export interface SweepReport {
   active: number;
   /** Entries dropped from the open set: the intent was settled or is gone. */
   cleared: number;
+  /** Intents given up as `uncertain` whose job runs again to reconcile them (the unresolved set). */
+  resolving: number;
   errors: number;
 }
 
@@ -109,29 +117,87 @@ export function createSweep(deps: SweepDeps): { sweep(): Promise<SweepReport> } 
     return true;
   }
 
+  async function stillUnresolved(intentId: string): Promise<boolean> {
+    const v = await store.load(intentId);
+    return v !== undefined && needsResolution(v.intent);
+  }
+
+  /** An intent given up as `uncertain`: its job runs again and reconciles it (the job never pays it again). */
+  async function resolve(intentId: string, report: SweepReport): Promise<boolean> {
+    const loaded = await store.load(intentId);
+    if (loaded === undefined || !needsResolution(loaded.intent)) {
+      await store.clearUnresolved(intentId);
+      report.cleared++;
+      return true;
+    }
+    const result = await runner.recover(intentId, () => stillUnresolved(intentId), { requeueMissing: true });
+    if (result === 'settled') {
+      await store.clearUnresolved(intentId);
+      report.cleared++;
+      return true;
+    }
+    if (result === 'active' || result === 'missing') {
+      // Its job is still at work (the "under review" SMS, or the previous sweep's resolution).
+      report.active++;
+      return false;
+    }
+    report.resolving++;
+    const it = loaded.intent;
+    logger.info('uncertain payment: its job runs again to reconcile it', { jobId: intentId, sessionId: it.sessionId, phone: maskPhone(it.phoneNumber), action: result });
+    await store.audit(intentId, { at: deps.now().toISOString(), event: 'sweep_resolve', detail: result });
+    return false;
+  }
+
+  async function sweepUnresolved(report: SweepReport): Promise<void> {
+    const cutoff = Date.now() - deps.staleAfterMs;
+    let offset = 0;
+    for (;;) {
+      const batch = await store.unresolvedSince(cutoff, offset, BATCH);
+      let removed = 0;
+      for (const intentId of batch) {
+        if (deps.stopped()) return;
+        report.examined++;
+        try {
+          if (await resolve(intentId, report)) removed++;
+        } catch (err) {
+          report.errors++;
+          logger.error('payment sweep could not resolve an uncertain intent', { jobId: intentId, err });
+        }
+      }
+      if (batch.length < BATCH) return;
+      offset += batch.length - removed;
+    }
+  }
+
+  async function sweepOpen(report: SweepReport): Promise<void> {
+    const cutoff = Date.now() - deps.staleAfterMs;
+    let offset = 0;
+    for (;;) {
+      const batch = await store.openSince(cutoff, offset, BATCH);
+      let removed = 0;
+      for (const { intentId, lastWriteMs } of batch) {
+        if (deps.stopped()) return;
+        report.examined++;
+        try {
+          if (await examine(intentId, lastWriteMs, report)) removed++;
+        } catch (err) {
+          // One intent's trouble (Redis hiccup, a job BullMQ would not move) must not stop the rest.
+          report.errors++;
+          logger.error('payment sweep could not recover an intent', { jobId: intentId, err });
+        }
+      }
+      if (batch.length < BATCH) return;
+      // Cleared entries left the set, so the next page starts that much earlier.
+      offset += batch.length - removed;
+    }
+  }
+
   return {
     async sweep() {
-      const report: SweepReport = { examined: 0, requeued: 0, retried: 0, expired: 0, active: 0, cleared: 0, errors: 0 };
-      const cutoff = Date.now() - deps.staleAfterMs;
-      let offset = 0;
-      for (;;) {
-        const batch = await store.openSince(cutoff, offset, BATCH);
-        let removed = 0;
-        for (const { intentId, lastWriteMs } of batch) {
-          if (deps.stopped()) return report;
-          report.examined++;
-          try {
-            if (await examine(intentId, lastWriteMs, report)) removed++;
-          } catch (err) {
-            // One intent's trouble (Redis hiccup, a job BullMQ would not move) must not stop the rest.
-            report.errors++;
-            logger.error('payment sweep could not recover an intent', { jobId: intentId, err });
-          }
-        }
-        if (batch.length < BATCH) return report;
-        // Cleared entries left the set, so the next page starts that much earlier.
-        offset += batch.length - removed;
-      }
+      const report: SweepReport = { examined: 0, requeued: 0, retried: 0, expired: 0, active: 0, cleared: 0, resolving: 0, errors: 0 };
+      await sweepOpen(report);
+      await sweepUnresolved(report);
+      return report;
     },
   };
 }

@@ -116,3 +116,14 @@ it('the recovery sweep runs in-process too: an intent created but never queued i
     await conn.quit();
   }
 });
+
+it('one payment at a time per account in-process too: two confirms of 10 000 CDF at once on a 17 865,57 CDF bill make one PayFact', async () => {
+  const service = await h.service({ confirmWaitMs: 100 });
+  const a = await requestFor(h.regideso, { amountCentimes: 1_000_000 });
+  const b = await requestFor(h.regideso, { amountCentimes: 1_000_000 });
+  await Promise.all([service.confirm(a), service.confirm(b)]);
+  const records = await Promise.all([a, b].map((r) => settledRecord(service, intentIdFor(r.sessionId))));
+  expect(records.map((r) => r.status).sort()).toEqual(['failed', 'succeeded']);
+  expect(h.sandbox.calls.payFact).toBe(1);
+  expect(h.sandbox.payments()).toHaveLength(1);
+});

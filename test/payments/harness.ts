@@ -72,6 +72,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         recordTtlSeconds: 3600,
         retry: { attempts: 10, backoffMs: 50, jitter: 0.5 },
         reconcileSettleMs: 100,
+        accountLock: { waitMs: 50 },
         ...overrides,
       });
       services.push(s);
