@@ -1,6 +1,7 @@
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { intentIdFor } from '../../src/payments/ids';
 import { eventually, requestFor, settledRecord, startHarness, type Harness } from './harness';
+import { metricValue } from '../support/metrics';
 
 /**
  * The operator's view of the money path, read as Prometheus scrapes it (the registry's text), for
@@ -16,12 +17,7 @@ afterEach(async () => {
   await h.cleanup();
 });
 
-/** The value of one series (`name{labels}` exactly as exposed), 0 when absent. */
-async function value(series: string): Promise<number> {
-  const text = await metrics.registry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
+const value = (series: string) => metricValue(metrics.registry, series);
 
 it('a payment through the sandbox counts one PayFact paid, one intent settled succeeded, and its settle time', async () => {
   const service = await h.service({ metrics });

@@ -1,6 +1,7 @@
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { intentIdFor } from '../../src/payments/ids';
 import { eventually, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
+import { metricValue } from '../support/metrics';
 
 /**
  * PayFact has no idempotency key: a payment that went through on a second or later PayFact may
@@ -18,11 +19,7 @@ afterEach(async () => {
   await h.cleanup();
 });
 
-async function value(series: string): Promise<number> {
-  const text = await metrics.registry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
+const value = (series: string) => metricValue(metrics.registry, series);
 
 it('a PayFact that hangs past the settle window and is applied after the job paid again: the money is taken twice, and the payment is flagged', async () => {
   h = await startHarness({ clientTimeoutMs: 300 });

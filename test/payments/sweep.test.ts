@@ -8,6 +8,7 @@ import { createIntentStore, type IntentStore } from '../../src/payments/store';
 import type { PaymentRequest } from '../../src/payments/types';
 import type { RedisFactory } from '../../src/redis';
 import { eventually, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
+import { metricValue } from '../support/metrics';
 
 /**
  * The recovery sweep on the real Redis (BullMQ) and the sandbox REGIDESO over HTTP: an open intent
@@ -37,11 +38,7 @@ afterEach(async () => {
   await conn.quit();
 });
 
-async function value(series: string): Promise<number> {
-  const text = await metrics.registry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
+const value = (series: string) => metricValue(metrics.registry, series);
 
 /**
  * The intent's audit events once all of `events` are there: the sweep writes its entry after
