@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { Config } from './config';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
+import { createOperatorRouter } from './http/operator-router';
 import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from './http/security';
 import { createSmsRouter } from './http/sms-router';
@@ -145,8 +146,14 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       // A person types a hop every few seconds; 40 a minute from one phone is a script.
       rateLimitByPhone({ redis, prefix, limit: 40, windowSeconds: 60, phoneField: 'phoneNumber', onLimited: ussdLimitedReply, paths: ['/ussd'], metrics, logger, name: 'ussd' }),
     ],
-    // The outbox holds subscribers' messages: it sits behind the same token as the callbacks.
-    callbacks: [createUssdRouter({ engine, logger }), smsRouter, callbacksRouter, ...(outbox ? [createOutboxRouter(outbox)] : [])],
+    // The outbox and the operator's view hold subscribers' data: behind the same token as the callbacks.
+    callbacks: [
+      createUssdRouter({ engine, logger }),
+      smsRouter,
+      callbacksRouter,
+      createOperatorRouter(payments),
+      ...(outbox ? [createOutboxRouter(outbox)] : []),
+    ],
   });
 
   return {

@@ -97,3 +97,21 @@ test('an abandoned session shows in /metrics under the menu screen where the sub
   const metrics = await request(p.product.app).get('/metrics');
   expect(metrics.text).toMatch(/ussd_session_stop_screen_total\{outcome="[a-z_]+",screen="pay_province"\} 1/);
 });
+
+test('a payment whose answer REGIDESO dropped is listed for the operator, behind the token', async () => {
+  const session = newSession();
+  const phone = newPhone();
+  await walkToConfirm(session, phone);
+  sandbox.faults.payFact.push({ kind: 'dropAfterApply' });
+  await p.hop(session, phone, confirmText, `/${TOKEN}/ussd`);
+  const flagged = await p.eventually(async () => {
+    const res = await request(p.product.app).get(`/${TOKEN}/payments/flagged`);
+    const list = res.body as Array<{ sessionId: string; status: string; ownReference: boolean; numAcquit: string }>;
+    const mine = list.find((r) => r.sessionId === session);
+    return mine?.status === 'reconciled' ? mine : undefined;
+  }, 'the dropped payment to be flagged');
+  expect(flagged.ownReference).toBe(true);
+  expect(flagged.numAcquit).toMatch(/^RGD-/);
+  expect((await request(p.product.app).get('/payments/flagged')).status).toBe(401);
+  expect((await request(p.product.app).get(`/${TOKEN}/payments/flagged?limit=abc`)).status).toBe(400);
+});
