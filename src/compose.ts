@@ -110,6 +110,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     payments,
     minPaymentCentimes: config.payments.minCentimes,
     hopBudgetMs: HOP_BUDGET_MS,
+    gatewayMode: config.ussd.textMode,
     logger,
   });
 

@@ -57,6 +57,7 @@ const envSchema = z.object({
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()),
   PAYMENT_MIN_CDF: intFrom(1, 10_000_000),
   USSD_SESSION_TTL_S: intFrom(30, 3600),
+  USSD_TEXT_MODE: optionalString.pipe(z.enum(['auto', 'cumulative', 'last']).optional()),
   RECORD_RETENTION_DAYS: intFrom(1, 3650),
 });
 
@@ -84,7 +85,11 @@ export interface Config {
     | { transport: 'africastalking'; username: string; apiKey: string; senderId: string | undefined };
   webhookToken: string | undefined;
   payments: { minCentimes: number };
-  ussd: { sessionTtlSeconds: number };
+  ussd: {
+    sessionTtlSeconds: number;
+    /** How the gateway sends `text`: every input so far (Africa's Talking), only the last one, or recognised per session. */
+    textMode: 'auto' | 'cumulative' | 'last';
+  };
   records: { retentionSeconds: number };
   /** Non-fatal remarks for the operator, logged at start-up. */
   warnings: string[];
@@ -152,7 +157,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       sms,
       webhookToken: e.WEBHOOK_TOKEN,
       payments: { minCentimes: (e.PAYMENT_MIN_CDF ?? 100) * 100 },
-      ussd: { sessionTtlSeconds: e.USSD_SESSION_TTL_S ?? 180 },
+      ussd: { sessionTtlSeconds: e.USSD_SESSION_TTL_S ?? 180, textMode: e.USSD_TEXT_MODE ?? 'auto' },
       records: { retentionSeconds: (e.RECORD_RETENTION_DAYS ?? 400) * 86_400 },
       warnings,
     },
