@@ -14,7 +14,7 @@ import { createMetrics } from './metrics';
 import { createPaymentService, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory } from './redis';
 import { createRegidesoClient } from './regideso/client';
-import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
+import { startSandbox } from './regideso/sandbox/server';
 import { createRedisSessionStore } from './sessions/redis-session-store';
 import { createSubscriberPrefs } from './sessions/subscriber-prefs';
 import { createAfricasTalkingTransport } from './sms/africastalking';
@@ -60,11 +60,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   // Fails before anything listens: a broken menu must stop the deploy, not a subscriber.
   const menu = loadMenu(opts.menuDir ?? MENU_DIR);
 
-  let sandbox: RunningSandbox | undefined;
-  if (config.regideso.baseUrl === undefined) {
-    sandbox = await startSandbox({ apiKey: config.regideso.apiKey, now: () => new Date() });
-  }
-  const regidesoBaseUrl = config.regideso.baseUrl ?? (sandbox as RunningSandbox).baseUrl;
+  const sandbox = config.regideso.baseUrl === undefined ? await startSandbox({ apiKey: config.regideso.apiKey }) : undefined;
+  const regidesoBaseUrl = config.regideso.baseUrl ?? sandbox?.baseUrl ?? unreachable();
 
   const metrics = createMetrics({ defaults: opts.defaultMetrics ?? true });
   const redisFactory = createRedisFactory(config.redisUrl, throttled(10_000, (role, err) => logger.warn('redis connection error', { role, err })));
@@ -199,5 +196,5 @@ function throttled(periodMs: number, log: (role: string, err: Error) => void): (
 }
 
 function unreachable(): never {
-  throw new Error('unknown SMS transport');
+  throw new Error('unreachable: the config schema rules this out');
 }
