@@ -128,7 +128,10 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const transport = e.SMS_TRANSPORT ?? (e.AT_API_KEY !== undefined ? 'africastalking' : 'outbox');
   // An outbox in production keeps every receipt from its subscriber: only when asked for by name.
   if (production && transport === 'outbox') {
-    if (e.SMS_TRANSPORT === undefined) errors.push('AT_API_KEY: required when NODE_ENV=production (or set SMS_TRANSPORT=outbox to keep SMS in the outbox)');
+    if (e.SMS_TRANSPORT === undefined) {
+      errors.push('AT_API_KEY: required when NODE_ENV=production (or set SMS_TRANSPORT=outbox to keep SMS in the outbox)');
+      if (e.AT_USERNAME === undefined) errors.push('AT_USERNAME: required when NODE_ENV=production');
+    }
     else warnings.push('SMS_TRANSPORT=outbox in production: receipts are kept in the outbox, not sent to subscribers');
   }
   let sms: Config['sms'] = { transport: 'outbox', senderId: e.AT_SENDER_ID };

@@ -52,13 +52,18 @@ describe('loadConfig', () => {
   it('names every missing production variable in one answer', () => {
     const r = loadConfig({ NODE_ENV: 'production' });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors).toHaveLength(6);
+    if (!r.ok) expect(r.errors).toHaveLength(7);
   });
 
   it('refuses to fall back to the outbox in production, and warns when the outbox is asked for', () => {
     const noSms = loadConfig({ ...PROD_OK, AT_API_KEY: undefined, AT_USERNAME: undefined });
     expect(noSms.ok).toBe(false);
-    if (!noSms.ok) expect(noSms.errors).toEqual(['AT_API_KEY: required when NODE_ENV=production (or set SMS_TRANSPORT=outbox to keep SMS in the outbox)']);
+    if (!noSms.ok) {
+      expect(noSms.errors).toEqual([
+        'AT_API_KEY: required when NODE_ENV=production (or set SMS_TRANSPORT=outbox to keep SMS in the outbox)',
+        'AT_USERNAME: required when NODE_ENV=production',
+      ]);
+    }
     const asked = loadConfig({ ...PROD_OK, AT_API_KEY: undefined, AT_USERNAME: undefined, SMS_TRANSPORT: 'outbox' });
     expect(asked.ok && asked.config.warnings.join('\n')).toMatch(/SMS_TRANSPORT=outbox in production/);
   });
