@@ -166,8 +166,13 @@ describe('in-process (embedded default)', () => {
 
   it('resolves the same way: PayFact did not land, settled as failed, nothing paid again', async () => {
     const { service, intentId } = await givenUp(h, { kind: 'error500' });
-    // Until the run that sent "under review" has ended, the sweep finds it active and waits.
-    await eventually(async () => (await service.sweep()).resolving === 1);
+    // Sweeps run (as the timer would) until one has resolved it: while the run that sent "under
+    // review" is still going the sweep finds it active, and a resolution that meets REGIDESO
+    // still failing leaves it for the next sweep.
+    await eventually(async () => {
+      await service.sweep();
+      return (await service.get(intentId))?.status !== 'uncertain';
+    });
     const record = await settledRecord(service, intentId, (r) => r.status !== 'uncertain');
     expect(record.status).toBe('failed');
     expect(h.sandbox.calls.payFact).toBe(1);
