@@ -8,10 +8,10 @@ import { Writable } from 'node:stream';
 import { createLogger, silentLogger, type Logger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import type { RegidesoClient } from '../../src/regideso/types';
-import { createRegidesoClient } from '../../src/regideso/client';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import { createSmsSender } from '../../src/sms/sender';
 import { memoryRecords, metricValue, outboxWithIds, testRedis } from './sms-kit';
+import { sandboxClient } from '../support/regideso';
 
 /**
  * The guard in front of every callback, mounted the way the app mounts it: one guarded router under
@@ -91,7 +91,7 @@ const routes: Array<[string, Record<string, string>]> = [
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  regideso = createRegidesoClient({ baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey, operator: 'FINCA', timeoutMs: 2000, logger: silentLogger() });
+  regideso = sandboxClient(sandbox);
 });
 afterEach(async () => {
   await smsRouter.drain();

@@ -5,13 +5,13 @@ import { silentLogger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { formatCdf } from '../../src/money';
 import type { PaymentRecord } from '../../src/payments/types';
-import { createRegidesoClient } from '../../src/regideso/client';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { createSmsRouter, type SmsRouter } from '../../src/http/sms-router';
 import { createSmsSender } from '../../src/sms/sender';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
 import { memoryRecords, metricValue, record, testRedis } from './sms-kit';
+import { sandboxClient } from '../support/regideso';
 
 /**
  * POST /sms/inbound end to end: Africa's Talking's form fields in, the sandbox REGIDESO over HTTP,
@@ -71,14 +71,7 @@ function build(rateLimit?: { limit: number; windowSeconds: number }) {
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  regideso = createRegidesoClient({
-    baseUrl: sandbox.baseUrl,
-    apiKey: sandbox.apiKey,
-    operator: 'FINCA',
-    timeoutMs: 2000,
-    logger: silentLogger(),
-    retryBaseDelayMs: 1,
-  });
+  regideso = sandboxClient(sandbox);
   const paid = await regideso.payBills({ refClient: '41007', province: 'NK', billIds: ['306112409'], amountCentimes: 500_000, paidAt: new Date() });
   if (paid.kind !== 'paid') throw new Error(`sandbox payment failed: ${paid.kind}`);
   numAcquitNk = paid.numAcquit;

@@ -4,11 +4,11 @@ import { silentLogger } from '../../src/logging/logger';
 import { createPaymentService, type PaymentServiceDeps, type PaymentServiceHandle } from '../../src/payments/service';
 import type { PaymentRecord, PaymentRequest } from '../../src/payments/types';
 import { createRedisFactory, type RedisFactory } from '../../src/redis';
-import { createRegidesoClient } from '../../src/regideso/client';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
 import type { SmsSender, SmsTransport } from '../../src/sms/transport';
+import { sandboxClient } from '../support/regideso';
 
 /**
  * One payment service against the sandbox REGIDESO over HTTP and a real Redis (or ioredis-mock for
@@ -44,14 +44,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const transport = opts.transport ?? outbox;
   // The tracked sender of src/sms/sender.ts is someone else's part; a plain pass-through is enough here.
   const sms: SmsSender = { send: (m) => transport.send(m.to, m.message) };
-  const regideso = createRegidesoClient({
-    baseUrl: sandbox.baseUrl,
-    apiKey: sandbox.apiKey,
-    operator: 'FINCA',
-    timeoutMs: opts.clientTimeoutMs ?? 2000,
-    logger: silentLogger(),
-    retryBaseDelayMs: 1,
-  });
+  const regideso = sandboxClient(sandbox, { timeoutMs: opts.clientTimeoutMs ?? 2000 });
   const services: PaymentServiceHandle[] = [];
 
   return {

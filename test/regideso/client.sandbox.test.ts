@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { silentLogger } from '../../src/logging/logger';
-import { createRegidesoClient, type RegidesoClientOptions } from '../../src/regideso/client';
+import { type RegidesoClientOptions } from '../../src/regideso/client';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { PayRequest } from '../../src/regideso/types';
+import { sandboxClient } from '../support/regideso';
 
 /** The client against the sandbox REGIDESO over real HTTP, one fresh sandbox per test. */
 
@@ -19,15 +19,7 @@ afterEach(async () => {
 });
 
 function client(overrides: Partial<RegidesoClientOptions> = {}) {
-  return createRegidesoClient({
-    baseUrl: sandbox.baseUrl,
-    apiKey: sandbox.apiKey,
-    operator: 'FINCA',
-    timeoutMs: 2000,
-    logger: silentLogger(),
-    retryBaseDelayMs: 1,
-    ...overrides,
-  });
+  return sandboxClient(sandbox, overrides);
 }
 
 function pay(overrides: Partial<PayRequest> = {}): PayRequest {

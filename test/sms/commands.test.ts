@@ -1,12 +1,12 @@
 import { silentLogger } from '../../src/logging/logger';
 import type { PaymentRecords } from '../../src/payments/types';
-import { createRegidesoClient } from '../../src/regideso/client';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import type { CommandContext } from '../../src/sms/commands/context';
 import { runCommand } from '../../src/sms/commands/dispatch';
 import { parseSms } from '../../src/sms/keywords';
 import { memoryRecords, record } from '../http/sms-kit';
+import { sandboxClient } from '../support/regideso';
 
 /** The keyword commands on their own, against the sandbox REGIDESO over HTTP. */
 
@@ -16,7 +16,7 @@ let regideso: RegidesoClient;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  regideso = createRegidesoClient({ baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey, operator: 'FINCA', timeoutMs: 2000, logger: silentLogger(), retryBaseDelayMs: 1 });
+  regideso = sandboxClient(sandbox);
 });
 afterAll(async () => {
   await sandbox.close();

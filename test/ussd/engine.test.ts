@@ -1,7 +1,6 @@
-import { createRegidesoClient } from '../../src/regideso/client';
-import { silentLogger } from '../../src/logging/logger';
 import type { SessionStore } from '../../src/sessions/types';
 import { newPhone, newSessionId, startWorld, type World } from './world';
+import { sandboxClient } from '../support/regideso';
 
 let w: World;
 beforeAll(async () => {
@@ -24,7 +23,7 @@ function dialer(engine = w.engine, phoneNumber = newPhone(), sessionId = newSess
 }
 
 test('verify: a real receipt typed in another case is found, and the name is masked', async () => {
-  const client = createRegidesoClient({ baseUrl: w.sandbox.baseUrl, apiKey: w.sandbox.apiKey, operator: 'FINCA', timeoutMs: 3000, logger: silentLogger() });
+  const client = sandboxClient(w.sandbox, { timeoutMs: 3000 });
   const paid = await client.payBills({ refClient: '83262', province: 'KIN', billIds: ['108776772'], amountCentimes: 10_000, paidAt: new Date() });
   if (paid.kind !== 'paid') throw new Error(`sandbox did not pay: ${paid.kind}`);
   const d = dialer();
@@ -102,7 +101,7 @@ test('the Redis session records its menu version, language and cursor', async ()
 });
 
 test('verify asks the province and asks REGIDESO there: a Nord-Kivu receipt is found in Nord-Kivu only', async () => {
-  const client = createRegidesoClient({ baseUrl: w.sandbox.baseUrl, apiKey: w.sandbox.apiKey, operator: 'FINCA', timeoutMs: 3000, logger: silentLogger() });
+  const client = sandboxClient(w.sandbox, { timeoutMs: 3000 });
   const paid = await client.payBills({ refClient: '41007', province: 'NK', billIds: ['306112409'], amountCentimes: 10_000, paidAt: new Date() });
   if (paid.kind !== 'paid') throw new Error(`sandbox did not pay: ${paid.kind}`);
   const inNk = dialer();

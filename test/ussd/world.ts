@@ -3,7 +3,6 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { silentLogger } from '../../src/logging/logger';
 import type { ConfirmOutcome, PaymentRequest, PaymentService } from '../../src/payments/types';
-import { createRegidesoClient } from '../../src/regideso/client';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import { createRedisSessionStore } from '../../src/sessions/redis-session-store';
 import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
@@ -12,6 +11,7 @@ import { createUssdEngine, type UssdEngine, type UssdEngineDeps } from '../../sr
 import { loadMenu } from '../../src/ussd/menu/load';
 import type { Menu } from '../../src/ussd/menu/model';
 import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
+import { sandboxClient } from '../support/regideso';
 
 export const MENU_DIR = path.join(__dirname, '../../menus');
 
@@ -62,14 +62,7 @@ export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; re
   const prefs = createSubscriberPrefs(redis, { prefix: `${prefix}p:`, ttlSeconds: 3600 });
   const payments = recordingPayments();
   const logger = silentLogger();
-  const regideso = createRegidesoClient({
-    baseUrl: sandbox.baseUrl,
-    apiKey: sandbox.apiKey,
-    operator: 'TEST',
-    timeoutMs: opts.regidesoTimeoutMs ?? 3000,
-    logger,
-    retryBaseDelayMs: 1,
-  });
+  const regideso = sandboxClient(sandbox, { operator: 'TEST', timeoutMs: opts.regidesoTimeoutMs ?? 3000 });
   const clock = { offsetMs: 0 };
   const makeEngine = (over: Partial<UssdEngineDeps> = {}) =>
     createUssdEngine({

@@ -13,8 +13,7 @@ export interface LedgerSubscriber extends Omit<DemoSubscriber, 'bills'> {
   bills: LedgerBill[];
 }
 
-export interface AppliedPayment {
-  numAcquit: string;
+export interface PayCommand {
   refClient: string;
   province: Province;
   amountCentimes: Centimes;
@@ -22,16 +21,12 @@ export interface AppliedPayment {
   operator: string;
   /** `date_payement` as the caller sent it. */
   datePayement: string;
-  allocations: Array<{ faeId: string; paidCentimes: Centimes }>;
 }
 
-export interface PayCommand {
-  refClient: string;
-  province: Province;
-  amountCentimes: Centimes;
-  billIds: string[];
-  operator: string;
-  datePayement: string;
+/** A PayFact the sandbox applied: the command, its receipt number and how it was allocated. */
+export interface AppliedPayment extends PayCommand {
+  numAcquit: string;
+  allocations: Array<{ faeId: string; paidCentimes: Centimes }>;
 }
 
 export type PayResult =
