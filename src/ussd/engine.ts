@@ -93,6 +93,16 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
     logger,
   };
   const engineText = (lang: Language, key: string, vars: Vars = {}) => liveFill(menu, lang)(key, vars);
+  // Input patterns come from the menu, fixed for the engine's life: compiled once, not on every hop.
+  const patterns = new Map<string, RegExp>();
+  const patternOf = (source: string): RegExp => {
+    let re = patterns.get(source);
+    if (re === undefined) {
+      re = new RegExp(source);
+      patterns.set(source, re);
+    }
+    return re;
+  };
   const sideEffecting = sideEffectTargets(menu);
   /** Going to `target` is allowed unless it runs a side-effecting action from a screen the subscriber did not see. */
   const mayGo = (target: string, shown: boolean) => shown || !sideEffecting.has(target);
@@ -157,7 +167,7 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
     for (const v of screen.validators) {
       switch (v.kind) {
         case 'pattern':
-          if (!new RegExp(v.pattern).test(value)) return { ok: false, error: v.error };
+          if (!patternOf(v.pattern).test(value)) return { ok: false, error: v.error };
           break;
         case 'length':
           if (value.length < v.min || value.length > v.max) return { ok: false, error: v.error };
