@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
-import { rateLimitedCounter, webhookAuthCounter } from './callback-metrics';
+import { rateLimitedCounter, webhookAuthCounter } from '../channel-metrics';
 
 /**
  * Callbacks are not signed by the gateway: a secret token in the registered URL, checked in

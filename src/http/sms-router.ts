@@ -12,7 +12,7 @@ import { parseSms } from '../sms/keywords';
 import type { SmsSender } from '../sms/transport';
 import { bodyOf, sendValidationError } from './bad-request';
 import { createBackgroundTasks } from './background';
-import { smsInboundCounter } from './callback-metrics';
+import { smsInboundCounter } from '../channel-metrics';
 import { rateLimitByPhone, smsLimitedReply } from './security';
 
 /** Africa's Talking inbound SMS (form fields); extra fields are ignored. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { smsDeliveryCounter, smsResendCounter } from '../http/callback-metrics';
+import { smsDeliveryCounter, smsResendCounter } from '../channel-metrics';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import { samePhone } from './phone';

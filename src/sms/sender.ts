@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
-import { smsSentCounter } from '../http/callback-metrics';
+import { smsSentCounter } from '../channel-metrics';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import type { SmsSendOutcome, SmsSender, SmsTransport } from './transport';

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
-import { ussdSessionCounter, ussdSessionDuration, ussdStopScreenCounter } from '../http/callback-metrics';
+import { ussdSessionCounter, ussdSessionDuration, ussdStopScreenCounter } from '../channel-metrics';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import { fallbackScreenLabel, isScreenId } from './screen-label';

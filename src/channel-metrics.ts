@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import type { Metrics } from '../metrics';
+import type { Metrics } from './metrics';
 
 /**
  * The counters of the SMS and callback side, fetched from the registry when they already exist:
