@@ -1,11 +1,12 @@
 /**
  * Money is integer centimes (CDF × 100) from the moment it is parsed. REGIDESO sends amounts as
  * strings ("17865.57", "0") or numbers (17765.57); both are parsed as decimal text, never as floats,
- * so no binary rounding can change an amount.
+ * so no binary rounding can change an amount. More than two decimals is not an amount: undefined.
  */
 export type Centimes = number;
 
-const DECIMAL = /^(-)?(\d+)(?:[.,](\d{1,2})\d*)?$/;
+// At most two decimals: a third digit is not an amount we can hold exactly, so it is refused, not cut.
+const DECIMAL = /^(-)?(\d+)(?:[.,](\d{1,2}))?$/;
 
 /** Parses a decimal amount in francs into centimes; undefined when it is not a number. */
 export function parseCentimes(value: string | number): Centimes | undefined {
@@ -16,13 +17,14 @@ export function parseCentimes(value: string | number): Centimes | undefined {
   const [, sign, whole, frac = ''] = m;
   const centimes = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
   if (!Number.isSafeInteger(centimes)) return undefined;
-  return sign ? -centimes : centimes;
+  // `-0` is zero: a negative sign on nothing must not reach a comparison or a record.
+  return sign !== undefined && centimes !== 0 ? -centimes : centimes;
 }
 
 /**
  * A JSON number such as 17765.57 → "17765.57": JavaScript prints a number as the shortest text
  * that reads back to it, so an amount sent with two decimals comes back as those digits, and no
- * arithmetic on the float is needed (digits past the centime are dropped by the parser).
+ * arithmetic on the float is needed (a number with more digits than centimes is refused).
  */
 function numberToText(n: number): string | undefined {
   return Number.isFinite(n) ? String(n) : undefined;

@@ -9,14 +9,22 @@ describe('money', () => {
     [' 634206.32 ', 63420632],
     ['-12.30', -1230],
     [17765.57, 1776557],
-    [0.1 + 0.2, 30],
     [100, 10000],
   ])('parses %p into %p centimes exactly', (input, expected) => {
     expect(parseCentimes(input)).toBe(expected);
   });
 
-  it.each(['', 'abc', '12.3.4', 'NaN', '1e5'])('refuses %p', (input) => {
+  it.each(['', 'abc', '12.3.4', 'NaN', '1e5', '17865.579', '0.001'])('refuses %p', (input) => {
     expect(parseCentimes(input)).toBeUndefined();
+  });
+
+  it('refuses a JSON number it cannot hold exactly in centimes', () => {
+    expect(parseCentimes(0.1 + 0.2)).toBeUndefined();
+  });
+
+  it('reads -0 as zero, not negative zero', () => {
+    expect(Object.is(parseCentimes('-0'), 0)).toBe(true);
+    expect(Object.is(parseCentimes('-0.00'), 0)).toBe(true);
   });
 
   it('refuses non-finite numbers', () => {

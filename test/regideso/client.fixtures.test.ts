@@ -112,6 +112,19 @@ describe('GetFact', () => {
     ]);
   });
 
+  it('takes a balance it cannot hold exactly (a third decimal) for an unreadable answer, not a rounded amount', async () => {
+    serve(
+      200,
+      JSON.stringify({
+        success: true,
+        message: 'Vos données',
+        data: [{ fae_id: 1, ref_client: '83262', nom_client: 'A', numero_fac: '11', date_fac: '2024-03-31', ref_agence: 'X', ref_province: 'KIN', montant_fac: '17865.579', solde_fac: '17865.579' }],
+      }),
+    );
+    const out = await client.getBills('83262', 'KIN');
+    expect(out).toMatchObject({ kind: 'unavailable', reason: 'bad_response' });
+  });
+
   it('reads "no unpaid bill" on GetFact as an empty list', async () => {
     serve(200, fixture('payfact-no-unpaid'));
     expect(await client.getBills('83262', 'KIN')).toEqual({ kind: 'ok', bills: [] });
