@@ -21,8 +21,9 @@ CREATE TABLE payment_intents (
                           'succeeded', 'reconciled', 'failed', 'refunded', 'refund_failed', 'partial')),
   -- Every write is a compare-and-set on this: a stale worker can never move an intent backwards.
   version               integer NOT NULL DEFAULT 1,
-  -- A PayFact of this intent may be in flight or may yet land: the account is this intent's alone.
-  holds_account         boolean GENERATED ALWAYS AS (status IN ('submitted', 'uncertain')) STORED,
+  -- The account is this intent's alone: taken before the check that precedes PayFact, kept while a
+  -- PayFact of it may be in flight or may yet land (so always while submitted or uncertain).
+  holds_account         boolean NOT NULL DEFAULT false CHECK (holds_account OR status NOT IN ('submitted', 'uncertain')),
   -- Balances of the selected bills read just before the first PayFact: what reconciliation compares with.
   baseline              jsonb,
   pay_attempts          integer NOT NULL DEFAULT 0,

@@ -66,3 +66,7 @@ export function webhookAuthCounter(m: Metrics) {
 export function rateLimitedCounter(m: Metrics) {
   return counter(m, 'rate_limited_total', 'Requests refused by a rate limit', ['limit'] as const);
 }
+
+export function smsSendFailureCounter(m: Metrics) {
+  return counter(m, 'sms_send_failures_total', 'SMS sends that failed for a reason of ours (kept and retried), by reason', ['reason'] as const);
+}

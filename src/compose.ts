@@ -1,7 +1,12 @@
 import path from 'node:path';
 import type express from 'express';
 import type Redis from 'ioredis';
+import { Gauge } from 'prom-client';
 import type { Config } from './config';
+import { migrate } from './db/migrate';
+import { createPgliteDb } from './db/pglite';
+import { createPostgresDb } from './db/postgres';
+import type { Db } from './db/types';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
 import { createOperatorRouter } from './http/operator-router';
@@ -9,6 +14,7 @@ import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from './http/security';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdRouter } from './http/ussd-router';
+import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
 import { createMetrics } from './metrics';
 import { createPaymentService, type PaymentServiceDeps } from './payments/service';
@@ -18,8 +24,10 @@ import { startSandbox } from './regideso/sandbox/server';
 import { createRedisSessionStore } from './sessions/redis-session-store';
 import { createSubscriberPrefs } from './sessions/subscriber-prefs';
 import { createAfricasTalkingTransport } from './sms/africastalking';
+import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
-import { createSmsSender } from './sms/sender';
+import { createSmsQueue } from './sms/queue';
+import { createSmsStore } from './sms/store';
 import type { SmsTransport } from './sms/transport';
 import { createUssdEngine } from './ussd/engine';
 import { loadMenu } from './ussd/menu/load';
@@ -27,12 +35,14 @@ import { loadMenu } from './ussd/menu/load';
 export interface Product {
   app: express.Express;
   regidesoBaseUrl: string;
-  /** Starts the payment worker. */
+  /** Starts the workers and the sweeps. */
   start(): Promise<void>;
   /** From now on /readyz says 503, so the load balancer stops sending new traffic; requests are still served. */
   drain(): void;
   /** Lets in-flight work finish, then closes workers and connections. */
   stop(): Promise<void>;
+  /** The parts tests look into. */
+  parts: { db: Db; payments: ReturnType<typeof createPaymentService> };
 }
 
 export interface ComposeOptions {
@@ -41,18 +51,30 @@ export interface ComposeOptions {
   menuDir?: string;
   /** prom-client's process metrics; off in tests that build several products. */
   defaultMetrics?: boolean;
+  /** The ledger, already open and migrated (tests give each file a schema of its own). */
+  db?: Db;
   /** Payment timings; tests shorten them to watch a retry without waiting minutes. */
-  payments?: Pick<PaymentServiceDeps, 'reconcileSettleMs' | 'retry' | 'confirmWaitMs'>;
+  payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'sweep' | 'worker'>;
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
 const HOP_BUDGET_MS = 8000;
 const MENU_DIR = path.resolve(__dirname, '..', 'menus');
 
+async function openLedger(config: Config, logger: Logger): Promise<Db> {
+  const db =
+    config.database.url !== undefined
+      ? createPostgresDb({ url: config.database.url, onError: (err) => logger.warn('ledger connection error', { err }) })
+      : await createPgliteDb({ dataDir: config.database.dataDir });
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info('ledger migrations applied', { applied });
+  return db;
+}
+
 /**
  * The composition root: every part is built here from the config, and nowhere else. The
- * embedded default (no REDIS_URL, no REGIDESO_BASE_URL) differs only in what is passed in: an
- * in-memory Redis, the in-process sandbox REGIDESO and its key.
+ * embedded default (no REDIS_URL, no REGIDESO_BASE_URL, no DATABASE_URL) differs only in what is
+ * passed in: an in-memory Redis, the in-process sandbox REGIDESO, PGlite for the ledger.
  */
 export async function composeProduct(config: Config, logger: Logger, opts: ComposeOptions = {}): Promise<Product> {
   const prefix = opts.prefix ?? config.redisPrefix;
@@ -60,6 +82,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   // Fails before anything listens: a broken menu must stop the deploy, not a subscriber.
   const menu = loadMenu(opts.menuDir ?? MENU_DIR);
 
+  const db = opts.db ?? (await openLedger(config, logger));
   const sandbox = config.regideso.baseUrl === undefined ? await startSandbox({ apiKey: config.regideso.apiKey }) : undefined;
   const regidesoBaseUrl = config.regideso.baseUrl ?? sandbox?.baseUrl ?? unreachable();
 
@@ -82,21 +105,39 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     (config.sms.transport === 'africastalking'
       ? createAfricasTalkingTransport({ username: config.sms.username, apiKey: config.sms.apiKey, senderId: config.sms.senderId, logger })
       : unreachable());
-  // One sender for receipts and replies, so delivery reports find every message we sent.
-  const sender = createSmsSender({ transport, redis, prefix, logger, metrics, ttlSeconds: retention });
+  const smsStore = createSmsStore(db);
+  let flagUndelivered: (intentId: string, detail: string) => void = () => undefined;
+  const smsQueue = createSmsQueue({
+    store: smsStore,
+    transport,
+    redis: redisFactory,
+    prefix,
+    logger,
+    metrics,
+    onFailing: (m) => {
+      if (m.intent_id !== null) flagUndelivered(m.intent_id, m.last_error ?? 'failing');
+    },
+  });
 
   const payments = createPaymentService({
+    db,
     redis: redisFactory,
     prefix,
     regideso,
-    sms: sender,
+    collection: 'none',
+    wallet: undefined,
     logger,
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
-    recordTtlSeconds: retention,
+    onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
     metrics,
     ...opts.payments,
   });
+  flagUndelivered = (intentId, detail) => {
+    payments.flag(intentId, 'sms_undelivered', detail).catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: intentId, err }));
+  };
+  const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics });
+  const smsSweeper = createSweeper({ sources: [smsQueue.sweepSource, inbound.sweepSource], logger, intervalMs: 20_000, graceMs: 30_000 });
 
   const sessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds });
   const engine = createUssdEngine({
@@ -111,9 +152,9 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
   });
 
-  const smsRouter = createSmsRouter({ regideso, records: payments, sender, redis, prefix, logger, metrics });
   const callbacksRouter = createCallbacksRouter({
-    sender,
+    smsStore,
+    smsQueue,
     redis,
     prefix,
     logger,
@@ -123,17 +164,24 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     screenOf: async (event) => (await sessions.get(event.sessionId).catch(() => undefined))?.screen,
   });
 
+  // REGIDESO's health, read when Prometheus scrapes: information, not readiness.
+  new Gauge({
+    name: 'regideso_up',
+    help: 'Whether REGIDESO answered a probe at the last scrape (1) or not (0)',
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await regideso.ping()) ? 1 : 0);
+    },
+  });
+
   let draining = false;
   const app = createApp({
     logger,
     metrics,
-    readiness: async (): Promise<Record<string, boolean>> => {
-      if (draining) return { accepting: false };
-      const [redisOk, regidesoOk] = await Promise.all([
-        redis.ping().then((r) => r === 'PONG', () => false),
-        regideso.ping(),
-      ]);
-      return { redis: redisOk, regideso: regidesoOk };
+    readiness: async (): Promise<{ required: Record<string, boolean>; info?: Record<string, boolean> }> => {
+      if (draining) return { required: { accepting: false } };
+      const [redisOk, ledgerOk, regidesoOk] = await Promise.all([redis.ping().then((r) => r === 'PONG', () => false), db.ping(), regideso.ping()]);
+      return { required: { redis: redisOk, ledger: ledgerOk }, info: { regideso: regidesoOk } };
     },
     guard: [
       requireWebhookToken(config.webhookToken, {
@@ -144,12 +192,12 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       // A person types a hop every few seconds; 40 a minute from one phone is a script.
       rateLimitByPhone({ redis, prefix, limit: 40, windowSeconds: 60, phoneField: 'phoneNumber', onLimited: ussdLimitedReply, paths: ['/ussd'], metrics, logger, name: 'ussd' }),
     ],
-    // The outbox and the operator's view hold subscribers' data: behind the same token as the callbacks.
+    // The outbox and the operator's views hold subscribers' data: behind the same token as the callbacks.
     callbacks: [
       createUssdRouter({ engine, logger }),
-      smsRouter,
+      createSmsRouter({ inbound, redis, prefix, logger, metrics }),
       callbacksRouter,
-      createOperatorRouter(payments),
+      createOperatorRouter(payments, logger),
       ...(outbox ? [createOutboxRouter(outbox)] : []),
     ],
   });
@@ -157,30 +205,34 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   return {
     app,
     regidesoBaseUrl,
+    parts: { db, payments },
     async start() {
       if (!redisFactory.inMemory) await warnWithoutPersistence(redis, logger);
-      await payments.start();
+      await Promise.all([payments.start(), smsQueue.start(), inbound.start()]);
+      smsSweeper.start();
     },
     drain: () => {
       draining = true;
     },
     async stop() {
-      await Promise.allSettled([smsRouter.drain(), callbacksRouter.drain()]);
+      await smsSweeper.close();
       await payments.close();
+      await Promise.all([inbound.close(), smsQueue.close()]);
       await redis.quit().catch(() => undefined);
       await sandbox?.close();
+      if (opts.db === undefined) await db.close();
     },
   };
 }
 
 /**
- * Payment intents and jobs live in Redis: one restarted without its data forgets payments in
- * flight (money may have landed with nobody told). Managed Redis may refuse CONFIG: then say nothing.
+ * BullMQ jobs live in Redis: one restarted without its data loses queued work until the sweep
+ * finds it again in the ledger. Managed Redis may refuse CONFIG: then say nothing.
  */
 async function warnWithoutPersistence(redis: Redis, logger: Logger): Promise<void> {
   const reply: unknown = await redis.config('GET', 'appendonly').catch(() => undefined);
   if (Array.isArray(reply) && reply[1] === 'no') {
-    logger.warn('Redis runs without an append-only file (appendonly no): a Redis restart would lose payments in flight; run it with appendonly yes');
+    logger.warn('Redis runs without an append-only file (appendonly no): after a Redis restart, queued work waits for the sweep to find it in the ledger; run it with appendonly yes');
   }
 }
 

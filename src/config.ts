@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -16,7 +17,7 @@ const optionalString = z
 const optionalUrl = optionalString.pipe(
   z
     .string()
-    .refine((v) => /^(https?|rediss?):\/\/[^\s]+$/.test(v), 'must be a URL')
+    .refine((v) => /^(https?|rediss?|postgres(ql)?):\/\/[^\s]+$/.test(v), 'must be a URL')
     .optional(),
 );
 
@@ -59,7 +60,16 @@ const envSchema = z.object({
   USSD_SESSION_TTL_S: intFrom(30, 3600),
   USSD_TEXT_MODE: optionalString.pipe(z.enum(['auto', 'cumulative', 'last']).optional()),
   RECORD_RETENTION_DAYS: intFrom(1, 3650),
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: optionalString,
+  COLLECTION: optionalString.pipe(z.enum(['pawapay', 'none'], { error: 'must be pawapay or none' }).optional()),
+  PAWAPAY_BASE_URL: optionalUrl,
+  PAWAPAY_API_TOKEN: optionalString,
+  PAWAPAY_PUBLIC_KEY: optionalString,
 });
+
+/** Where the embedded default keeps its ledger (`<DATA_DIR>/ledger`): the project's `data/` folder. */
+const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', 'data');
 
 /** The key the sandbox REGIDESO accepts; only ever used when the sandbox runs. */
 export const SANDBOX_API_KEY = 'sandbox-key';
@@ -91,6 +101,16 @@ export interface Config {
     textMode: 'auto' | 'cumulative' | 'last';
   };
   records: { retentionSeconds: number };
+  /** The payment ledger: PostgreSQL at `url`, or PGlite in the process keeping its data under `dataDir`. */
+  database: { url: string | undefined; dataDir: string };
+  /**
+   * Where the money comes from: `sandbox` (the embedded sandbox wallet, pawaPay-compatible),
+   * `pawapay` (the real aggregator), `none` (the operator collects upstream: confirm goes straight to PayFact).
+   */
+  collection:
+    | { mode: 'sandbox' }
+    | { mode: 'pawapay'; baseUrl: string; apiToken: string; publicKeyPem: string | undefined }
+    | { mode: 'none' };
   /** Non-fatal remarks for the operator, logged at start-up. */
   warnings: string[];
 }
@@ -117,10 +137,19 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const warnings: string[] = [];
 
   if (production) {
-    for (const name of ['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN'] as const) {
+    for (const name of ['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL'] as const) {
       if (e[name] === undefined) errors.push(`${name}: required when NODE_ENV=production`);
     }
+    if (e.COLLECTION === undefined) errors.push('COLLECTION: required when NODE_ENV=production (pawapay: collect from the wallet first; none: the operator collects upstream)');
   }
+  if (e.COLLECTION === 'pawapay') {
+    for (const name of ['PAWAPAY_BASE_URL', 'PAWAPAY_API_TOKEN'] as const) {
+      if (e[name] === undefined) errors.push(`${name}: required when COLLECTION=pawapay`);
+    }
+  }
+  if (e.DATABASE_URL === undefined) warnings.push(`DATABASE_URL is unset: the payment ledger is an embedded PostgreSQL (PGlite) in this process, kept in ${path.join(e.DATA_DIR ?? DEFAULT_DATA_DIR, 'ledger')}; one process only`);
+  if (e.COLLECTION === 'none') warnings.push('COLLECTION=none: no wallet is debited; the operator collects upstream and confirm goes straight to PayFact');
+  if (e.COLLECTION === undefined) warnings.push('COLLECTION is unset: money is collected from the embedded sandbox wallet, no real wallet is debited');
   if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is unset: sessions, payments and records live in memory and are lost on restart');
   if (e.REGIDESO_BASE_URL === undefined) warnings.push('REGIDESO_BASE_URL is unset: talking to the embedded sandbox REGIDESO, no real payment is made');
   if (e.WEBHOOK_TOKEN === undefined) warnings.push('WEBHOOK_TOKEN is unset: callbacks are not authenticated');
@@ -134,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     }
     else warnings.push('SMS_TRANSPORT=outbox in production: receipts are kept in the outbox, not sent to subscribers');
   }
+  if (!production && transport === 'outbox') warnings.push('SMS go to the outbox (GET /outbox), not to phones: set AT_USERNAME and AT_API_KEY to send them');
   let sms: Config['sms'] = { transport: 'outbox', senderId: e.AT_SENDER_ID };
   if (transport === 'africastalking') {
     if (e.AT_API_KEY === undefined) errors.push('AT_API_KEY: required when SMS_TRANSPORT=africastalking');
@@ -162,6 +192,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       payments: { minCentimes: (e.PAYMENT_MIN_CDF ?? 100) * 100 },
       ussd: { sessionTtlSeconds: e.USSD_SESSION_TTL_S ?? 180, textMode: e.USSD_TEXT_MODE ?? 'auto' },
       records: { retentionSeconds: (e.RECORD_RETENTION_DAYS ?? 400) * 86_400 },
+      database: { url: e.DATABASE_URL, dataDir: path.join(e.DATA_DIR ?? DEFAULT_DATA_DIR, 'ledger') },
+      collection:
+        e.COLLECTION === 'none'
+          ? { mode: 'none' }
+          : e.COLLECTION === 'pawapay'
+            ? { mode: 'pawapay', baseUrl: e.PAWAPAY_BASE_URL ?? '', apiToken: e.PAWAPAY_API_TOKEN ?? '', publicKeyPem: e.PAWAPAY_PUBLIC_KEY?.replace(/\\n/g, '\n') }
+            : { mode: 'sandbox' },
       warnings,
     },
   };

@@ -1,33 +1,115 @@
 import express from 'express';
 import { z } from 'zod';
-import type { PaymentRecord } from '../payments/types';
+import type { Logger } from '../logging/logger';
+import type { LedgerQuery } from '../payments/ledger';
+import type { PaymentRecord, PaymentStatus } from '../payments/types';
+import { toCsv } from './csv';
 
 /**
- * `GET /payments/flagged?limit=N`: the payments a person must look at (money landed without a
- * receipt number, an outcome still unknown, a payment made on a second PayFact), newest first.
- * It sits behind the webhook token with the callbacks.
+ * The operator's views of the ledger, behind the webhook token with the callbacks:
+ * - `GET /payments?from=&to=&status=&limit=`: payments by creation date, JSON, or CSV with
+ *   `Accept: text/csv`, for the daily reconciliation with REGIDESO. A bare date is a whole day in
+ *   Kinshasa time (UTC+1), `to` included; a full ISO timestamp is taken as it is.
+ * - `GET /payments/flagged?limit=N`: the payments a person must look at, newest first.
+ * - `POST /payments/flagged/:id/resolve` `{"note": "…", "by": "…"}`: marks one handled; the note,
+ *   who and when go to its audit trail.
  */
-const querySchema = z.object({
-  limit: z
+export interface OperatorPayments {
+  list(q: LedgerQuery): Promise<PaymentRecord[]>;
+  flagged(limit: number): Promise<PaymentRecord[]>;
+  resolveFlag(intentId: string, note: string, by: string): Promise<boolean>;
+}
+
+const STATUSES: readonly PaymentStatus[] = ['pending', 'collecting', 'collected', 'submitted', 'uncertain', 'refunding', 'succeeded', 'reconciled', 'failed', 'refunded', 'refund_failed', 'partial'];
+const KINSHASA = '+01:00';
+const DAY_MS = 86_400_000;
+
+const limit = (max: number) =>
+  z
     .string()
-    .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 500')
+    .regex(/^\d{1,5}$/, `must be a whole number from 1 to ${max}`)
     .transform(Number)
-    .pipe(z.number().min(1, 'must be a whole number from 1 to 500').max(500, 'must be a whole number from 1 to 500'))
-    .optional(),
+    .pipe(z.number().min(1, `must be a whole number from 1 to ${max}`).max(max, `must be a whole number from 1 to ${max}`));
+
+/** `2026-12-01` (a day in Kinshasa) or an ISO timestamp; `end` moves a bare date to the next midnight. */
+const when = (end: boolean) =>
+  z.string().transform((v, ctx) => {
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(v);
+    const d = new Date(day ? `${v}T00:00:00${KINSHASA}` : v);
+    if (Number.isNaN(d.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'must be a date (2026-12-01) or an ISO timestamp' });
+      return z.NEVER;
+    }
+    return day && end ? new Date(d.getTime() + DAY_MS) : d;
+  });
+
+const listQuery = z.object({
+  from: when(false).optional(),
+  to: when(true).optional(),
+  status: z.enum(STATUSES as [PaymentStatus, ...PaymentStatus[]]).optional(),
+  limit: limit(10_000).optional(),
+});
+const flaggedQuery = z.object({ limit: limit(500).optional() });
+const resolveBody = z.object({
+  note: z.string().trim().min(3, 'say what was done (3 characters at least)').max(1000),
+  by: z.string().trim().min(1).max(80).optional(),
 });
 
-export function createOperatorRouter(payments: { flagged(limit: number): Promise<PaymentRecord[]> }): express.Router {
+const CSV_COLUMNS: Array<keyof PaymentRecord> = [
+  'createdAt', 'intentId', 'status', 'refClient', 'province', 'amountCentimes', 'numAcquit', 'ownReference', 'phoneNumber', 'billIds',
+  'collection', 'provider', 'depositId', 'depositStatus', 'providerTransactionId', 'refundId', 'refundStatus', 'flagReason', 'resolvedAt', 'updatedAt',
+];
+
+function badRequest(res: express.Response, error: z.ZodError): void {
+  res.status(400).json({ error: 'bad_request', message: error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+}
+
+export function createOperatorRouter(payments: OperatorPayments, logger: Logger): express.Router {
   const router = express.Router();
-  router.get('/payments/flagged', async (req, res) => {
-    const parsed = querySchema.safeParse(req.query);
-    if (!parsed.success) {
-      res.status(400).json({ error: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  const unavailable = (res: express.Response, err: unknown) => {
+    logger.error('payment records unreadable', { err });
+    res.status(503).json({ error: 'unavailable', message: 'Payment records cannot be read right now' });
+  };
+
+  router.get('/payments', async (req, res) => {
+    const q = listQuery.safeParse(req.query);
+    if (!q.success) return badRequest(res, q.error);
+    let rows: PaymentRecord[];
+    try {
+      rows = await payments.list({ ...q.data, limit: q.data.limit ?? 1000 });
+    } catch (err) {
+      return unavailable(res, err);
+    }
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+      res.type('text/csv').send(toCsv(CSV_COLUMNS, rows));
       return;
     }
+    res.json(rows);
+  });
+
+  router.get('/payments/flagged', async (req, res) => {
+    const q = flaggedQuery.safeParse(req.query);
+    if (!q.success) return badRequest(res, q.error);
     try {
-      res.json(await payments.flagged(parsed.data.limit ?? 50));
-    } catch {
-      res.status(503).json({ error: 'unavailable', message: 'Payment records cannot be read right now' });
+      res.json(await payments.flagged(q.data.limit ?? 50));
+    } catch (err) {
+      unavailable(res, err);
+    }
+  });
+
+  router.post('/payments/flagged/:id/resolve', async (req, res) => {
+    const body = resolveBody.safeParse(req.body ?? {});
+    if (!body.success) return badRequest(res, body.error);
+    const id = String(req.params.id);
+    try {
+      const ok = await payments.resolveFlag(id, body.data.note, body.data.by ?? `operator@${req.ip ?? 'unknown'}`);
+      if (!ok) {
+        res.status(404).json({ error: 'not_found', message: 'no flagged payment awaits resolution under this id' });
+        return;
+      }
+      res.json({ resolved: true, intentId: id });
+    } catch (err) {
+      unavailable(res, err);
     }
   });
   return router;

@@ -1,20 +1,18 @@
 import express from 'express';
 import { z } from 'zod';
+import { phoneSchema } from '../phone';
 import type { OutboxMessage } from '../sms/transport';
 
 /**
- * `GET /outbox?to=PHONE`: what the outbox transport "sent" to one number, as JSON.
- * An unencoded `+` in a query string arrives as a space (`?to=+243…` → ` 243…`), so a leading
- * space is read back as the `+` the caller meant.
+ * `GET /outbox[?to=PHONE]`: what the outbox transport "sent", newest first, as JSON: to one number,
+ * or every recent message. The number is read as any edge reads one (src/phone.ts): an unencoded
+ * `+` that a query string turned into a space, no `+`, or a national `081…` all name the same phone.
  */
 const querySchema = z.object({
-  to: z
-    .string()
-    .transform((v) => v.replace(/^ /, '+').trim())
-    .pipe(z.string().regex(/^\+?\d{6,15}$/, 'must be a phone number such as +243812345990')),
+  to: phoneSchema.optional(),
 });
 
-export function createOutboxRouter(outbox: { list(to: string): Promise<OutboxMessage[]> }): express.Router {
+export function createOutboxRouter(outbox: { list(to?: string): Promise<OutboxMessage[]> }): express.Router {
   const router = express.Router();
   router.get('/outbox', async (req, res) => {
     const parsed = querySchema.safeParse(req.query);

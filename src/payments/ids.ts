@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 
 /**
- * A payment intent's id derives from the USSD session alone, so a replayed or concurrent confirm of
- * the same session lands on the same intent. Hashing keeps it safe as a Redis key part and as a
- * BullMQ job id (no colon, never all digits) whatever the gateway puts in a session id.
+ * A payment intent's id derives from the USSD session and the nonce drawn when that session was
+ * created: a replayed or concurrent confirm of one session lands on one intent, while a gateway
+ * that reuses a session id later gets a new one, never an older subscriber's. Hashed, so it is safe
+ * as a key part and a BullMQ job id (no colon, never all digits) whatever the gateway sends.
  */
-export function intentIdFor(sessionId: string): string {
-  return `pi-${createHash('sha256').update(sessionId).digest('hex').slice(0, 32)}`;
+export function intentIdFor(sessionId: string, sessionNonce: string): string {
+  return `pi-${createHash('sha256').update(sessionId).update('\n').update(sessionNonce).digest('hex').slice(0, 32)}`;
 }
 
 /**

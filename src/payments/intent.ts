@@ -1,117 +1,148 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { PROVIDERS } from '../collections/types';
 import { LANGUAGES } from '../language';
 import { PROVINCE_CODES } from '../provinces';
-import type { ConfirmOutcome, PaymentRecord, PaymentRequest } from './types';
+import { REFUSAL_REASONS, type ConfirmOutcome, type PaymentRecord, type PaymentRequest, type PaymentStatus } from './types';
 
 /**
- * A payment intent as kept in Redis: the public `PaymentRecord` plus what the job needs to pay
- * exactly once (the bills' balances right before the first PayFact, the receipt step's state).
- * Parsed with zod on every read: a record written by an older version must fail loudly, not pay.
+ * A payment intent as the ledger holds it: the public record plus what the job needs to move it
+ * forward exactly once. Read from PostgreSQL through this schema: a row the code cannot read
+ * fails loudly rather than pay.
+ *
+ *   pending ──(wallet)──▶ collecting ──▶ collected ──▶ submitted ──▶ succeeded
+ *      │                     │                          │  ▲   └──▶ uncertain ──▶ reconciled / partial
+ *      └──(none)─────────────┼─────────────────────────▶┘  └───────────┘ (not landed: pay again)
+ *                            └──▶ failed (nothing taken)        refused after collection ──▶ refunding ──▶ refunded / refund_failed
  */
-const REFUSAL_REASONS = [
-  'amount_above_balance',
-  'amount_below_minimum',
-  'no_unpaid_bill',
-  'bills_already_paid',
-  'bills_not_owned',
-  'client_not_found',
-  'rejected',
-] as const satisfies ReadonlyArray<Extract<ConfirmOutcome, { kind: 'refused' }>['reason']>;
-
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+export const OPEN_STATUSES = ['pending', 'collecting', 'collected', 'submitted', 'uncertain', 'refunding'] as const satisfies readonly PaymentStatus[];
+export const FINAL_STATUSES = ['succeeded', 'reconciled', 'failed', 'refunded', 'refund_failed', 'partial'] as const satisfies readonly PaymentStatus[];
+const STATUSES = [...OPEN_STATUSES, ...FINAL_STATUSES] as const;
 
 const balanceSchema = z.object({ faeId: z.string(), balanceCentimes: z.number().int() });
+const billSchema = balanceSchema.extend({ billNumber: z.string(), issuedOn: z.string() });
+export type Balance = z.infer<typeof balanceSchema>;
+
+const date = z.date();
+const nullableDate = z.date().nullable();
 
 export const intentSchema = z.object({
-  intentId: z.string(),
+  id: z.string(),
   sessionId: z.string(),
-  phoneNumber: z.string(),
+  phone: z.string(),
   language: z.enum(LANGUAGES),
   refClient: z.string(),
   province: z.enum(PROVINCE_CODES),
   subscriberName: z.string(),
   operator: z.string(),
-  /** The selected bills as the subscriber saw them on the confirm screen. */
-  bills: z.array(balanceSchema.extend({ billNumber: z.string(), issuedOn: z.string() })),
-  amountCentimes: z.number().int(),
-  status: z.enum(['pending', 'submitted', 'succeeded', 'failed', 'uncertain', 'reconciled']),
-  /** The selected bills' balances read by the job just before the first PayFact: what reconciliation compares with. */
-  baseline: z.array(balanceSchema).optional(),
+  bills: z.array(billSchema),
+  amountCentimes: z.number().int().positive(),
+  collection: z.enum(['wallet', 'none']),
+  status: z.enum(STATUSES),
+  version: z.number().int(),
+  holdsAccount: z.boolean(),
+  baseline: z.array(balanceSchema).nullable(),
   payAttempts: z.number().int(),
-  /** When the latest PayFact was about to leave: "not landed" is believed only some time after it. */
-  submittedAt: z.string().optional(),
-  numAcquit: z.string().optional(),
+  submittedAt: nullableDate,
+  numAcquit: z.string().nullable(),
   ownReference: z.boolean(),
-  remainingCentimes: z.number().int().optional(),
-  refusalReason: z.enum(REFUSAL_REASONS).optional(),
-  failureMessage: z.string().optional(),
-  /** Needs a person: money landed without a receipt number, or the outcome could not be settled. */
-  flagged: z.boolean(),
-  /**
-   * The job gave up on an `uncertain` intent (REGIDESO unreachable to the end): the recovery sweep
-   * reconciles it later, once REGIDESO answers again. Absent on intents written before it existed.
-   */
-  unresolved: z.boolean().optional(),
-  receipt: z.object({
-    /** `skipped`: the confirm hop already told the subscriber (nothing was queued). */
-    status: z.enum(['none', 'sent', 'failed', 'skipped']),
-    attempts: z.number().int(),
-    messageId: z.string().optional(),
-  }),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  remainingCentimes: z.number().int().nullable(),
+  refusalReason: z.enum(REFUSAL_REASONS).nullable(),
+  failureMessage: z.string().nullable(),
+  provider: z.enum(PROVIDERS).nullable(),
+  depositId: z.string().nullable(),
+  depositStatus: z.string().nullable(),
+  depositFailureCode: z.string().nullable(),
+  providerTxnId: z.string().nullable(),
+  collectedCentimes: z.number().int().nullable(),
+  collectingSince: nullableDate,
+  refundId: z.string().nullable(),
+  refundStatus: z.string().nullable(),
+  refundFailureCode: z.string().nullable(),
+  unresolved: z.boolean(),
+  flagReason: z.string().nullable(),
+  flaggedAt: nullableDate,
+  resolvedAt: nullableDate,
+  resolvedBy: z.string().nullable(),
+  resolutionNote: z.string().nullable(),
+  nextCheckAt: date,
+  createdAt: date,
+  updatedAt: date,
 });
 
 export type Intent = z.infer<typeof intentSchema>;
+/** The fields a step may change; `version` and `updatedAt` belong to the ledger. */
+export type IntentPatch = Partial<Omit<Intent, 'id' | 'version' | 'updatedAt' | 'createdAt'>>;
 
-export function newIntent(req: PaymentRequest, intentId: string, operator: string, at: Date): Intent {
+export function newIntent(req: PaymentRequest, id: string, opts: { operator: string; collection: 'wallet' | 'none'; at: Date }): Intent {
   return {
-    intentId,
+    id,
     sessionId: req.sessionId,
-    phoneNumber: req.phoneNumber,
+    phone: req.phoneNumber,
     language: req.language,
     refClient: req.refClient,
     province: req.province,
     subscriberName: req.subscriberName,
-    operator,
+    operator: opts.operator,
     bills: req.bills.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balanceCentimes: b.balanceCentimes })),
     amountCentimes: req.amountCentimes,
+    collection: opts.collection,
     status: 'pending',
+    version: 1,
+    holdsAccount: false,
+    baseline: null,
     payAttempts: 0,
+    submittedAt: null,
+    numAcquit: null,
     ownReference: false,
-    flagged: false,
-    receipt: { status: 'none', attempts: 0 },
-    createdAt: at.toISOString(),
-    updatedAt: at.toISOString(),
+    remainingCentimes: null,
+    refusalReason: null,
+    failureMessage: null,
+    provider: opts.collection === 'wallet' ? (req.provider ?? null) : null,
+    // Drawn and stored before any call to the wallet that uses it: a lost answer is resent under the same id.
+    depositId: opts.collection === 'wallet' ? randomUUID() : null,
+    depositStatus: null,
+    depositFailureCode: null,
+    providerTxnId: null,
+    collectedCentimes: null,
+    collectingSince: null,
+    refundId: null,
+    refundStatus: null,
+    refundFailureCode: null,
+    unresolved: false,
+    flagReason: null,
+    flaggedAt: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    resolutionNote: null,
+    nextCheckAt: opts.at,
+    createdAt: opts.at,
+    updatedAt: opts.at,
   };
 }
 
-/** Nothing more for the payment step to do (the receipt step may still have work). */
-export function isSettled(it: Intent): boolean {
-  return it.status === 'succeeded' || it.status === 'failed' || it.status === 'reconciled' || (it.status === 'uncertain' && it.flagged);
+export function isOpen(it: Pick<Intent, 'status'>): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(it.status);
 }
 
-/** Flagged `uncertain` because nobody could tell, not because the balances said "partial": the sweep resolves it. */
-export function needsResolution(it: Intent): boolean {
-  return it.status === 'uncertain' && it.unresolved === true;
-}
-
-/**
- * Whether the intent keeps its account locked: a PayFact of it may be in flight or may yet land
- * (`submitted`, `uncertain` not given up, or given up and awaiting resolution). A `pending` intent
- * has sent nothing; a settled or `partial` one has nothing left that reconciliation could learn.
- */
-export function holdsAccount(it: Intent): boolean {
-  if (it.status === 'submitted') return true;
-  if (it.status === 'uncertain') return !it.flagged || it.unresolved === true;
-  return false;
+/** A replayed confirm must be the same payment: same phone, account, bills and amount. */
+export function sameRequest(it: Intent, req: PaymentRequest): boolean {
+  const ids = (bills: Array<{ faeId: string }>) => bills.map((b) => b.faeId).sort().join(',');
+  return (
+    it.phone === req.phoneNumber &&
+    it.refClient === req.refClient &&
+    it.province === req.province &&
+    it.amountCentimes === req.amountCentimes &&
+    ids(it.bills) === ids(req.bills)
+  );
 }
 
 export function toRecord(it: Intent): PaymentRecord {
+  const iso = (d: Date | null) => (d === null ? null : d.toISOString());
   return {
-    intentId: it.intentId,
+    intentId: it.id,
     sessionId: it.sessionId,
-    phoneNumber: it.phoneNumber,
+    phoneNumber: it.phone,
     language: it.language,
     refClient: it.refClient,
     province: it.province,
@@ -123,8 +154,18 @@ export function toRecord(it: Intent): PaymentRecord {
     ownReference: it.ownReference,
     remainingCentimes: it.remainingCentimes,
     failureMessage: it.failureMessage,
-    createdAt: it.createdAt,
-    updatedAt: it.updatedAt,
+    collection: it.collection,
+    provider: it.provider,
+    depositId: it.depositId,
+    depositStatus: it.depositStatus,
+    providerTransactionId: it.providerTxnId,
+    refundId: it.refundId,
+    refundStatus: it.refundStatus,
+    flagReason: it.flagReason,
+    flaggedAt: iso(it.flaggedAt),
+    resolvedAt: iso(it.resolvedAt),
+    createdAt: it.createdAt.toISOString(),
+    updatedAt: it.updatedAt.toISOString(),
   };
 }
 
@@ -136,12 +177,15 @@ export function outcomeOf(it: Intent): ConfirmOutcome {
     case 'reconciled':
       return { kind: 'applied_without_receipt', reference: it.numAcquit ?? '', amountCentimes: it.amountCentimes };
     case 'failed':
-      return it.refusalReason !== undefined
+      return it.refusalReason !== null
         ? { kind: 'refused', reason: it.refusalReason, message: it.failureMessage ?? it.refusalReason }
-        : { kind: 'failed', message: it.failureMessage ?? 'the payment could not be made' };
+        : // Failed with nothing taken: the same screen as a payment that could not be recorded.
+          { kind: 'failed', message: it.failureMessage ?? 'the payment could not be made' };
     case 'pending':
-    case 'submitted':
-    case 'uncertain':
+    case 'collecting':
+      if (it.collection === 'wallet' && it.provider !== null) return { kind: 'collecting', amountCentimes: it.amountCentimes, provider: it.provider };
+      return { kind: 'pending', amountCentimes: it.amountCentimes };
+    default:
       return { kind: 'pending', amountCentimes: it.amountCentimes };
   }
 }

@@ -1,289 +1,208 @@
+import type { CollectionPort } from '../collections/types';
+import type { Db } from '../db/types';
+import { createBullmqRunner } from '../jobs/bullmq-runner';
+import { createInProcessRunner } from '../jobs/in-process-runner';
+import type { JobRunner, RetryPolicy } from '../jobs/runner';
+import { createSweeper, type Sweeper } from '../jobs/sweep';
 import type { Logger } from '../logging/logger';
-import type { Metrics } from '../metrics';
 import { maskPhone } from '../logging/mask';
+import type { Metrics } from '../metrics';
 import type { RedisFactory } from '../redis';
-import { closeConnection } from './connections';
 import type { RegidesoClient } from '../regideso/types';
-import type { SmsSender } from '../sms/transport';
-import { createAccountLock } from './account-lock';
-import { createBullmqRunner } from './bullmq-runner';
 import { intentIdFor } from './ids';
-import { createInProcessRunner } from './in-process-runner';
-import { isSettled, newIntent, outcomeOf, toRecord, type Intent } from './intent';
+import { isOpen, newIntent, outcomeOf, sameRequest, toRecord, type Intent } from './intent';
 import { createPaymentJob } from './job';
+import { createLedger, type Ledger, type LedgerQuery, type QueuedSms } from './ledger';
 import { createPaymentMetrics } from './metrics';
 import { refusalOf } from './rules';
-import type { JobRunner, RetryPolicy } from './runner';
-import { createIntentStore, type AuditEntry, type IntentStore } from './store';
-import { createSweep, type SweepReport } from './sweep';
+import { createLocalSettleSignal, createRedisSettleSignal, type SettleSignal } from './settle-signal';
+import { DEFAULT_TIMINGS, type JobTimings } from './steps/context';
 import type { ConfirmOutcome, PaymentRecord, PaymentRecords, PaymentRequest, PaymentService } from './types';
 
 export interface PaymentServiceDeps {
+  db: Db;
   /** `inMemory` (the embedded default): jobs run in-process, since BullMQ needs a real Redis. */
   redis: RedisFactory;
   /** Key prefix, e.g. `rgd:`; the BullMQ queue prefix derived from it is hash-tagged. */
   prefix: string;
   regideso: RegidesoClient;
-  sms: SmsSender;
+  /** `wallet`: collect from the subscriber's mobile-money wallet before PayFact; `none`: the operator collects upstream. */
+  collection: 'wallet' | 'none';
+  wallet: CollectionPort | undefined;
   logger: Logger;
   /** REGIDESO_OPERATOR: kept on every record (the client sends it with PayFact). */
   operator: string;
   minCentimes: number;
-  /** How long the confirm hop waits for the job before answering `pending`; default 2000. */
+  /** The SMS an intent's change queued, once committed: to the SMS queue. */
+  onSms: (sms: QueuedSms[]) => void;
+  /** How long the confirm hop waits for PayFact (operator collects upstream) before answering "in progress"; default 2000. */
   confirmWaitMs?: number;
-  recordTtlSeconds: number;
   now?: () => Date;
-  /**
-   * Unchanged balances are believed to mean "PayFact did not land" only this long after sending it;
-   * default 90 s (longer than the usual server-side timeout, so a request REGIDESO still holds is
-   * not paid again before it could land).
-   */
-  reconcileSettleMs?: number;
-  /** Defaults: 10 attempts, 2 s doubling, 50 % jitter (retries over some 9 to 17 minutes). */
+  timings?: Partial<JobTimings>;
   retry?: Partial<RetryPolicy>;
   /** BullMQ worker tuning (tests shorten these to see a dead worker's job picked up). */
-  worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; maxStalledCount?: number };
-  /** Counters and the settle-time histogram go to this registry (metrics already there are reused). */
+  worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
+  /** The sweep: how often, and how far past its due time an open intent must be. Defaults 20 s and 40 s. */
+  sweep?: { intervalMs?: number; graceMs?: number };
   metrics?: Metrics;
-  /** The recovery sweep runs on start() and then this often; default 60 000. */
-  sweepIntervalMs?: number;
-  /** An open intent nobody has written for this long gets its job checked by the sweep (and an unresolved `uncertain` one reconciled); default 10 min. */
-  staleAfterMs?: number;
-  /**
-   * One payment at a time per account. `waitMs`: fixed delay before a job whose account is busy
-   * looks again (default 3 s, no attempt used); `maxWaits`: then a `pending` payment fails with
-   * nothing sent (default 200, some 10 minutes); `ttlMs`: the lock's lifetime from its last
-   * refresh (default: the whole retry span plus the sweep's delay before resolving).
-   */
-  accountLock?: { waitMs?: number; maxWaits?: number; ttlMs?: number };
 }
 
 export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
   start(): Promise<void>;
   close(opts?: { force?: boolean }): Promise<void>;
   /** What happened to one payment, oldest first: for the operator and for tests. */
-  auditTrail(intentId: string): Promise<AuditEntry[]>;
-  /** Payments a person must look at (money landed without a receipt number, outcome unknown), newest first. */
+  auditTrail(intentId: string): Promise<Array<{ at: string; event: string; detail: string | null }>>;
+  /** Payments a person must look at, newest first. */
   flagged(limit: number): Promise<PaymentRecord[]>;
-  /** Runs the recovery sweep now (after any sweep in progress), as the timer does. */
-  sweep(): Promise<SweepReport>;
-}
-
-const DEFAULT_RETRY: RetryPolicy = { attempts: 10, backoffMs: 2000, jitter: 0.5 };
-const POLL_MS = 100;
-const DEFAULT_SETTLE_MS = 90_000;
-const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
-const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
-const DEFAULT_LOCK_WAIT_MS = 3000;
-const DEFAULT_MAX_LOCK_WAITS = 200;
-/** What one attempt may take at most (GetFact with its retry, PayFact up to its timeout, Redis). */
-const ATTEMPT_BUDGET_MS = 2 * 60_000;
-
-/**
- * How long the account lock must outlive its last refresh: until the job's last attempt (every
- * backoff at its longest, every attempt at its budget), and, for an intent given up as
- * `uncertain`, until the sweep resolves it (each resolution attempt refreshes it again).
- */
-function defaultLockTtlMs(retry: RetryPolicy, settleMs: number, staleAfterMs: number, sweepIntervalMs: number): number {
-  let backoffs = 0;
-  for (let i = 1; i < retry.attempts; i++) backoffs += retry.backoffMs * 2 ** (i - 1);
-  const span = backoffs + retry.attempts * ATTEMPT_BUDGET_MS + settleMs;
-  return span + staleAfterMs + 2 * sweepIntervalMs;
+  /** Takes a flagged payment off the list with the operator's note; false when it is not (or no longer) flagged. */
+  resolveFlag(intentId: string, note: string, by: string): Promise<boolean>;
+  /** Flags a payment for something outside its steps (its SMS cannot be sent); once per reason. */
+  flag(intentId: string, reason: string, detail: string): Promise<void>;
+  /** The ledger by creation date, for reconciliation with REGIDESO. */
+  list(q: LedgerQuery): Promise<PaymentRecord[]>;
+  /** A wallet callback named this deposit or refund: its job reads the status now. False when no intent has it. */
+  nudge(ref: { depositId: string } | { refundId: string }): Promise<boolean>;
+  /** Runs the recovery sweep now, as its timer does. */
+  sweep(): Promise<number>;
+  readonly ledger: Ledger;
 }
 
 export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHandle {
   const now = deps.now ?? (() => new Date());
   const waitMs = deps.confirmWaitMs ?? 2000;
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...deps.retry };
-  const storeOpts = { prefix: deps.prefix, ttlSeconds: deps.recordTtlSeconds };
   const metrics = createPaymentMetrics(deps.metrics);
+  const ledger = createLedger(deps.db, { now });
+  const timings: JobTimings = { ...DEFAULT_TIMINGS, ...deps.timings };
+  if (deps.collection === 'wallet' && deps.wallet === undefined) throw new Error('collection from the wallet needs a wallet adapter');
 
-  // The hop's side fails fast when Redis is down; the job's side waits for Redis to come back.
-  const hopConnection = deps.redis.connect('payments-hop', { failFast: true });
-  const jobConnection = deps.redis.connect('payments-job');
-  const hopStore = createIntentStore(hopConnection, storeOpts);
-  const jobStore = createIntentStore(jobConnection, storeOpts);
-
-  const settleMs = deps.reconcileSettleMs ?? DEFAULT_SETTLE_MS;
-  const staleAfterMs = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const sweepIntervalMs = deps.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
-  const lockWaitMs = deps.accountLock?.waitMs ?? DEFAULT_LOCK_WAIT_MS;
-
-  const job = createPaymentJob({
-    store: jobStore,
-    regideso: deps.regideso,
-    sms: deps.sms,
-    logger: deps.logger,
-    now,
-    settleMs,
-    metrics,
-    lock: createAccountLock(jobConnection, { prefix: deps.prefix }),
-    lockTtlMs: deps.accountLock?.ttlMs ?? defaultLockTtlMs(retry, settleMs, staleAfterMs, sweepIntervalMs),
-    maxLockWaits: deps.accountLock?.maxWaits ?? DEFAULT_MAX_LOCK_WAITS,
-  });
-  const runner: JobRunner = deps.redis.inMemory
-    ? createInProcessRunner({ job, logger: deps.logger, retry, lockWaitMs })
-    : createBullmqRunner({
-        redis: deps.redis,
+  let signalConnection: ReturnType<RedisFactory['connect']> | undefined;
+  const signal: SettleSignal = deps.redis.inMemory
+    ? createLocalSettleSignal()
+    : createRedisSettleSignal({
+        redis: (signalConnection = deps.redis.connect('payments-signal', { failFast: true })),
+        connect: () => deps.redis.connect('payments-wait', { failFast: false }),
         prefix: deps.prefix,
-        job,
-        logger: deps.logger,
-        retry,
-        lockWaitMs,
-        ...(deps.worker?.concurrency !== undefined ? { concurrency: deps.worker.concurrency } : {}),
-        ...(deps.worker?.lockDurationMs !== undefined ? { lockDurationMs: deps.worker.lockDurationMs } : {}),
-        ...(deps.worker?.stalledIntervalMs !== undefined ? { stalledIntervalMs: deps.worker.stalledIntervalMs } : {}),
-        ...(deps.worker?.maxStalledCount !== undefined ? { maxStalledCount: deps.worker.maxStalledCount } : {}),
       });
 
-  let closing: Promise<void> | undefined;
-  let stopped = false;
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> = Promise.resolve();
-  let sweepRunning = false;
-  // The hop's fail-fast connection: a sweep against a dead Redis fails at once and the next one
-  // tries again, rather than hanging (and holding up close()).
-  const recovery = createSweep({
-    store: hopStore,
-    runner,
+  const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms });
+  const runner: JobRunner = deps.redis.inMemory
+    ? createInProcessRunner({ name: 'payments', handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}) })
+    : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...deps.worker });
+
+  const sweeper: Sweeper = createSweeper({
+    sources: [{ name: 'payments', runner, due: (before, limit) => ledger.due(before, limit) }],
     logger: deps.logger,
-    metrics,
-    now,
-    staleAfterMs,
-    stopped: () => stopped,
+    intervalMs: deps.sweep?.intervalMs ?? 20_000,
+    graceMs: deps.sweep?.graceMs ?? 40_000,
   });
 
-  /** One sweep at a time: `sweep()` waits for the one in progress, a timer tick skips. */
-  function runSweep(): Promise<SweepReport> {
-    const run = sweeping.then(async () => {
-      sweepRunning = true;
-      try {
-        return await recovery.sweep();
-      } finally {
-        sweepRunning = false;
-      }
-    });
-    sweeping = run.catch(() => undefined);
-    return run;
-  }
+  const record = (it: Intent | undefined) => (it === undefined ? undefined : toRecord(it));
 
-  function sweepInBackground(): void {
-    if (stopped || sweepRunning) return;
-    runSweep().then(
-      (r) => {
-        if (r.requeued + r.retried + r.resolving + r.errors > 0) deps.logger.info('payment sweep done', { ...r });
-      },
-      (err: unknown) => deps.logger.error('payment sweep failed', { err }),
-    );
-  }
-
-  async function loadRecord(store: IntentStore, intentId: string): Promise<PaymentRecord | undefined> {
-    const v = await store.load(intentId);
-    return v === undefined ? undefined : toRecord(v.intent);
-  }
-
-  /** Polls the intent until the job settles it or the hop's budget runs out. */
-  async function waitForSettled(intentId: string, deadline: number): Promise<Intent | undefined> {
-    let last: Intent | undefined;
+  /** Waits, without polling, for the job to settle the intent or the hop's wait to run out. */
+  async function waitForSettled(intentId: string, first: Intent, deadline: number): Promise<Intent> {
+    let last = first;
     for (;;) {
+      if (!isOpen(last) || last.status === 'uncertain') return last;
+      const left = deadline - Date.now();
+      if (left <= 0) return last;
+      await signal.wait(intentId, left);
       try {
-        last = (await hopStore.load(intentId))?.intent;
+        last = (await ledger.load(intentId)) ?? last;
       } catch {
         return last;
       }
-      if (last !== undefined && isSettled(last)) return last;
-      const left = deadline - Date.now();
-      if (left <= 0) return last;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)));
     }
   }
 
   async function confirm(req: PaymentRequest): Promise<ConfirmOutcome> {
     const deadline = Date.now() + waitMs;
     const refusal = refusalOf(req, deps.minCentimes);
+    const log = { sessionId: req.sessionId, phone: maskPhone(req.phoneNumber) };
     if (refusal !== undefined) {
-      deps.logger.info('payment refused before queueing', { sessionId: req.sessionId, phone: maskPhone(req.phoneNumber), reason: refusal.reason });
+      deps.logger.info('payment refused before recording', { ...log, reason: refusal.reason });
       return refusal;
     }
-    const intentId = intentIdFor(req.sessionId);
-    const log = { jobId: intentId, sessionId: req.sessionId, phone: maskPhone(req.phoneNumber) };
-    let created: boolean;
-    let current: Intent;
+    if (deps.collection === 'wallet' && req.provider === undefined) return { kind: 'refused', reason: 'rejected', message: 'no wallet chosen' };
+    const id = intentIdFor(req.sessionId, req.sessionNonce);
+    let stored: { created: boolean; intent: Intent };
     try {
-      created = await hopStore.create(newIntent(req, intentId, deps.operator, now()));
-      const loaded = await hopStore.load(intentId);
-      if (loaded === undefined) return { kind: 'failed', message: 'the payment could not be recorded' };
-      current = loaded.intent;
+      stored = await ledger.create(newIntent(req, id, { operator: deps.operator, collection: deps.collection, at: now() }), { events: [{ event: 'confirmed' }] });
     } catch (err) {
-      deps.logger.error('payment intent not recorded (Redis unavailable?)', { ...log, err });
-      return { kind: 'failed', message: 'the payment could not be recorded' };
+      deps.logger.error('payment intent not recorded (ledger unavailable?)', { ...log, jobId: id, err });
+      // The insert may have committed before the connection broke: one read tells, if it can be made.
+      const found = await ledger.load(id).then(
+        (it) => ({ read: true as const, it }),
+        () => ({ read: false as const, it: undefined }),
+      );
+      if (!found.read) return { kind: 'unknown', amountCentimes: req.amountCentimes };
+      if (found.it === undefined) return { kind: 'failed', message: 'the payment could not be recorded' };
+      stored = { created: true, intent: found.it };
     }
-    if (!created) deps.logger.info('confirm replayed: same intent', { ...log, status: current.status });
-    if (!isSettled(current)) {
-      try {
-        await runner.enqueue(intentId);
-      } catch (err) {
-        deps.logger.error('payment job not queued', { ...log, err });
-        if (created) await markNotQueued(intentId);
-        return { kind: 'failed', message: 'the payment could not be queued' };
+    if (!stored.created) {
+      if (!sameRequest(stored.intent, req)) {
+        deps.logger.warn('confirm replayed with other payment details: refused', { ...log, jobId: id });
+        return { kind: 'mismatch' };
       }
+      deps.logger.info('confirm replayed: same intent', { ...log, jobId: id, status: stored.intent.status });
     }
-    const settled = await waitForSettled(intentId, deadline);
-    return outcomeOf(settled ?? current);
+    if (isOpen(stored.intent)) {
+      // The ledger holds the promise: should queueing fail, the sweep queues it within a minute.
+      await runner.enqueue(id).catch((err: unknown) => deps.logger.warn('payment job not queued now: the sweep will', { ...log, jobId: id, err }));
+    }
+    if (deps.collection === 'wallet') return outcomeOf(stored.intent);
+    return outcomeOf(await waitForSettled(id, stored.intent, deadline));
   }
 
-  /** So a replayed confirm answers the same `failed` rather than queueing behind the subscriber's back. */
-  async function markNotQueued(intentId: string): Promise<void> {
-    try {
-      const cur = await hopStore.load(intentId);
-      if (cur === undefined || cur.intent.status !== 'pending') return;
-      const next: Intent = { ...cur.intent, status: 'failed', failureMessage: 'not queued', receipt: { status: 'skipped', attempts: 0 }, updatedAt: now().toISOString() };
-      if ((await hopStore.update(cur, next)) !== undefined) metrics.settled(next);
-    } catch {
-      // Redis is down: the intent stays pending and expires; no PayFact was sent for it.
-    }
+  async function nudge(ref: { depositId: string } | { refundId: string }): Promise<boolean> {
+    const it = 'depositId' in ref ? await ledger.byDepositId(ref.depositId) : await ledger.byRefundId(ref.refundId);
+    if (it === undefined) return false;
+    if (isOpen(it)) await runner.nudge(it.id);
+    return true;
   }
 
+  let closing: Promise<void> | undefined;
   return {
     confirm,
+    ledger,
     async start() {
-      if (stopped) throw new Error('payment service is closed');
       await runner.start();
-      if (sweepTimer !== undefined) return;
-      sweepInBackground();
-      sweepTimer = setInterval(sweepInBackground, sweepIntervalMs);
-      // Never what keeps the process alive.
-      sweepTimer.unref();
+      sweeper.start();
     },
-    sweep: runSweep,
     close(opts) {
       closing ??= (async () => {
-        stopped = true;
-        if (sweepTimer !== undefined) clearInterval(sweepTimer);
-        // A sweep stops between intents; the one it is on finishes before the runner closes.
-        if (opts?.force !== true) await sweeping;
+        await sweeper.close();
         await runner.close(opts);
-        await Promise.all([hopConnection, jobConnection].map(closeConnection));
+        await signal.close();
+        signalConnection?.disconnect();
       })();
       return closing;
     },
-    get: (intentId) => loadRecord(hopStore, intentId),
-    async findByNumAcquit(numAcquit) {
-      const intentId = await hopStore.byNumAcquit(numAcquit);
-      const record = intentId === undefined ? undefined : await loadRecord(hopStore, intentId);
-      // The index is written just before the record: until then (or if that write lost a race) it does not count.
-      return record?.numAcquit === numAcquit ? record : undefined;
+    get: async (id) => record(await ledger.load(id)),
+    async findByNumAcquit(n) {
+      return record(await ledger.byNumAcquit(n));
     },
-    async recentByPhone(phoneNumber, limit) {
-      const ids = await hopStore.byPhone(phoneNumber, limit);
-      const records = await Promise.all(ids.map((id) => loadRecord(hopStore, id)));
-      return records.filter((r): r is PaymentRecord => r !== undefined);
+    recentByPhone: async (phone, limit) => (await ledger.byPhone(phone, limit)).map(toRecord),
+    auditTrail: async (id) => (await ledger.events(id)).map((e) => ({ at: e.at.toISOString(), event: e.event, detail: e.detail })),
+    flagged: async (limit) => (await ledger.flagged(limit)).map(toRecord),
+    async resolveFlag(id, note, by) {
+      const ok = await ledger.resolveFlag(id, note, by, now());
+      if (ok) {
+        metrics.flagResolved();
+        deps.logger.info('flagged payment resolved by the operator', { jobId: id, by });
+      }
+      return ok;
     },
-    auditTrail: (intentId) => hopStore.auditTrail(intentId),
-    async flagged(limit) {
-      const ids = await hopStore.flagged(limit);
-      const records = await Promise.all(ids.map((id) => loadRecord(hopStore, id)));
-      return records.filter((r): r is PaymentRecord => r !== undefined);
+    async flag(id, reason, detail) {
+      if (await ledger.flag(id, reason, detail)) {
+        metrics.flagged(reason);
+        deps.logger.warn('payment flagged for the operator', { jobId: id, reason });
+      }
+    },
+    list: async (q) => (await ledger.list(q)).map(toRecord),
+    nudge,
+    async sweep() {
+      const r = await sweeper.sweep();
+      return r.payments ?? 0;
     },
   };
 }

@@ -1,11 +1,16 @@
+import type { Provider } from '../collections/types';
 import type { Language } from '../language';
 import type { Centimes } from '../money';
 import type { Province } from '../provinces';
 
 /** What the confirm screen hands to the payment service. */
 export interface PaymentRequest {
-  /** The USSD session: the intent's key derives from it, so a replayed confirm creates nothing new. */
   sessionId: string;
+  /**
+   * Drawn when the USSD session was created: with the session id it names the intent, so a
+   * gateway that reuses a session id can never be answered with an older intent's outcome.
+   */
+  sessionNonce: string;
   phoneNumber: string;
   language: Language;
   refClient: string;
@@ -14,38 +19,58 @@ export interface PaymentRequest {
   /** The selected bills with their balances as the subscriber saw them (the snapshot). */
   bills: Array<{ faeId: string; billNumber: string; issuedOn: string; balanceCentimes: Centimes }>;
   amountCentimes: Centimes;
+  /** The wallet to debit when the money is collected first; unused when the operator collects upstream. */
+  provider?: Provider | undefined;
 }
+
+export const REFUSAL_REASONS = [
+  'amount_above_balance',
+  'amount_below_minimum',
+  'no_unpaid_bill',
+  'bills_already_paid',
+  'bills_not_owned',
+  'client_not_found',
+  'rejected',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export type ConfirmOutcome =
   /** PayFact answered within the hop's wait: the receipt number can be shown at once. */
-  | { kind: 'succeeded'; numAcquit: string; amountCentimes: Centimes; remainingCentimes: Centimes | undefined }
+  | { kind: 'succeeded'; numAcquit: string; amountCentimes: Centimes; remainingCentimes: Centimes | null }
   /** The money landed but REGIDESO's answer was lost: recorded under our own reference. */
   | { kind: 'applied_without_receipt'; reference: string; amountCentimes: Centimes }
-  /** Still running when the hop had to answer: the receipt follows by SMS. */
+  /** Recorded; still running when the hop had to answer: the outcome follows by SMS. */
   | { kind: 'pending'; amountCentimes: Centimes }
+  /** Recorded; the wallet will ask the subscriber to approve the debit with a PIN once the session ends. */
+  | { kind: 'collecting'; amountCentimes: Centimes; provider: Provider }
   /** Refused before or by PayFact; no money moved. */
-  | {
-      kind: 'refused';
-      reason:
-        | 'amount_above_balance'
-        | 'amount_below_minimum'
-        | 'no_unpaid_bill'
-        | 'bills_already_paid'
-        | 'bills_not_owned'
-        | 'client_not_found'
-        | 'rejected';
-      message: string;
-    }
-  /** Could not even be queued (Redis down): no money moved, the subscriber may try again. */
-  | { kind: 'failed'; message: string };
+  | { kind: 'refused'; reason: RefusalReason; message: string }
+  /** Nothing was taken and nothing will happen (not recorded, or failed at once): the subscriber may try again. */
+  | { kind: 'failed'; message: string }
+  /** We cannot tell whether it was recorded: an SMS will say; check before paying again. */
+  | { kind: 'unknown'; amountCentimes: Centimes }
+  /** A replayed confirm that does not match what this session confirmed before: refused, nothing told. */
+  | { kind: 'mismatch' };
 
 export interface PaymentService {
   confirm(req: PaymentRequest): Promise<ConfirmOutcome>;
 }
 
-export type PaymentStatus = 'pending' | 'submitted' | 'succeeded' | 'failed' | 'uncertain' | 'reconciled';
+export type PaymentStatus =
+  | 'pending'
+  | 'collecting'
+  | 'collected'
+  | 'submitted'
+  | 'uncertain'
+  | 'refunding'
+  | 'succeeded'
+  | 'reconciled'
+  | 'failed'
+  | 'refunded'
+  | 'refund_failed'
+  | 'partial';
 
-/** A payment as kept in the records (Redis), findable by num_acquit and by phone number. */
+/** A payment as the records show it (SMS lookups, the operator's views). */
 export interface PaymentRecord {
   intentId: string;
   sessionId: string;
@@ -58,11 +83,21 @@ export interface PaymentRecord {
   amountCentimes: Centimes;
   status: PaymentStatus;
   /** REGIDESO's receipt number, or our own reference when the money landed but the answer was lost. */
-  numAcquit: string | undefined;
-  /** True when numAcquit is ours, not REGIDESO's (flagged for the operator). */
+  numAcquit: string | null;
+  /** True when numAcquit is ours, not REGIDESO's. */
   ownReference: boolean;
-  remainingCentimes: Centimes | undefined;
-  failureMessage: string | undefined;
+  remainingCentimes: Centimes | null;
+  failureMessage: string | null;
+  collection: 'wallet' | 'none';
+  provider: Provider | null;
+  depositId: string | null;
+  depositStatus: string | null;
+  providerTransactionId: string | null;
+  refundId: string | null;
+  refundStatus: string | null;
+  flagReason: string | null;
+  flaggedAt: string | null;
+  resolvedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,6 +1,6 @@
+import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
-import { maskPhone } from '../logging/mask';
 import type { SmsSendOutcome, SmsTransport } from './transport';
 
 /**
@@ -9,8 +9,8 @@ import type { SmsSendOutcome, SmsTransport } from './transport';
  * `bulkSMSMode=1` to `https://api.africastalking.com/version1/messaging` (`api.sandbox.…` when
  * the username is `sandbox`, a switch it makes process-wide) with an `apikey` header, resolves
  * with the JSON answer on `201` and rejects otherwise. This wrapper types that answer with zod,
- * races the call against a timeout, and turns every recipient status and HTTP failure into a
- * `SmsSendOutcome`.
+ * cancels a request that outlives its timeout, and turns every recipient status and HTTP failure
+ * into a `SmsSendOutcome`: ours to retry, or the recipient's and final.
  */
 export interface AfricasTalkingOptions {
   username: string;
@@ -49,47 +49,44 @@ const axiosErrorSchema = z.object({
 });
 
 /**
- * Per-recipient status codes. 100 Processed, 101 Sent, 102 Queued are successes. Gateway-side
- * faults (500 InternalServerError, 501 GatewayError, 502 RejectedByGateway, 407 CouldNotRoute) may
- * pass on a later try; the others are about the number or the account and will not.
+ * Per-recipient status codes. 100 Processed, 101 Sent, 102 Queued are successes. The recipient's
+ * own: 403 InvalidPhoneNumber, 404 UnsupportedNumberType, 406 UserInBlacklist, 409
+ * DoNotDisturbRejection: final. Everything else is ours to fix or to wait out (401 RiskHold, 402
+ * InvalidSenderId, 405 InsufficientBalance, 407 CouldNotRoute, 500, 501, 502): kept and retried.
  */
 const SUCCESS_CODES = new Set([100, 101, 102]);
-const TRANSIENT_CODES = new Set([407, 500, 501, 502]);
+const RECIPIENT_CODES = new Set([403, 404, 406, 409]);
 
 export function createAfricasTalkingTransport(opts: AfricasTalkingOptions): SmsTransport {
-  const sms = loadSdk(opts.username, opts.apiKey);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const sms = loadSdk(opts.username, opts.apiKey, timeoutMs);
 
   return {
     name: 'africastalking',
     async send(to: string, message: string): Promise<SmsSendOutcome> {
       const params = { to: [to], message, ...(opts.senderId !== undefined ? { from: opts.senderId } : {}) };
-      const settled = await withTimeout(sms.send(params), timeoutMs);
-      const outcome = settled.kind === 'timeout'
-        ? { kind: 'transient_failure' as const, message: `Africa's Talking did not answer within ${timeoutMs} ms` }
-        : settled.kind === 'rejected'
-          ? outcomeOfSdkError(settled.error)
-          : outcomeOfAnswer(settled.value);
-      if (outcome.kind !== 'sent') {
-        opts.logger.warn('sms not sent', { transport: 'africastalking', phone: maskPhone(to), outcome: outcome.kind, reason: outcome.message });
-      }
-      return outcome;
+      // Failures are logged once, by the SMS queue that decides what follows.
+      return sms.send(params).then(outcomeOfAnswer, outcomeOfSdkError);
     },
   };
 }
 
+/** The 201 answer. One the gateway accepted but we cannot read is still accepted: sending it again would send it twice. */
 function outcomeOfAnswer(value: unknown): SmsSendOutcome {
   const parsed = answerSchema.safeParse(value);
-  if (!parsed.success) return { kind: 'transient_failure', message: "unexpected answer from Africa's Talking" };
+  if (!parsed.success) return { kind: 'sent', messageId: undefined };
   const [recipient] = parsed.data.SMSMessageData.Recipients;
   if (recipient === undefined) {
-    // No recipient at all: the request itself was refused (e.g. InvalidSenderId).
-    return { kind: 'permanent_failure', message: parsed.data.SMSMessageData.Message ?? 'no recipient accepted' };
+    // No recipient at all: the request itself was refused (InvalidSenderId and the like): ours.
+    return { kind: 'retry', reason: 'sender_id', message: parsed.data.SMSMessageData.Message ?? 'no recipient accepted' };
   }
   const label = `${recipient.statusCode} ${recipient.status ?? ''}`.trim();
   if (SUCCESS_CODES.has(recipient.statusCode)) return { kind: 'sent', messageId: recipient.messageId };
-  if (TRANSIENT_CODES.has(recipient.statusCode)) return { kind: 'transient_failure', message: label };
-  return { kind: 'permanent_failure', message: label };
+  if (RECIPIENT_CODES.has(recipient.statusCode)) return { kind: 'refused', message: label };
+  if (recipient.statusCode === 405) return { kind: 'retry', reason: 'credit', message: label };
+  if (recipient.statusCode === 401) return { kind: 'retry', reason: 'credentials', message: label };
+  if (recipient.statusCode === 402) return { kind: 'retry', reason: 'sender_id', message: label };
+  return { kind: 'retry', reason: 'gateway', message: label };
 }
 
 /** What a rejection of the SDK's promise means; exported for tests of the cases nock cannot stage reliably. */
@@ -98,39 +95,44 @@ export function outcomeOfSdkError(error: unknown): SmsSendOutcome {
   if (axiosError.success) {
     // The error object carries the request config and its apikey header: only the status leaves here.
     const status = axiosError.data.response?.status;
-    if (status === undefined) return { kind: 'transient_failure', message: `network: ${axiosError.data.code ?? 'no answer'}` };
-    if (status === 408 || status === 429 || status >= 500) return { kind: 'transient_failure', message: `HTTP ${status}` };
-    if (status === 401 || status === 403) return { kind: 'permanent_failure', message: `HTTP ${status}: credentials refused` };
-    return { kind: 'permanent_failure', message: `HTTP ${status}` };
+    const code = axiosError.data.code;
+    if (status === undefined) {
+      const timedOut = code === 'ERR_CANCELED' || code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      return { kind: 'retry', reason: timedOut ? 'timeout' : 'network', message: `network: ${code ?? 'no answer'}` };
+    }
+    if (status === 401 || status === 403) return { kind: 'retry', reason: 'credentials', message: `HTTP ${status}: our API key was refused` };
+    if (status === 405 || status === 402) return { kind: 'retry', reason: 'credit', message: `HTTP ${status}: no credit` };
+    return { kind: 'retry', reason: 'gateway', message: `HTTP ${status}` };
   }
-  // The SDK rejects with an Error when its own validation fails (a bad number): trying again is useless.
-  // (Network errors are AxiosErrors, handled above.)
-  if (error instanceof Error) return { kind: 'permanent_failure', message: error.message.slice(0, 200) };
+  // The SDK rejects with an Error when its own validation fails (a number it calls invalid): the recipient's.
+  if (error instanceof Error) return { kind: 'refused', message: error.message.slice(0, 200) };
   // Any other rejection is the body of a non-201 2xx answer.
-  return { kind: 'transient_failure', message: "unexpected status from Africa's Talking" };
+  return { kind: 'retry', reason: 'gateway', message: "unexpected status from Africa's Talking" };
 }
 
-type Settled = { kind: 'ok'; value: unknown } | { kind: 'rejected'; error: unknown } | { kind: 'timeout' };
+/**
+ * The SDK posts through its own copy of axios with no timeout and no way to pass one. A request
+ * interceptor on that copy gives every request an AbortSignal, so a send that takes too long is
+ * cancelled on the wire (its socket closed), not merely abandoned while it goes on. The SDK's
+ * axios serves only the SDK, and the interceptor is installed once per timeout.
+ */
+const installed = new Set<number>();
 
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<Settled> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Settled>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        (value): Settled => ({ kind: 'ok', value }),
-        (error: unknown): Settled => ({ kind: 'rejected', error }),
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
+function giveSdkATimeout(timeoutMs: number): void {
+  if (installed.has(timeoutMs)) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdkAxios: unknown = require(require.resolve('axios', { paths: [path.dirname(require.resolve('africastalking'))] }));
+  const instance = isRecord(sdkAxios) && isRecord(sdkAxios.default) ? sdkAxios.default : sdkAxios;
+  if (!isRecord(instance) || !isRecord(instance.interceptors) || !isRecord(instance.interceptors.request) || typeof instance.interceptors.request.use !== 'function') {
+    throw new Error('africastalking SDK: its axios has no request interceptors');
   }
+  const use = instance.interceptors.request.use as (f: (config: Record<string, unknown>) => Record<string, unknown>) => unknown;
+  use.call(instance.interceptors.request, (config) => (config.signal === undefined ? { ...config, signal: AbortSignal.timeout(timeoutMs) } : config));
+  installed.add(timeoutMs);
 }
 
-function loadSdk(username: string, apiKey: string): SdkSms {
+function loadSdk(username: string, apiKey: string, timeoutMs: number): SdkSms {
+  giveSdkATimeout(timeoutMs);
   // The SDK ships no type declarations; its shape is checked here instead.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const factory: unknown = require('africastalking');

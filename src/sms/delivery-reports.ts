@@ -3,8 +3,8 @@ import { smsDeliveryCounter, smsResendCounter } from '../channel-metrics';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import { samePhone } from './phone';
-import type { TrackedSmsSender } from './sender';
-import type { SmsSendOutcome } from './transport';
+import type { SmsQueue } from './queue';
+import type { SmsStore } from './store';
 
 /**
  * Africa's Talking's delivery statuses. Sent, Submitted and Buffered are on the way; Success,
@@ -70,75 +70,59 @@ export type DeliveryAction =
   | 'already_resent'
   | 'resend';
 
-export interface DeliveryHandled {
-  action: DeliveryAction;
-  /** The resend to run after the gateway got its answer; only for `resend`. */
-  resend: (() => Promise<SmsSendOutcome>) | undefined;
-}
-
 export interface DeliveryReportsDeps {
-  sender: TrackedSmsSender;
+  store: SmsStore;
+  queue: Pick<SmsQueue, 'sendNow'>;
   logger: Logger;
   metrics: Metrics;
-  /** How many times one receipt may be sent again after its first send. */
+  /** How many times one message may be sent again after its delivery failed. */
   maxResends: number;
+  now?: () => Date;
 }
 
+/**
+ * A delivery report is recorded, then acted on: a payment SMS (receipt or notice) whose delivery
+ * failed for a reason that may pass is queued again, through the same durable, retried path as a
+ * first send, at most `maxResends` times, once per failed send (a repeated report finds it queued
+ * already). The resend goes to the number the message was first sent to, never another.
+ */
 export function createDeliveryReports(deps: DeliveryReportsDeps) {
-  const { sender, logger } = deps;
+  const { store, logger } = deps;
+  const now = deps.now ?? (() => new Date());
   const reports = smsDeliveryCounter(deps.metrics);
   const resends = smsResendCounter(deps.metrics);
 
-  async function classify(report: DeliveryReport): Promise<DeliveryHandled> {
-    const none = (action: DeliveryAction): DeliveryHandled => ({ action, resend: undefined });
-    const sent = await sender.find(report.id);
-    if (sent === undefined) return none('unknown_message');
-    if (report.phoneNumber !== undefined && report.phoneNumber !== '' && !samePhone(report.phoneNumber, sent.to)) {
+  async function classify(report: DeliveryReport): Promise<DeliveryAction> {
+    const sent = await store.findSend(report.id);
+    if (sent === undefined) return 'unknown_message';
+    if (report.phoneNumber !== undefined && report.phoneNumber !== '' && !samePhone(report.phoneNumber, sent.recipient)) {
       // A report about our message id but another number: forged or garbled; never act on it.
-      logger.warn('sms delivery report for another number', { messageId: report.id, phoneNumber: report.phoneNumber, to: sent.to });
-      return none('phone_mismatch');
+      logger.warn('sms delivery report for another number', { messageId: report.id });
+      return 'phone_mismatch';
     }
-    const recorded = await sender.recordStatus(report.id, report.status, report.failureReason, isFinalStatus(report.status, report.failureReason));
-    // Expired between the two reads: as unknown as a message never sent.
-    if (recorded === 'unknown_message') return none('unknown_message');
-    if (recorded === 'after_final') return none('after_final');
-    if (report.status === 'Success') return none('delivered');
-    if (!FINAL_FAILURE.has(report.status)) return none('in_progress');
-    if (sent.kind !== 'receipt') return none('failed_not_receipt');
-    if (!isTransientFailure(report.status, report.failureReason)) return none('failed_permanent');
-    if (sent.attempt > deps.maxResends) return none('resend_limit');
-    if (!(await sender.claimResend(report.id))) return none('already_resent');
-    return {
-      action: 'resend',
-      resend: async () => {
-        const outcome = await sender.resend(sent);
-        resends.inc({ outcome: outcome.kind });
-        // The attempt the new send was recorded with: 2 for the first resend, 3 for the next…
-        logger.info('receipt sent again', {
-          messageId: report.id,
-          firstId: sent.firstId,
-          attempt: outcome.attempt,
-          to: sent.to,
-          outcome: outcome.kind,
-          newMessageId: outcome.kind === 'sent' ? outcome.messageId : undefined,
-        });
-        return outcome;
-      },
-    };
+    const recorded = await store.recordDelivery(report.id, report.status, report.failureReason, isFinalStatus(report.status, report.failureReason));
+    if (recorded === 'unknown_message') return 'unknown_message';
+    if (recorded === 'after_final') return 'after_final';
+    if (report.status === 'Success') return 'delivered';
+    if (!FINAL_FAILURE.has(report.status)) return 'in_progress';
+    if (sent.kind === 'reply') return 'failed_not_receipt';
+    if (!isTransientFailure(report.status, report.failureReason)) return 'failed_permanent';
+    const requeued = await store.requeueAfterDeliveryFailure(sent.sms_id, report.id, deps.maxResends, now());
+    if (requeued === 'limit') return 'resend_limit';
+    if (requeued === 'already') return 'already_resent';
+    resends.inc({ outcome: 'queued' });
+    deps.queue.sendNow([sent.sms_id]);
+    logger.info('sms queued again after a failed delivery', { messageId: report.id, smsId: sent.sms_id, resend: sent.resends + 1 });
+    return 'resend';
   }
 
   return {
-    /** Records the report and decides; the caller runs `resend` once it has answered the gateway. */
-    async handle(report: DeliveryReport): Promise<DeliveryHandled> {
-      const handled = await classify(report);
-      reports.inc({ status: report.status, action: handled.action });
-      logger.info('sms delivery report', {
-        messageId: report.id,
-        status: report.status,
-        failureReason: report.failureReason,
-        action: handled.action,
-      });
-      return handled;
+    /** Records the report and acts on it; throws when the store cannot be reached (the gateway retries). */
+    async handle(report: DeliveryReport): Promise<DeliveryAction> {
+      const action = await classify(report);
+      reports.inc({ status: report.status, action });
+      logger.info('sms delivery report', { messageId: report.id, status: report.status, failureReason: report.failureReason, action });
+      return action;
     },
   };
 }

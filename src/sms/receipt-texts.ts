@@ -1,7 +1,6 @@
 import { gsm7Length, isGsm7, SMS_SEGMENT, toGsm7 } from '../gsm7';
 import type { Language } from '../language';
 import { formatCdf, type Centimes } from '../money';
-import type { ConfirmOutcome } from '../payments/types';
 
 /**
  * The SMS a payment sends, per language (French default; English, Swahili, Lingala). Every text is
@@ -24,7 +23,17 @@ export interface NoticeFacts {
   reference: string;
 }
 
-export type RefusalReason = Extract<ConfirmOutcome, { kind: 'refused' }>['reason'];
+export type RefusalReason =
+  | 'amount_above_balance'
+  | 'amount_below_minimum'
+  | 'no_unpaid_bill'
+  | 'bills_already_paid'
+  | 'bills_not_owned'
+  | 'client_not_found'
+  | 'rejected';
+
+/** Why a wallet did not give the money, in the subscriber's terms. */
+export type NotDebitedReason = 'insufficient_balance' | 'not_approved' | 'limit_reached' | 'wallet_not_found' | 'other';
 
 interface Texts {
   /** Parts of the success receipt; optional parts are dropped, last first, if a value is very long. */
@@ -33,6 +42,9 @@ interface Texts {
   review: (amount: string, ref: string, reference: string) => string;
   failed: (amount: string, ref: string) => string;
   refused: (reason: RefusalReason, amount: string, ref: string) => string;
+  notDebited: (reason: NotDebitedReason, amount: string, ref: string) => string;
+  refunded: (amount: string, ref: string) => string;
+  refundFailed: (amount: string, ref: string, reference: string) => string;
 }
 
 const FR: Texts = {
@@ -47,6 +59,17 @@ const FR: Texts = {
   review: (a, r, x) => `REGIDESO: votre paiement de ${a} (réf ${r}) est en vérification. Ne payez pas à nouveau. Référence: ${x}. Vous serez informé.`,
   failed: (a, r) => `REGIDESO: votre paiement de ${a} (réf ${r}) n'a pas abouti. Aucun montant prélevé. Réessayez plus tard.`,
   refused: (reason, a, r) => `REGIDESO: paiement de ${a} (réf ${r}) refusé: ${FR_REASONS[reason]}. Aucun montant prélevé.`,
+  notDebited: (reason, a, r) => `REGIDESO: paiement de ${a} (réf ${r}) non effectué: ${FR_WALLET[reason]}. Rien n'a été prélevé.`,
+  refunded: (a, r) => `REGIDESO: la REGIDESO a refusé le paiement de ${a} (réf ${r}). Votre argent vous est remboursé sur votre compte mobile.`,
+  refundFailed: (a, r, x) => `REGIDESO: le remboursement de ${a} (réf ${r}) est retardé. Notre service le traite. Référence: ${x}.`,
+};
+
+const FR_WALLET: Record<NotDebitedReason, string> = {
+  insufficient_balance: 'solde insuffisant',
+  not_approved: 'non approuvé avec le PIN',
+  limit_reached: 'limite du compte atteinte',
+  wallet_not_found: 'compte mobile introuvable',
+  other: 'refusé par le portefeuille',
 };
 
 const FR_REASONS: Record<RefusalReason, string> = {
@@ -71,6 +94,17 @@ const EN: Texts = {
   review: (a, r, x) => `REGIDESO: your payment of ${a} (ref ${r}) is being checked. Do not pay again. Reference: ${x}. We will inform you.`,
   failed: (a, r) => `REGIDESO: your payment of ${a} (ref ${r}) could not be made. Nothing was taken. Please try again later.`,
   refused: (reason, a, r) => `REGIDESO: payment of ${a} (ref ${r}) refused: ${EN_REASONS[reason]}. Nothing was taken.`,
+  notDebited: (reason, a, r) => `REGIDESO: payment of ${a} (ref ${r}) not made: ${EN_WALLET[reason]}. Nothing was taken.`,
+  refunded: (a, r) => `REGIDESO: REGIDESO refused the payment of ${a} (ref ${r}). Your money is refunded to your mobile wallet.`,
+  refundFailed: (a, r, x) => `REGIDESO: the refund of ${a} (ref ${r}) is delayed. Our team is handling it. Reference: ${x}.`,
+};
+
+const EN_WALLET: Record<NotDebitedReason, string> = {
+  insufficient_balance: 'insufficient balance',
+  not_approved: 'not approved with your PIN',
+  limit_reached: 'wallet limit reached',
+  wallet_not_found: 'mobile wallet not found',
+  other: 'refused by the wallet',
 };
 
 const EN_REASONS: Record<RefusalReason, string> = {
@@ -95,6 +129,17 @@ const SW: Texts = {
   review: (a, r, x) => `REGIDESO: malipo yako ya ${a} (ref ${r}) yanahakikiwa. Usilipe tena. Kumbukumbu: ${x}. Tutakujulisha.`,
   failed: (a, r) => `REGIDESO: malipo yako ya ${a} (ref ${r}) hayakufanyika. Hakuna pesa iliyotolewa. Jaribu tena baadaye.`,
   refused: (reason, a, r) => `REGIDESO: malipo ya ${a} (ref ${r}) yamekataliwa: ${SW_REASONS[reason]}. Hakuna pesa iliyotolewa.`,
+  notDebited: (reason, a, r) => `REGIDESO: malipo ya ${a} (ref ${r}) hayakufanyika: ${SW_WALLET[reason]}. Hakuna pesa iliyotolewa.`,
+  refunded: (a, r) => `REGIDESO: REGIDESO imekataa malipo ya ${a} (ref ${r}). Pesa yako inarudishwa kwenye akaunti yako ya simu.`,
+  refundFailed: (a, r, x) => `REGIDESO: kurudishwa kwa ${a} (ref ${r}) kumechelewa. Timu yetu inashughulikia. Kumbukumbu: ${x}.`,
+};
+
+const SW_WALLET: Record<NotDebitedReason, string> = {
+  insufficient_balance: 'salio haitoshi',
+  not_approved: 'haikuidhinishwa kwa PIN',
+  limit_reached: 'kikomo cha akaunti kimefikiwa',
+  wallet_not_found: 'akaunti ya simu haipatikani',
+  other: 'imekataliwa na pochi',
 };
 
 const SW_REASONS: Record<RefusalReason, string> = {
@@ -119,6 +164,17 @@ const LN: Texts = {
   review: (a, r, x) => `REGIDESO: mosolo ${a} (ref ${r}) ezali kotalelama. Kofuta lisusu te. Referans: ${x}. Tokoyebisa yo.`,
   failed: (a, r) => `REGIDESO: mosolo ${a} (ref ${r}) ekokaki kofutama te. Mosolo moko te elongwi. Meka lisusu sima.`,
   refused: (reason, a, r) => `REGIDESO: mosolo ${a} (ref ${r}) eboyami: ${LN_REASONS[reason]}. Mosolo moko te elongwi.`,
+  notDebited: (reason, a, r) => `REGIDESO: mosolo ${a} (ref ${r}) efutami te: ${LN_WALLET[reason]}. Mosolo moko te elongwi.`,
+  refunded: (a, r) => `REGIDESO: REGIDESO eboyi mosolo ${a} (ref ${r}). Mosolo na yo ezongisami na kompte na yo ya telefone.`,
+  refundFailed: (a, r, x) => `REGIDESO: kozongisa ${a} (ref ${r}) ezali kowumela. Ekipi na biso ezali kosala yango. Referans: ${x}.`,
+};
+
+const LN_WALLET: Record<NotDebitedReason, string> = {
+  insufficient_balance: 'mosolo ekoki te',
+  not_approved: 'endimami na PIN te',
+  limit_reached: 'ndelo ya kompte ekoki',
+  wallet_not_found: 'kompte ya telefone emonani te',
+  other: 'eboyami na kompte',
 };
 
 const LN_REASONS: Record<RefusalReason, string> = {
@@ -174,4 +230,19 @@ export function paymentFailedText(language: Language, facts: { amountCentimes: C
 /** Refused before or by PayFact; nothing taken. */
 export function paymentRefusedText(language: Language, reason: RefusalReason, facts: { amountCentimes: Centimes; refClient: string }): string {
   return TEXTS[language].refused(reason, formatCdf(facts.amountCentimes), gsm(facts.refClient));
+}
+
+/** The wallet did not give the money (failed or rejected deposit); nothing was taken. */
+export function notDebitedText(language: Language, reason: NotDebitedReason, facts: { amountCentimes: Centimes; refClient: string }): string {
+  return TEXTS[language].notDebited(reason, formatCdf(facts.amountCentimes), gsm(facts.refClient));
+}
+
+/** REGIDESO refused after the money was collected: it goes back to the wallet. */
+export function refundedText(language: Language, facts: { amountCentimes: Centimes; refClient: string }): string {
+  return TEXTS[language].refunded(formatCdf(facts.amountCentimes), gsm(facts.refClient));
+}
+
+/** The refund itself failed: the operator handles it; the subscriber keeps a reference. */
+export function refundFailedText(language: Language, facts: NoticeFacts): string {
+  return TEXTS[language].refundFailed(formatCdf(facts.amountCentimes), gsm(facts.refClient), facts.reference);
 }

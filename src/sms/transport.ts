@@ -1,10 +1,16 @@
 /** Sending one SMS. Implementations: Africa's Talking (the SDK, wrapped) and the outbox. */
 export type SmsSendOutcome =
   | { kind: 'sent'; messageId: string | undefined }
-  /** Worth trying again later: timeout, network, 5xx, or a per-recipient transient status. */
-  | { kind: 'transient_failure'; message: string }
-  /** Trying again will not help: bad number, blacklisted, 401, insufficient balance. */
-  | { kind: 'permanent_failure'; message: string };
+  /**
+   * Ours to wait out or fix: the gateway timed out, was unreachable or failed, or refused our key,
+   * our sender id or our credit. The message is kept and tried again until it goes.
+   */
+  | { kind: 'retry'; reason: RetryReason; message: string }
+  /** The recipient's: an invalid number, a blacklist, do-not-disturb. Trying again cannot help. */
+  | { kind: 'refused'; message: string };
+
+export type RetryReason = 'timeout' | 'network' | 'gateway' | 'credentials' | 'credit' | 'sender_id';
+export const RETRY_REASONS: readonly RetryReason[] = ['timeout', 'network', 'gateway', 'credentials', 'credit', 'sender_id'];
 
 export interface SmsTransport {
   readonly name: 'africastalking' | 'outbox';
@@ -16,12 +22,4 @@ export interface OutboxMessage {
   message: string;
   /** ISO 8601 */
   at: string;
-}
-
-/**
- * What the rest of the product uses to send an SMS: the transport plus bookkeeping (the message id
- * is remembered so a delivery report can be matched to it, and a failed receipt sent again).
- */
-export interface SmsSender {
-  send(msg: { to: string; message: string; kind: 'receipt' | 'reply' }): Promise<SmsSendOutcome>;
 }

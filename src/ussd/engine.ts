@@ -111,7 +111,7 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
     const remaining = deadline - Date.now() - SAVE_MARGIN_MS;
     if (!isActionName(name) || remaining <= 0) return { outcome: 'unavailable' };
     const budget = new AbortController();
-    const ctx = { vars: { ...s.vars }, phone: s.phone, sessionId: s.id, language: s.language, signal: budget.signal };
+    const ctx = { vars: { ...s.vars }, phone: s.phone, sessionId: s.id, sessionNonce: String(s.startedAt), language: s.language, signal: budget.signal };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ActionResult>((resolve) => {
       timer = setTimeout(() => {

@@ -1,29 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import type { CollectionPort } from '../../src/collections/types';
+import type { Db } from '../../src/db/types';
 import { silentLogger } from '../../src/logging/logger';
+import { createMetrics, type Metrics } from '../../src/metrics';
+import { intentIdFor } from '../../src/payments/ids';
 import { createPaymentService, type PaymentServiceDeps, type PaymentServiceHandle } from '../../src/payments/service';
 import type { PaymentRecord, PaymentRequest } from '../../src/payments/types';
 import { createRedisFactory, type RedisFactory } from '../../src/redis';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
-import type { SmsSender, SmsTransport } from '../../src/sms/transport';
+import { createSmsQueue, type SmsQueue } from '../../src/sms/queue';
+import { createSmsStore, type SmsStore } from '../../src/sms/store';
+import type { SmsTransport } from '../../src/sms/transport';
+import { testDb, testPglite } from '../support/db';
+import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
 import { sandboxClient } from '../support/regideso';
 
 /**
- * One payment service against the sandbox REGIDESO over HTTP and a real Redis (or ioredis-mock for
- * the embedded default), under a random key prefix that `cleanup` deletes, and nothing else.
+ * One payment service against the sandbox REGIDESO over HTTP, a real PostgreSQL ledger (a schema of
+ * this harness's own) and a real Redis under a random key prefix, with the real SMS queue sending
+ * to the outbox; or, `inMemory`, the embedded default: PGlite, ioredis-mock, jobs in-process.
+ * `cleanup` deletes what it made, and nothing else.
  */
-export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const PHONE = '+243812345990';
 
 export interface Harness {
   sandbox: RunningSandbox;
   redis: RedisFactory;
+  db: Db;
   prefix: string;
   regideso: RegidesoClient;
   outbox: OutboxTransport;
-  /** A second service on the same Redis and sandbox (a fresh worker after a crash). */
+  smsStore: SmsStore;
+  smsQueue: SmsQueue;
+  metrics: Metrics;
+  /** A payment service on this harness's ledger and Redis (call twice for a fresh worker after a crash). */
   service(overrides?: Partial<PaymentServiceDeps>): Promise<PaymentServiceHandle>;
   cleanup(): Promise<void>;
 }
@@ -33,39 +46,60 @@ export interface HarnessOptions {
   clientTimeoutMs?: number;
   /** Defaults to the outbox. */
   transport?: SmsTransport;
+  wallet?: CollectionPort;
 }
+
+/** Short waits: a retry or a settle window takes tens of milliseconds here, not minutes. */
+export const FAST_TIMINGS = {
+  settleMs: 150,
+  lockWaitMs: 30,
+  pollMinMs: 30,
+  pollMaxMs: 200,
+  regidesoRetryMs: 30,
+  slowPollMs: 300,
+};
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const sandbox = await startSandbox();
-  const prefix = `test:payments:${randomUUID().slice(0, 8)}:`;
+  const prefix = newTestPrefix('payments');
   const redis = createRedisFactory(opts.inMemory === true ? undefined : REDIS_URL);
-  const outboxConnection: Redis = redis.connect('test-outbox');
-  const outbox = createOutboxTransport(outboxConnection, { prefix });
-  const transport = opts.transport ?? outbox;
-  // The tracked sender of src/sms/sender.ts is someone else's part; a plain pass-through is enough here.
-  const sms: SmsSender = { send: (m) => transport.send(m.to, m.message) };
+  const pg = opts.inMemory === true ? undefined : await testDb('payments');
+  const db = pg?.db ?? (await testPglite());
+  const conn: Redis = redis.connect('test');
+  const outbox = createOutboxTransport(conn, { prefix });
+  const metrics = createMetrics({ defaults: false });
+  const smsStore = createSmsStore(db);
+  const smsQueue = createSmsQueue({ store: smsStore, transport: opts.transport ?? outbox, redis, prefix, logger: silentLogger(), metrics, firstRetryMs: 50, maxRetryMs: 200 });
+  await smsQueue.start();
   const regideso = sandboxClient(sandbox, { timeoutMs: opts.clientTimeoutMs ?? 2000 });
   const services: PaymentServiceHandle[] = [];
 
   return {
     sandbox,
     redis,
+    db,
     prefix,
     regideso,
     outbox,
+    smsStore,
+    smsQueue,
+    metrics,
     async service(overrides = {}) {
       const s = createPaymentService({
+        db,
         redis,
         prefix,
         regideso,
-        sms,
+        collection: opts.wallet === undefined ? 'none' : 'wallet',
+        wallet: opts.wallet,
         logger: silentLogger(),
         operator: 'FINCA',
         minCentimes: 10_000,
-        recordTtlSeconds: 3600,
+        onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
         retry: { attempts: 10, backoffMs: 50, jitter: 0.5 },
-        reconcileSettleMs: 100,
-        accountLock: { waitMs: 50 },
+        timings: FAST_TIMINGS,
+        sweep: { intervalMs: 200, graceMs: 300 },
+        metrics,
         ...overrides,
       });
       services.push(s);
@@ -74,23 +108,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async cleanup() {
       for (const s of services) await s.close();
+      await smsQueue.close();
       await sandbox.close();
-      const keys = [...(await scanKeys(outboxConnection, `${prefix}*`)), ...(await scanKeys(outboxConnection, `{${prefix}q}*`))];
-      if (keys.length > 0) await outboxConnection.del(...keys);
-      await outboxConnection.quit();
+      await deleteKeys(conn, prefix);
+      await conn.quit();
+      if (pg !== undefined) await pg.drop();
+      else await db.close();
     },
   };
-}
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    out.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return out;
 }
 
 /** A confirm as the USSD engine sends it: subscriber 83262's bill 108776771 as GetFact shows it. */
@@ -104,6 +129,7 @@ export async function requestFor(regideso: RegidesoClient, overrides: Partial<Pa
   });
   return {
     sessionId: `ATUid_${randomUUID()}`,
+    sessionNonce: randomUUID().slice(0, 16),
     phoneNumber: PHONE,
     language: 'fr',
     refClient: '83262',
@@ -115,8 +141,12 @@ export async function requestFor(regideso: RegidesoClient, overrides: Partial<Pa
   };
 }
 
+export const intentOf = (req: PaymentRequest) => intentIdFor(req.sessionId, req.sessionNonce);
+
+const FINAL = new Set(['succeeded', 'reconciled', 'failed', 'refunded', 'refund_failed', 'partial']);
+
 /** Polls (no deadline of its own: jest's test timeout is the bound) until the record is settled. */
-export async function settledRecord(service: PaymentServiceHandle, intentId: string, done: (r: PaymentRecord) => boolean = isFinal): Promise<PaymentRecord> {
+export async function settledRecord(service: PaymentServiceHandle, intentId: string, done: (r: PaymentRecord) => boolean = (r) => FINAL.has(r.status)): Promise<PaymentRecord> {
   for (;;) {
     const r = await service.get(intentId);
     if (r !== undefined && done(r)) return r;
@@ -124,11 +154,16 @@ export async function settledRecord(service: PaymentServiceHandle, intentId: str
   }
 }
 
-function isFinal(r: PaymentRecord): boolean {
-  return r.status === 'succeeded' || r.status === 'failed' || r.status === 'reconciled' || (r.status === 'uncertain' && r.ownReference);
-}
-
-/** Waits until `check` is true (the receipt step runs after the record is settled). */
+/** Waits until `check` is true. */
 export async function eventually(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+/** The outbox's messages to a phone, once there are at least `n`. */
+export async function smsTo(outbox: OutboxTransport, phone: string, n = 1): Promise<string[]> {
+  for (;;) {
+    const list = await outbox.list(phone);
+    if (list.length >= n) return list.map((m) => m.message);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -34,6 +34,11 @@ describe('reconcile', () => {
     expect(reconcile(baseline, [bill('b', 300_000)], 100_000)).toEqual({ kind: 'landed', decreaseCentimes: 100_000 });
   });
 
+  it('a fall of twice the amount or more is named: two PayFacts landed', () => {
+    expect(reconcile(baseline, [bill('a', 0), bill('b', 100_000)], 150_000)).toEqual({ kind: 'landed_twice', decreaseCentimes: 300_000 });
+    expect(reconcile(baseline, [bill('a', 0), bill('b', 149_999)], 150_000)).toEqual({ kind: 'landed', decreaseCentimes: 250_001 });
+  });
+
   it('a smaller fall is neither: a person decides', () => {
     expect(reconcile(baseline, [bill('a', 50_000), bill('b', 300_000)], 150_000)).toEqual({ kind: 'partial', decreaseCentimes: 50_000 });
   });

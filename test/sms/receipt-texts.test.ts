@@ -2,6 +2,9 @@ import { gsm7Length, isGsm7, SMS_SEGMENT } from '../../src/gsm7';
 import { LANGUAGES } from '../../src/language';
 import {
   appliedWithoutReceiptText,
+  notDebitedText,
+  refundedText,
+  refundFailedText,
   paymentFailedText,
   paymentRefusedText,
   receiptText,
@@ -38,6 +41,9 @@ describe.each(LANGUAGES)('%s', (language) => {
       underReviewText(language, { ...facts, reference: OUR_REF }),
       paymentFailedText(language, facts),
       ...REASONS.map((r) => paymentRefusedText(language, r, facts)),
+      ...(['insufficient_balance', 'not_approved', 'limit_reached', 'wallet_not_found', 'other'] as const).map((r) => notDebitedText(language, r, facts)),
+      refundedText(language, facts),
+      refundFailedText(language, { ...facts, reference: OUR_REF }),
     ];
     for (const t of texts) {
       expect({ t, gsm: isGsm7(t) }).toEqual({ t, gsm: true });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 
 /** The Redis every test talks to; CI starts it (.ci/run). */
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 
 /** A key prefix of a test file's own: the Redis is shared with the other files running beside it. */
 export function newTestPrefix(area: string): string {

@@ -53,7 +53,7 @@ export async function receiptCommand(
   }
   const province = cmd.province ?? record?.province ?? DEFAULT_PROVINCE;
   // The record's number is the one REGIDESO gave: no need to try any other spelling.
-  const toTry: [string, ...string[]] = record?.numAcquit !== undefined ? [record.numAcquit] : candidates;
+  const toTry: [string, ...string[]] = record?.numAcquit !== undefined && record.numAcquit !== null ? [record.numAcquit] : candidates;
   const result = await verifyFirstFound(ctx, toTry, province);
   switch (result.kind) {
     case 'ok': {

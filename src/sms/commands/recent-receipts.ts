@@ -15,22 +15,28 @@ export async function recentReceiptsCommand(ctx: CommandContext, cmd: { language
 
 function toView(r: PaymentRecord): texts.RecentPaymentView {
   const at = Number.isNaN(Date.parse(r.createdAt)) ? r.createdAt : provinceLocalTime(new Date(r.createdAt), r.province);
-  return { numAcquit: r.numAcquit, refClient: r.refClient, amountCentimes: r.amountCentimes, at, status: statusOf(r) };
+  return { numAcquit: r.numAcquit ?? undefined, refClient: r.refClient, amountCentimes: r.amountCentimes, at, status: statusOf(r) };
 }
 
 function statusOf(r: PaymentRecord): texts.RecentStatus {
   switch (r.status) {
     case 'succeeded':
       return 'succeeded';
+    case 'reconciled':
+      // The money landed; the receipt number is our own reference.
+      return 'succeeded';
     case 'failed':
+    case 'refunded':
       return 'failed';
     case 'pending':
+    case 'collecting':
+    case 'collected':
     case 'submitted':
+    case 'refunding':
       return 'in_progress';
     case 'uncertain':
+    case 'partial':
+    case 'refund_failed':
       return 'checking';
-    case 'reconciled':
-      // Reconciliation settled an uncertain payment: it landed when a receipt number exists.
-      return r.numAcquit !== undefined ? 'succeeded' : 'failed';
   }
 }

@@ -1,3 +1,4 @@
+import { PROVIDERS, type Provider } from '../../collections/types';
 import { isLanguage } from '../../language';
 import type { ConfirmOutcome } from '../../payments/types';
 import { isProvince } from '../../provinces';
@@ -10,6 +11,12 @@ function outcomeOf(r: ConfirmOutcome): ActionResult {
       return { outcome: 'succeeded', set: { numAcquit: r.numAcquit, paidAmount: r.amountCentimes } };
     case 'pending':
       return { outcome: 'pending', set: { paidAmount: r.amountCentimes } };
+    case 'collecting':
+      return { outcome: 'collecting', set: { paidAmount: r.amountCentimes } };
+    case 'unknown':
+      return { outcome: 'unavailable', set: { paidAmount: r.amountCentimes } };
+    case 'mismatch':
+      return { outcome: 'mismatch' };
     case 'applied_without_receipt':
       return { outcome: 'applied_without_receipt', set: { reference: r.reference, paidAmount: r.amountCentimes } };
     case 'failed':
@@ -43,6 +50,7 @@ export const confirmPayment: ActionDef = {
     if (bills.length === 0 || !isProvince(province) || typeof vars.refClient !== 'string') return { outcome: 'failed' };
     const res = await deps.payments.confirm({
       sessionId: ctx.sessionId,
+      sessionNonce: ctx.sessionNonce,
       phoneNumber: ctx.phone,
       language: isLanguage(ctx.language) ? ctx.language : 'fr',
       refClient: vars.refClient,
@@ -50,7 +58,12 @@ export const confirmPayment: ActionDef = {
       subscriberName: typeof vars.subscriberName === 'string' ? vars.subscriberName : '',
       bills: bills.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balanceCentimes: b.balance })),
       amountCentimes: amount,
+      provider: isProvider(vars.provider) ? vars.provider : undefined,
     });
     return outcomeOf(res);
   },
 };
+
+function isProvider(v: unknown): v is Provider {
+  return typeof v === 'string' && (PROVIDERS as readonly string[]).includes(v);
+}

@@ -10,6 +10,8 @@ export interface ActionContext {
   vars: Readonly<Vars>;
   phone: string;
   sessionId: string;
+  /** Drawn when the session was created: with the id, names the session's payment intent. */
+  sessionNonce: string;
   language: Language;
   /** Aborted when the hop's budget runs out: an action making several calls starts no new one after it. */
   signal: AbortSignal;
@@ -56,6 +58,8 @@ export const ACTION_OUTCOMES = {
   confirmPayment: [
     'succeeded',
     'pending',
+    'collecting',
+    'mismatch',
     'applied_without_receipt',
     'refused_balance',
     'refused_minimum',

@@ -1,0 +1,122 @@
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import type Redis from 'ioredis';
+import { z } from 'zod';
+import type { Logger } from '../logging/logger';
+import type { RedisFactory } from '../redis';
+import { closeConnection } from './connections';
+import { DEFAULT_RETRY, type JobHandler, type JobRunner, type RetryPolicy } from './runner';
+
+/**
+ * The durable runner: one BullMQ job per id (the job id is the id), so the same work is never
+ * queued twice at once. Every queue lives under one hash-tagged prefix (`{rgd:q}`), so each queue's
+ * keys share a Redis Cluster slot. Finished jobs are removed: the ledger keeps the record, and a
+ * kept job would stop the sweep from queueing the same id again.
+ *
+ * A step that must wait (a wallet still asking for the PIN, a settle window) moves its job to the
+ * delayed set without using an attempt; an exception (Redis, PostgreSQL) uses one, with backoff.
+ */
+export interface BullmqRunnerOptions {
+  name: string;
+  redis: RedisFactory;
+  prefix: string;
+  handler: JobHandler;
+  logger: Logger;
+  retry?: Partial<RetryPolicy>;
+  concurrency?: number;
+  /** A dead worker's job is picked up after this without renewal (BullMQ's lock). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+const dataSchema = z.object({ id: z.string().min(1) });
+
+export function queuePrefix(prefix: string): string {
+  return `{${prefix}q}`;
+}
+
+export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const prefix = queuePrefix(opts.prefix);
+  // The producer fails fast: a USSD hop must not wait for a dead Redis.
+  const producer = opts.redis.connect(`${opts.name}-producer`, { failFast: true });
+  const queue = new Queue(opts.name, {
+    connection: producer,
+    prefix,
+    defaultJobOptions: {
+      attempts: retry.attempts,
+      backoff: { type: 'exponential', delay: retry.backoffMs, jitter: retry.jitter },
+      removeOnComplete: true,
+      removeOnFail: true,
+    },
+  });
+  queue.on('error', (err) => opts.logger.error(`${opts.name} queue error`, { err }));
+  let worker: Worker | undefined;
+  let workerConnection: Redis | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function process(job: Job, token?: string): Promise<void> {
+    const { id } = dataSchema.parse(job.data);
+    const r = await opts.handler(id);
+    if (r.kind === 'later') {
+      // BullMQ's pattern for a manual delay: no attempt is used.
+      await job.moveToDelayed(Date.now() + r.delayMs, token);
+      throw new DelayedError();
+    }
+  }
+
+  const add = (id: string, delayMs = 0) => queue.add(opts.name, { id }, { jobId: id, ...(delayMs > 0 ? { delay: delayMs } : {}) });
+
+  return {
+    async enqueue(id, delayMs) {
+      await add(id, delayMs);
+    },
+    async ensure(id) {
+      const job = await queue.getJob(id);
+      if (job === undefined) {
+        await add(id);
+        return 'queued';
+      }
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed' || state === 'unknown') {
+        await job.remove().catch(() => undefined);
+        await add(id);
+        return 'queued';
+      }
+      return 'present';
+    },
+    async nudge(id) {
+      const job = await queue.getJob(id);
+      if (job === undefined) {
+        await add(id);
+        return;
+      }
+      // Only a delayed job can be promoted; one waiting or running reads the news anyway.
+      if ((await job.getState()) === 'delayed') await job.promote().catch(() => undefined);
+    },
+    async start() {
+      if (worker !== undefined) return;
+      workerConnection = opts.redis.connect(`${opts.name}-worker`);
+      worker = new Worker(opts.name, process, {
+        connection: workerConnection,
+        prefix,
+        concurrency: opts.concurrency ?? 8,
+        ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
+        ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
+      });
+      worker.on('error', (err) => opts.logger.error(`${opts.name} worker error`, { err }));
+      worker.on('failed', (job, err) => {
+        if (job !== undefined && !(err instanceof DelayedError)) {
+          opts.logger.warn(`${opts.name} job attempt failed`, { jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message });
+        }
+      });
+    },
+    close(closeOpts) {
+      closing ??= (async () => {
+        await worker?.close(closeOpts?.force === true);
+        await queue.close();
+        await Promise.all([workerConnection, producer].map((c) => (c === undefined ? undefined : closeConnection(c))));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { EventEmitter } from 'node:events';
+import type Redis from 'ioredis';
+
+/**
+ * How the confirm hop learns that its payment moved, without polling the ledger: the job pushes to
+ * a per-intent key, the hop blocks on it (BLPOP) for what remains of its budget. In the embedded
+ * default the job runs in this process: an event, with a short poll as a safety net.
+ */
+export interface SettleSignal {
+  notify(intentId: string): void;
+  /** Resolves when `intentId` was notified (now or within the last 30 s), or after `ms`. */
+  wait(intentId: string, ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const KEEP_MS = 30_000;
+/** Blocking connections kept at most; a hop beyond them falls back to a short sleep. */
+const MAX_BLOCKING = 16;
+
+export function createRedisSettleSignal(opts: { redis: Redis; connect: () => Redis; prefix: string }): SettleSignal {
+  const key = (id: string) => `${opts.prefix}pay:done:{${id}}`;
+  const idle: Redis[] = [];
+  const all = new Set<Redis>();
+  return {
+    notify(intentId) {
+      // Best effort: a hop that misses it answers "in progress" and the SMS follows.
+      opts.redis.multi().rpush(key(intentId), '1').pexpire(key(intentId), KEEP_MS).exec().catch(() => undefined);
+    },
+    async wait(intentId, ms) {
+      let conn = idle.pop();
+      if (conn === undefined && all.size < MAX_BLOCKING) {
+        conn = opts.connect();
+        all.add(conn);
+      }
+      if (conn === undefined) {
+        await new Promise((r) => setTimeout(r, Math.min(ms, 200)));
+        return;
+      }
+      try {
+        // BLPOP takes seconds; a fraction is allowed since Redis 6.
+        await conn.blpop(key(intentId), Math.max(ms, 10) / 1000);
+        idle.push(conn);
+      } catch {
+        all.delete(conn);
+        conn.disconnect();
+      }
+    },
+    async close() {
+      for (const c of all) c.disconnect();
+      all.clear();
+      idle.length = 0;
+    },
+  };
+}
+
+export function createLocalSettleSignal(): SettleSignal {
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  const recent = new Map<string, number>();
+  return {
+    notify(intentId) {
+      recent.set(intentId, Date.now());
+      for (const [id, at] of recent) if (Date.now() - at > KEEP_MS) recent.delete(id);
+      events.emit(intentId);
+    },
+    wait(intentId, ms) {
+      const at = recent.get(intentId);
+      if (at !== undefined && Date.now() - at < KEEP_MS) {
+        recent.delete(intentId);
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          events.off(intentId, done);
+          recent.delete(intentId);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        events.once(intentId, done);
+      });
+    },
+    async close() {
+      events.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { DONE, later } from '../../jobs/runner';
+import type { CollectionPort } from '../../collections/types';
+import type { Intent } from '../intent';
+import { balanceNow } from '../reconcile';
+import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './context';
+
+/**
+ * The wallet side: the subscriber's money is collected (a pawaPay deposit, approved with the PIN on
+ * the phone after the USSD session ended) before PayFact. The deposit id was drawn and stored with
+ * the intent, so an initiation whose answer was lost is simply sent again: pawaPay ignores a
+ * duplicate id. The deposit's status as pawaPay reports it is the truth; callbacks only hurry the
+ * next read (src/http/wallet-callbacks-router.ts).
+ */
+function walletOf(d: StepDeps): CollectionPort {
+  if (d.wallet === undefined) throw new Error('a wallet payment without a wallet configured');
+  return d.wallet;
+}
+
+/** pawaPay: 4 to 22 characters, letters, digits and spaces; shown on the subscriber's PIN prompt. */
+export function customerMessageFor(refClient: string): string {
+  const ref = refClient.replace(/[^A-Za-z0-9]/g, '').slice(0, 13);
+  return `REGIDESO ${ref}`.trim();
+}
+
+/** `pending`, collected first: a last look at the bills (nothing is locked yet), then ask the wallet. */
+export async function startCollection(d: StepDeps, it: Intent): Promise<Step> {
+  if (it.provider === null || it.depositId === null) {
+    await change(d, it, { status: 'failed', failureMessage: 'no wallet chosen' }, [{ event: 'refused', detail: 'no wallet provider on the intent' }]);
+    return DONE;
+  }
+  const read = await d.regideso.getBills(it.refClient, it.province);
+  const refuse = async (reason: 'client_not_found' | 'rejected' | 'bills_already_paid' | 'amount_above_balance', message: string): Promise<Step> => {
+    await change(d, it, { status: 'failed', refusalReason: reason, failureMessage: message }, [{ event: 'refused', detail: `${reason}: ${message}` }]);
+    return DONE;
+  };
+  switch (read.kind) {
+    case 'client_not_found':
+      return refuse('client_not_found', read.message);
+    case 'unauthorized':
+      d.logger.error('REGIDESO refused our API key', { jobId: it.id });
+      return refuse('rejected', 'REGIDESO refused the API key');
+    case 'unavailable':
+      if (d.now().getTime() - it.createdAt.getTime() > d.timings.pendingGiveUpMs) {
+        await change(d, it, { status: 'failed', failureMessage: `REGIDESO unreachable: ${read.message}` }, [{ event: 'abandoned', detail: read.message }]);
+        return DONE;
+      }
+      await d.ledger.audit(it.id, 'precheck_unavailable', read.message);
+      return later(growingDelay(it.createdAt, d.now(), d.timings.regidesoRetryMs, d.timings.slowPollMs));
+    case 'ok':
+      break;
+  }
+  const balance = it.bills.reduce((sum, b) => sum + Math.max(balanceNow(read.bills, b.faeId), 0), 0);
+  if (balance <= 0) return refuse('bills_already_paid', 'the selected bills have nothing left to pay');
+  if (it.amountCentimes > balance) return refuse('amount_above_balance', `the balance is now ${balance} centimes`);
+  return next(await change(d, it, { status: 'collecting', collectingSince: d.now() }, [{ event: 'collection_started', detail: it.provider }]));
+}
+
+/** `collecting`: initiate the deposit (again, after a lost answer), then read its status until it is final. */
+export async function collectStep(d: StepDeps, start: Intent): Promise<Step> {
+  const wallet = walletOf(d);
+  let it = start;
+  const depositId = it.depositId ?? '';
+  const provider = it.provider;
+  if (provider === null) throw new Error(`intent ${it.id}: collecting without a provider`);
+  if (it.depositStatus === null) {
+    const out = await wallet.initiateDeposit({
+      depositId,
+      amountCentimes: it.amountCentimes,
+      provider,
+      phoneE164: it.phone,
+      customerMessage: customerMessageFor(it.refClient),
+      clientReferenceId: it.id,
+    });
+    switch (out.kind) {
+      case 'accepted':
+      case 'duplicate_ignored':
+        it = await change(d, it, { depositStatus: 'ACCEPTED' }, [{ event: 'deposit_initiated', detail: out.kind }]);
+        return later(d.timings.pollMinMs);
+      case 'rejected':
+        d.metrics.deposit('rejected');
+        await change(d, it, { status: 'failed', depositStatus: 'REJECTED', depositFailureCode: out.code, failureMessage: out.message }, [{ event: 'deposit_rejected', detail: `${out.code}: ${out.message}` }]);
+        return DONE;
+      case 'unknown':
+        // Received or not: the status read below tells, and NOT_FOUND means send it again.
+        await d.ledger.audit(it.id, 'deposit_initiate_unknown', `${out.reason}: ${out.message}`);
+        break;
+    }
+  }
+  const state = await wallet.depositStatus(depositId);
+  const now = d.now();
+  const pollDelay = () => growingDelay(it.collectingSince ?? it.createdAt, now, d.timings.pollMinMs, d.timings.pollMaxMs);
+  switch (state.kind) {
+    case 'completed': {
+      d.metrics.deposit('completed');
+      const collected = await change(d, it, { status: 'collected', depositStatus: 'COMPLETED', collectedCentimes: state.amountCentimes, providerTxnId: state.providerTransactionId ?? null }, [
+        { event: 'deposit_completed', detail: `${state.amountCentimes} centimes, provider transaction ${state.providerTransactionId ?? '?'}` },
+      ]);
+      d.metrics.collected(collected);
+      d.logger.info('wallet debited', logFields(collected));
+      if (state.amountCentimes !== it.amountCentimes) {
+        // Never pay REGIDESO an amount other than the one collected: give the money back, and tell a person.
+        return next(
+          await change(d, collected, { status: 'refunding', refundId: randomUUID(), failureMessage: 'collected amount differs from the confirmed one', ...flagPatch('collected_amount_mismatch', now) }, [
+            { event: 'collected_amount_mismatch', detail: `confirmed ${it.amountCentimes}, collected ${state.amountCentimes}` },
+          ]),
+        );
+      }
+      return next(collected);
+    }
+    case 'failed':
+      d.metrics.deposit('failed');
+      await change(d, it, { status: 'failed', depositStatus: 'FAILED', depositFailureCode: state.code, failureMessage: state.message }, [{ event: 'deposit_failed', detail: `${state.code}: ${state.message}` }]);
+      return DONE;
+    case 'not_found':
+      if (it.depositStatus !== null) {
+        // pawaPay does not know it although it accepted it once: ask again under the same id.
+        await change(d, it, { depositStatus: null }, [{ event: 'deposit_not_found', detail: 'initiating again under the same id' }]);
+      }
+      return later(d.timings.pollMinMs);
+    case 'in_progress': {
+      const open = now.getTime() - (it.collectingSince ?? it.createdAt).getTime();
+      if (open > d.timings.depositStuckMs && it.flagReason !== 'deposit_stuck') {
+        await change(d, it, flagPatch('deposit_stuck', now), [{ event: 'deposit_stuck', detail: `still ${state.status} after ${Math.round(open / 1000)} s` }]);
+        return later(d.timings.slowPollMs);
+      }
+      return later(it.flagReason === 'deposit_stuck' ? d.timings.slowPollMs : pollDelay());
+    }
+    case 'unavailable':
+      await d.ledger.audit(it.id, 'deposit_status_unavailable', state.message);
+      return later(pollDelay());
+  }
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { migrate } from '../../src/db/migrate';
+import { createPgliteDb } from '../../src/db/pglite';
+import { createPostgresDb } from '../../src/db/postgres';
+import type { Db } from '../../src/db/types';
+
+/** The PostgreSQL the tests use; CI starts it (.ci/run). Each test file gets a schema of its own. */
+export const DATABASE_TEST_URL = process.env.DATABASE_TEST_URL ?? 'postgres://root@127.0.0.1:5432/test';
+
+export interface TestDb {
+  db: Db;
+  schema: string;
+  /** Another pool on the same schema (a second product process, say). */
+  connect(): Db;
+  /** Drops this file's schema (its own, never a shared one) and closes the pools. */
+  drop(): Promise<void>;
+}
+
+export async function testDb(area: string): Promise<TestDb> {
+  const schema = `t_${area.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pools: Db[] = [];
+  const connect = () => {
+    const db = createPostgresDb({ url: DATABASE_TEST_URL, schema, max: 5 });
+    pools.push(db);
+    return db;
+  };
+  const db = connect();
+  await migrate(db);
+  return {
+    db,
+    schema,
+    connect,
+    async drop() {
+      await Promise.allSettled(pools.map((p) => p.close()));
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    },
+  };
+}
+
+/** The embedded default's ledger: PGlite in memory, migrated. */
+export async function testPglite(): Promise<Db> {
+  const db = await createPgliteDb({});
+  await migrate(db);
+  return db;
+}
