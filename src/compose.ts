@@ -54,12 +54,16 @@ export interface ComposeOptions {
   /** The ledger, already open and migrated (tests give each file a schema of its own). */
   db?: Db;
   /** Payment timings; tests shorten them to watch a retry without waiting minutes. */
-  payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'sweep' | 'worker'>;
+  payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'worker'>;
+  /** How often the sweeps look for work whose job is missing, and how late it must be (defaults 20 s, 40 s). */
+  sweep?: { intervalMs: number; graceMs: number };
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
 const HOP_BUDGET_MS = 8000;
 const MENU_DIR = path.resolve(__dirname, '..', 'menus');
+/** A job lost with Redis is queued again within about a minute (grace + interval). */
+const DEFAULT_SWEEP = { intervalMs: 20_000, graceMs: 40_000 };
 
 async function openLedger(config: Config, logger: Logger): Promise<Db> {
   const db =
@@ -83,6 +87,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const menu = loadMenu(opts.menuDir ?? MENU_DIR);
 
   const db = opts.db ?? (await openLedger(config, logger));
+  const sweep = opts.sweep ?? DEFAULT_SWEEP;
   const sandbox = config.regideso.baseUrl === undefined ? await startSandbox({ apiKey: config.regideso.apiKey }) : undefined;
   const regidesoBaseUrl = config.regideso.baseUrl ?? sandbox?.baseUrl ?? unreachable();
 
@@ -131,13 +136,14 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     minCentimes: config.payments.minCentimes,
     onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
     metrics,
+    sweep,
     ...opts.payments,
   });
   flagUndelivered = (intentId, detail) => {
     payments.flag(intentId, 'sms_undelivered', detail).catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: intentId, err }));
   };
   const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics });
-  const smsSweeper = createSweeper({ sources: [smsQueue.sweepSource, inbound.sweepSource], logger, intervalMs: 20_000, graceMs: 30_000 });
+  const smsSweeper = createSweeper({ sources: [smsQueue.sweepSource, inbound.sweepSource], logger, ...sweep });
 
   const sessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds });
   const engine = createUssdEngine({
