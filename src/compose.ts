@@ -7,6 +7,7 @@ import { createCallbacksRouter } from './http/callbacks-router';
 import { createOperatorRouter } from './http/operator-router';
 import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from './http/security';
+import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdRouter } from './http/ussd-router';
 import type { Logger } from './logging/logger';
@@ -43,11 +44,14 @@ export interface ComposeOptions {
   defaultMetrics?: boolean;
   /** Payment timings; tests shorten them to watch a retry without waiting minutes. */
   payments?: Pick<PaymentServiceDeps, 'reconcileSettleMs' | 'retry' | 'confirmWaitMs'>;
+  /** The wallet behind the browser phone's PIN prompt; until the sandbox wallet is wired here, tests pass one. */
+  simulatorWallet?: SimulatorWallet;
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
 const HOP_BUDGET_MS = 8000;
 const MENU_DIR = path.resolve(__dirname, '..', 'menus');
+const WEB_DIR = path.resolve(__dirname, '..', 'web');
 
 /**
  * The composition root: every part is built here from the config, and nowhere else. The
@@ -151,6 +155,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       callbacksRouter,
       createOperatorRouter(payments),
       ...(outbox ? [createOutboxRouter(outbox)] : []),
+      // The browser phone: a demo of the gateway routes above, so behind the same token.
+      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet })] : []),
     ],
   });
 

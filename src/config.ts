@@ -59,6 +59,7 @@ const envSchema = z.object({
   USSD_SESSION_TTL_S: intFrom(30, 3600),
   USSD_TEXT_MODE: optionalString.pipe(z.enum(['auto', 'cumulative', 'last']).optional()),
   RECORD_RETENTION_DAYS: intFrom(1, 3650),
+  SIMULATOR: optionalString.pipe(z.enum(['on', 'off']).optional()),
 });
 
 /** The key the sandbox REGIDESO accepts; only ever used when the sandbox runs. */
@@ -91,6 +92,8 @@ export interface Config {
     textMode: 'auto' | 'cumulative' | 'last';
   };
   records: { retentionSeconds: number };
+  /** Serve the browser phone at `/` (behind the webhook token like every callback). */
+  simulator: boolean;
   /** Non-fatal remarks for the operator, logged at start-up. */
   warnings: string[];
 }
@@ -162,6 +165,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       payments: { minCentimes: (e.PAYMENT_MIN_CDF ?? 100) * 100 },
       ussd: { sessionTtlSeconds: e.USSD_SESSION_TTL_S ?? 180, textMode: e.USSD_TEXT_MODE ?? 'auto' },
       records: { retentionSeconds: (e.RECORD_RETENTION_DAYS ?? 400) * 86_400 },
+      // A demo page has no place on a production host unless the operator asks for it by name.
+      simulator: e.SIMULATOR === undefined ? !production : e.SIMULATOR === 'on',
       warnings,
     },
   };
