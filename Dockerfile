@@ -7,7 +7,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-# Runtime stage: production dependencies, compiled code and the menu files only; runs as `node`.
+# Runtime stage: production dependencies, compiled code, the menu files and the browser phone only; runs as `node`.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
@@ -15,6 +15,8 @@ COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node menus ./menus
+# The browser phone, served only with SIMULATOR=on in production.
+COPY --chown=node:node web ./web
 USER node
 EXPOSE 3000
 # Node 20 has fetch built in: no curl needed in the slim image.

@@ -12,6 +12,7 @@ import { createCallbacksRouter } from './http/callbacks-router';
 import { createOperatorRouter } from './http/operator-router';
 import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from './http/security';
+import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdRouter } from './http/ussd-router';
 import { createSweeper } from './jobs/sweep';
@@ -57,11 +58,14 @@ export interface ComposeOptions {
   payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'worker'>;
   /** How often the sweeps look for work whose job is missing, and how late it must be (defaults 20 s, 40 s). */
   sweep?: { intervalMs: number; graceMs: number };
+  /** The wallet behind the browser phone's PIN prompt; until the sandbox wallet is wired here, tests pass one. */
+  simulatorWallet?: SimulatorWallet;
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
 const HOP_BUDGET_MS = 8000;
 const MENU_DIR = path.resolve(__dirname, '..', 'menus');
+const WEB_DIR = path.resolve(__dirname, '..', 'web');
 /** A job lost with Redis is queued again within about a minute (grace + interval). */
 const DEFAULT_SWEEP = { intervalMs: 20_000, graceMs: 40_000 };
 
@@ -205,6 +209,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       callbacksRouter,
       createOperatorRouter(payments, logger),
       ...(outbox ? [createOutboxRouter(outbox)] : []),
+      // The browser phone: a demo of the gateway routes above, so behind the same token.
+      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet })] : []),
     ],
   });
 

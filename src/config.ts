@@ -66,6 +66,7 @@ const envSchema = z.object({
   PAWAPAY_BASE_URL: optionalUrl,
   PAWAPAY_API_TOKEN: optionalString,
   PAWAPAY_PUBLIC_KEY: optionalString,
+  SIMULATOR: optionalString.pipe(z.enum(['on', 'off']).optional()),
 });
 
 /** Where the embedded default keeps its ledger (`<DATA_DIR>/ledger`): the project's `data/` folder. */
@@ -111,6 +112,8 @@ export interface Config {
     | { mode: 'sandbox' }
     | { mode: 'pawapay'; baseUrl: string; apiToken: string; publicKeyPem: string | undefined }
     | { mode: 'none' };
+  /** Serve the browser phone at `/` (behind the webhook token like every callback). */
+  simulator: boolean;
   /** Non-fatal remarks for the operator, logged at start-up. */
   warnings: string[];
 }
@@ -199,6 +202,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
           : e.COLLECTION === 'pawapay'
             ? { mode: 'pawapay', baseUrl: e.PAWAPAY_BASE_URL ?? '', apiToken: e.PAWAPAY_API_TOKEN ?? '', publicKeyPem: e.PAWAPAY_PUBLIC_KEY?.replace(/\\n/g, '\n') }
             : { mode: 'sandbox' },
+      // A demo page has no place on a production host unless the operator asks for it by name.
+      simulator: e.SIMULATOR === undefined ? !production : e.SIMULATOR === 'on',
       warnings,
     },
   };

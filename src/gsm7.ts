@@ -50,3 +50,6 @@ export const SCREEN_LIMIT = 182;
 export const SMS_SEGMENT = 160;
 /** A concatenated SMS loses 7 septets per segment to its header. */
 export const SMS_TWO_SEGMENTS = 2 * 153;
+
+/** The alphabet itself, served to the browser phone so its counter never drifts from this file. */
+export const GSM7_ALPHABET = { basic: BASIC, extended: EXTENDED } as const;

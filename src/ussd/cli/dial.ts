@@ -2,28 +2,51 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 
 /**
- * `npm run dial -- [--url http://localhost:3000/ussd] [--phone +243812345678] [--code *123#]`:
+ * `npm run dial -- [--url http://localhost:3000/ussd] [--phone +243812345678] [--code *123#] [--network 63001]`:
  * a terminal phone for people changing menus. Posts each hop as Africa's Talking does (the whole
- * path in `text`) and shows the screen; type `q` to hang up.
+ * path in `text`) and shows the screen; type `q` to hang up. The browser phone at
+ * http://localhost:3000/ does the same with a keypad and an SMS inbox.
  */
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
+/** Node's fetch says only `fetch failed`; the cause says whether anything listens at all. */
+function noServer(err: unknown): boolean {
+  const cause: unknown = err instanceof Error ? err.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET';
+}
+
 async function main(): Promise<void> {
   const url = arg('url', 'http://localhost:3000/ussd');
   const phone = arg('phone', '+243812345678');
   const serviceCode = arg('code', '*123#');
+  const networkCode = arg('network', '63001');
   const sessionId = `dial-${randomUUID()}`;
+  console.log(`Dialling ${serviceCode} from ${phone} (network ${networkCode}) at ${url}; --phone, --code and --url change them, q hangs up.`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   // An iterator (not rl.question) so piped input — a scripted session — is not lost between hops.
   const lines = rl[Symbol.asyncIterator]();
   const inputs: string[] = [];
   try {
     for (;;) {
-      const body = new URLSearchParams({ sessionId, serviceCode, phoneNumber: phone, networkCode: '63902', text: inputs.join('*') });
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const body = new URLSearchParams({ sessionId, serviceCode, phoneNumber: phone, networkCode, text: inputs.join('*') });
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      } catch (err) {
+        if (!noServer(err)) throw err;
+        console.error(`No server answers at ${url}.\nStart one in another terminal with \`npm start\` (or \`npm run dev\`), or point --url at a running one.`);
+        process.exitCode = 1;
+        return;
+      }
+      if (res.status === 401) {
+        console.error(`${url} wants the webhook token: --url http://HOST/<WEBHOOK_TOKEN>/ussd`);
+        process.exitCode = 1;
+        return;
+      }
       const answer = await res.text();
       const screen = answer.replace(/^(CON|END) /, '');
       console.log(`\n+${'-'.repeat(30)}+ ${res.status} ${screen.length} chars\n${screen}\n+${'-'.repeat(30)}+`);

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { serveProduct } from './kit';
+
+// `npm run dial`, the terminal phone, run as a person runs it: a process reading typed lines.
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function dial(args: string[], input: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/ussd/cli/dial.ts', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+    child.stdin.end(input);
+  });
+}
+
+/** A port nothing listens on: taken from the system, then let go. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const address = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+test('with no server answering, it says how to start one instead of "fetch failed"', async () => {
+  const url = `http://127.0.0.1:${await closedPort()}/ussd`;
+  const r = await dial(['--url', url], 'q\n');
+  expect(r.code).toBe(1);
+  expect(r.out).toContain('Dialling *123# from +243812345678');
+  expect(r.err).toContain(`No server answers at ${url}`);
+  expect(r.err).toContain('npm start');
+  expect(r.err).not.toContain('fetch failed');
+});
+
+test('says which number it dials from, then shows the screens of the session', async () => {
+  const s = await serveProduct({});
+  try {
+    const r = await dial(['--url', `${s.url}/ussd`, '--phone', '+243998887766'], '2\nq\n');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Dialling *123# from +243998887766 (network 63001) at ${s.url}/ussd`);
+    expect(r.out).toContain('Consulter mes factures');
+    expect(r.out).toContain('Entrez votre référence client');
+  } finally {
+    await s.close();
+  }
+});

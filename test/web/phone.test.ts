@@ -1,0 +1,236 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { GSM7_ALPHABET, gsm7Length, isGsm7 } from '../../src/gsm7';
+import { FakeSimulatorWallet, hasExactText, inboxPolls, inboxReadTwiceSince, launchBrowser, openPage, phone, serveProduct, shows } from './kit';
+
+// The browser phone in Debian's chromium against the product of `npm start` (embedded defaults:
+// in-memory Redis, sandbox REGIDESO, SMS outbox), served on an ephemeral port.
+jest.setTimeout(60_000);
+
+const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'phone.png');
+
+let server: Awaited<ReturnType<typeof serveProduct>>;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let context: BrowserContext;
+const wallet = new FakeSimulatorWallet();
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([serveProduct({}, { wallet }), launchBrowser()]);
+  context = browser.context;
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+let pageErrors: string[] = [];
+afterEach(() => {
+  // A script error in the page fails the test that caused it.
+  expect(pageErrors).toEqual([]);
+  pageErrors = [];
+});
+async function open(url = `${server.url}/`) {
+  const opened = await openPage(context, url);
+  pageErrors = opened.errors;
+  return opened.page;
+}
+
+/** The screens of the walk that pays 100 CDF on the oldest bill of 83262 (Kinshasa), each waited for. */
+const PAY_100_ON_83262: Array<[reply: string, screen: string | RegExp]> = [
+  ['1', 'Entrez votre référence client'],
+  ['83262', 'Choisissez votre province'],
+  ['1', 'MUKEBA MUKEBA'],
+  ['2', 'Solde exact'],
+  ['2', 'Montant en francs entiers'],
+  ['100', 'Payer 100 CDF'],
+  ['1', 'Paiement de 100 CDF réussi'],
+];
+
+test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the receipt SMS in the inbox', async () => {
+  const page = await open();
+  const p = phone(page);
+  const number = await p.number.inputValue();
+  expect(number).toMatch(/^\+243\d{9}$/);
+  await p.dial();
+  await shows(p.screen, 'Payer une facture');
+  for (const [reply, screen] of PAY_100_ON_83262) {
+    await p.send(reply);
+    await shows(p.screen, screen);
+  }
+  // The session has ended: the handset says so and takes no more replies, as on END.
+  await shows(p.root, 'Session ended');
+  expect(await p.reply.isDisabled()).toBe(true);
+  const acquit = /Acquit: (\S+)/.exec(await p.screen.innerText())?.[1];
+  expect(acquit).toMatch(/SANDBOX-83262-/);
+
+  // Each hop's `text` as the gateway sends it: every input so far joined by `*`.
+  await shows(p.timeline, 'text="1*83262*1*2*2*100*1" → END');
+  expect(await p.timeline.innerText()).toContain('text="" → CON');
+  await shows(p.timeline, 'ussd/events Success → HTTP 200');
+
+  await shows(p.inbox, `quittance ${String(acquit)}`);
+  expect(await p.inbox.locator('li.sms').count()).toBe(1);
+
+  // The README's picture, from this very run: docs/phone.png is rewritten when missing or with UPDATE_SCREENSHOTS=1
+  // (every run would otherwise leave a changed file behind).
+  const shot = path.join(os.tmpdir(), `phone-${process.pid}.png`);
+  await page.setViewportSize({ width: 740, height: 760 });
+  await page.screenshot({ path: shot });
+  expect((await stat(shot)).size).toBeGreaterThan(10_000);
+  if (process.env.UPDATE_SCREENSHOTS === '1' || !(await stat(SCREENSHOT).catch(() => undefined))) {
+    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await copyFile(shot, SCREENSHOT);
+  }
+});
+
+test('an SMS keyword sent from the phone is answered in its inbox', async () => {
+  const page = await open();
+  const p = phone(page);
+  await p.root.getByLabel('SMS text').fill('FACTURE 83262');
+  await p.button('Send SMS').click();
+  await shows(p.inbox, /REGIDESO 83262 \(KIN\) MUKEBA MUKEBA: \d+ factures impayées/);
+  await shows(p.timeline, 'SMS to 123: "FACTURE 83262" → HTTP 200');
+});
+
+test('back (0), home (00) and next page (99) from the keypad, on the 14 bills of 70315 in Kongo Central', async () => {
+  const page = await open();
+  const p = phone(page);
+  await p.dial();
+  await shows(p.screen, 'Consulter mes factures');
+  await p.keys('2');
+  await p.keys('70315');
+  await p.keys('2');
+  await shows(p.screen, 'NZUZI MAKIADI');
+  await shows(p.screen, '06/2023');
+  await p.keys('99');
+  await shows(p.screen, '09/2023');
+  expect(await p.screen.innerText()).not.toContain('06/2023');
+  await p.keys('0');
+  await shows(p.screen, '06/2023');
+  await p.keys('00');
+  await shows(p.screen, 'Payer une facture');
+  await shows(p.timeline, 'text="2*70315*2*99*0*00" → CON');
+  // Still in the session: Cancel hangs up, and the gateway's notice says so.
+  await p.cancel();
+  await shows(p.root, 'Cancelled');
+  await shows(p.timeline, 'ussd/events Incomplete → HTTP 200');
+});
+
+test("a second phone on the page has its own number, and its inbox stays empty while the first one's fills", async () => {
+  const page = await open();
+  await page.getByRole('button', { name: 'Add a phone' }).click();
+  const first = phone(page, 1);
+  const second = phone(page, 2);
+  const [a, b] = [await first.number.inputValue(), await second.number.inputValue()];
+  expect(b).toMatch(/^\+243\d{9}$/);
+  expect(b).not.toBe(a);
+
+  await first.root.getByLabel('SMS text').fill('AIDE');
+  await first.button('Send SMS').click();
+  await shows(first.inbox, 'AIDE: cette aide');
+  // Two more reads of the second phone's outbox, so at least one began after the reply was kept.
+  await inboxReadTwiceSince(second.inbox, await inboxPolls(second.inbox));
+  expect(await second.inbox.locator('li.sms').count()).toBe(0);
+  await shows(second.inbox, 'No messages');
+});
+
+test('the screen counts characters of 182 and warns when a text is not GSM-7, as the product itself checks', async () => {
+  const page = await open();
+  const p = phone(page);
+  await p.dial();
+  await shows(p.screen, 'Payer une facture');
+  const count = p.root.getByText(/^\d+\/\d+ characters$/).first();
+  await shows(count, `${gsm7Length(await p.screen.innerText())}/182 characters`);
+
+  const warning = p.root.locator('.display + .meter [role=alert]');
+  await p.reply.fill('crème brûlée');
+  await shows(warning, 'Not GSM-7: û');
+  await p.reply.fill('crème');
+  await hasExactText(warning, '');
+
+  const sms = p.root.getByLabel('SMS text');
+  const smsWarning = p.root.locator('.sms-form [role=alert]');
+  await sms.fill('Reçu ô');
+  await shows(smsWarning, 'Not GSM-7: ç ô. Sent as UCS-2, only 80 characters fit.');
+  await shows(p.root.locator('.sms-form'), '6/80');
+  await sms.fill('RECU é à ù {');
+  await hasExactText(smsWarning, '');
+  await shows(p.root.locator('.sms-form'), '13/160');
+
+  // The page's counter against src/gsm7.ts, character by character: the alphabet is served, the logic is the page's.
+  const samples = [...GSM7_ALPHABET.basic, ...GSM7_ALPHABET.extended, 'ê', 'ô', 'ç', 'â', 'î', 'û', 'ë', 'ï', '\u2018', '\u2019', '\u201c', '\u201d', '😀', '\u00a0', 'Ω', '€'];
+  // A string, not a function: the test's compiler would turn a function's import() into require().
+  const pageSays = (await page.evaluate(`(async () => {
+    const { createMeter } = await import('./gsm7.js');
+    const meter = createMeter(await (await fetch('simulator/gsm7.json')).json());
+    return ${JSON.stringify(samples)}.map((c) => meter(c, 182));
+  })()`)) as Array<{ gsm7: boolean; length: number }>;
+  expect(pageSays.map((m) => m.gsm7)).toEqual(samples.map((c) => isGsm7(c)));
+  expect(pageSays.filter((m) => m.gsm7).map((m) => m.length)).toEqual(samples.filter((c) => isGsm7(c)).map((c) => gsm7Length(c)));
+});
+
+test('a screen over 182 characters shows what a handset cuts', async () => {
+  const page = await open();
+  const p = phone(page);
+  // A menu that overflows is a menu bug the checks catch; the page still shows it honestly.
+  await page.route('**/ussd', (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: `CON ${'x'.repeat(180)}\nyyyy` }));
+  await p.dial();
+  await shows(p.root, '185/182 characters');
+  await shows(p.screen.locator('s.overflow'), 'yyy');
+  expect((await p.screen.locator('s.overflow').innerText()).length).toBe(3);
+});
+
+test("after the session ENDs, the wallet's PIN prompt appears: 4 digits from the keypad approve, Decline declines", async () => {
+  const page = await open();
+  const p = phone(page);
+  const number = await p.number.inputValue();
+  await p.dial();
+  await shows(p.screen, 'Payer une facture');
+  // The wallet asks while our session is still open: a handset shows nothing until it ends.
+  wallet.ask(number, '100', 'dep-approve-1');
+  await inboxReadTwiceSince(p.inbox, await inboxPolls(p.inbox));
+  const prompt = p.root.getByRole('dialog', { name: 'Wallet PIN prompt' });
+  expect(await prompt.isVisible()).toBe(false);
+
+  for (const [reply, screen] of PAY_100_ON_83262) {
+    await p.send(reply);
+    await shows(p.screen, screen);
+  }
+  await shows(prompt, 'Pay 100 CDF? Enter your PIN:');
+  await shows(prompt, 'VODACOM MPESA COD');
+  for (const k of '1234') await p.button(k).click();
+  await prompt.getByRole('button', { name: 'Approve' }).click();
+  await shows(p.screen, 'Payment of 100 CDF approved.');
+  expect(wallet.answers).toContainEqual({ depositId: 'dep-approve-1', answer: { pin: '1234' } });
+
+  wallet.ask(number, '2500', 'dep-decline-1');
+  await shows(prompt, 'Pay 2500 CDF?');
+  await prompt.getByRole('button', { name: 'Decline' }).click();
+  await shows(p.screen, 'Payment declined.');
+  expect(wallet.answers).toContainEqual({ depositId: 'dep-decline-1', answer: { decline: true } });
+  await prompt.waitFor({ state: 'hidden' });
+});
+
+describe('behind the webhook token', () => {
+  const TOKEN = 'phone-test-token-0123456789';
+  let guarded: Awaited<ReturnType<typeof serveProduct>>;
+  beforeAll(async () => {
+    guarded = await serveProduct({ WEBHOOK_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await guarded?.close();
+  });
+
+  test('the page at /TOKEN reaches ussd, sms/inbound and outbox beside it with relative URLs', async () => {
+    const page = await open(`${guarded.url}/${TOKEN}`);
+    expect(new URL(page.url()).pathname).toBe(`/${TOKEN}/`);
+    const p = phone(page);
+    await p.dial();
+    await shows(p.screen, 'Payer une facture');
+    await p.root.getByLabel('SMS text').fill('HELP');
+    await p.button('Send SMS').click();
+    await shows(p.inbox, 'HELP: this help');
+  });
+});
