@@ -8,6 +8,7 @@ import { composeProduct, type Product } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import type { SimulatorWallet, WalletPrompt } from '../../src/http/simulator-router';
 import { silentLogger } from '../../src/logging/logger';
+import { testPglite } from '../support/db';
 import { newTestPrefix } from '../support/redis';
 
 /** Debian's chromium (`apt-get install chromium`, as .ci/run does): Playwright never downloads a browser here. */
@@ -27,7 +28,9 @@ const CHROMIUM_ARGS = [
 export async function serveProduct(env: Record<string, string>, opts: { wallet?: SimulatorWallet } = {}): Promise<{ product: Product; url: string; close(): Promise<void> }> {
   const result = loadConfig(env);
   if (!result.ok) throw new Error(result.errors.join('; '));
-  const product = await composeProduct(result.config, silentLogger(), { prefix: newTestPrefix('web'), defaultMetrics: false, simulatorWallet: opts.wallet });
+  // The embedded ledger in memory: test files side by side must not share the data folder.
+  const db = await testPglite();
+  const product = await composeProduct(result.config, silentLogger(), { prefix: newTestPrefix('web'), defaultMetrics: false, simulatorWallet: opts.wallet, db });
   await product.start();
   const server: Server = await new Promise((resolve) => {
     const s = product.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -40,6 +43,7 @@ export async function serveProduct(env: Record<string, string>, opts: { wallet?:
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await product.stop();
+      await db.close();
     },
   };
 }
