@@ -36,8 +36,6 @@ type Op = 'predictProvider' | 'activeConf' | 'initiateDeposit' | 'depositStatus'
 
 interface RulesCache {
   rules: ProviderRules[];
-  /** false: the built-in fallback, not pawaPay's word. */
-  fromPawapay: boolean;
   expiresAt: number;
 }
 
@@ -77,13 +75,14 @@ export function createPawapayCollection(opts: PawapayCollectionOptions): Collect
     if (reading) {
       logCall('activeConf', result, 'ok', { providers: reading.rules.map((r) => r.provider), skipped: reading.skipped }, reading.skipped.length === 0);
       lastGood = reading.rules;
-      cache = { rules: reading.rules, fromPawapay: true, expiresAt: now() + rulesTtlMs };
+      cache = { rules: reading.rules, expiresAt: now() + rulesTtlMs };
       return reading.rules;
     }
     // pawaPay could not say: its last word if we ever had one, else the strict built-in rules.
     const rules = lastGood ?? FALLBACK_PROVIDER_RULES.map((r) => ({ ...r }));
     logCall('activeConf', result, lastGood ? 'stale' : 'fallback', {}, false);
-    cache = { rules, fromPawapay: false, expiresAt: now() + fallbackRetryMs };
+    // Not pawaPay's word: kept briefly, so a pawaPay outage costs one slow hop per period, not every hop.
+    cache = { rules, expiresAt: now() + fallbackRetryMs };
     return rules;
   }
 
