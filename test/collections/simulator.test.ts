@@ -1,4 +1,4 @@
-import { startSandboxWallet, type RunningSandboxWallet, type SandboxWalletOptions } from '../../src/collections/sandbox/server';
+import { startSandboxWallet, type RunningSandboxWallet, type SandboxWalletOptions, type WalletPrompt } from '../../src/collections/sandbox/server';
 import type { CollectionPort, TransferState } from '../../src/collections/types';
 import { depositFor, startCallbackReceiver, waitUntil, walletAdapter } from './wallet-support';
 
@@ -29,7 +29,7 @@ describe('simulator', () => {
   it('shows the PIN prompt of a deposit waiting on that phone', async () => {
     const req = depositFor(PHONE, { amountCentimes: 1_786_557 });
     await port.initiateDeposit(req);
-    const prompts = await wallet.simulator.prompts(PHONE);
+    const prompts: WalletPrompt[] = await wallet.simulator.prompts(PHONE);
     expect(prompts).toEqual([
       {
         depositId: req.depositId,

@@ -29,9 +29,7 @@ export function isInnerList(v: Item | InnerList): v is InnerList {
 }
 
 export function parseDictionary(text: string): Member[] {
-  const p = new Parser(text);
-  const out = p.dictionary();
-  return out;
+  return new Parser(text).dictionary();
 }
 
 class Parser {

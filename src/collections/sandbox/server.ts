@@ -17,6 +17,8 @@ import { createWalletState, type DepositStatus, type RefundStatus, type WalletPr
  * over HTTP, so nothing reachable from the network can make it misbehave.
  */
 
+export type { WalletPrompt } from './wallet-state';
+
 /** The Bearer token the sandbox wallet accepts unless told otherwise. */
 export const SANDBOX_WALLET_API_TOKEN = 'sandbox-wallet-token';
 
