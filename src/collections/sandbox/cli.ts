@@ -1,0 +1,55 @@
+import { startSandboxWallet } from './server';
+import { TEST_NUMBER_GUIDE } from './test-numbers';
+
+/**
+ * `npm run sandbox:wallet -- --port 4020 [--host 0.0.0.0] [--latency 300] [--approve-delay 1500]
+ * [--deposit-callback URL] [--refund-callback URL]`: the sandbox wallet on its own, to point
+ * PAWAPAY_BASE_URL at or to try with curl. Options come from argv, not the environment: only
+ * src/config.ts reads the environment.
+ */
+function option(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  const arg = args[i] ?? '';
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
+}
+
+function intOption(args: string[], name: string, fallback: number, max: number): number {
+  const raw = option(args, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    console.error(`--${name} must be a whole number between 0 and ${max}, got "${raw}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const wallet = await startSandboxWallet({
+    port: intOption(args, 'port', 4020, 65535),
+    host: option(args, 'host') ?? '127.0.0.1',
+    latencyMs: intOption(args, 'latency', 0, 60_000),
+    approveDelayMs: intOption(args, 'approve-delay', 1500, 600_000),
+    callbackUrls: { deposit: option(args, 'deposit-callback'), refund: option(args, 'refund-callback') },
+  });
+
+  console.log(`sandbox wallet (pawaPay v2) listening on ${wallet.baseUrl}`);
+  console.log(`Authorization: Bearer ${wallet.apiToken}`);
+  console.log(`try: curl -H 'Authorization: Bearer ${wallet.apiToken}' '${wallet.baseUrl}/v2/active-conf?country=COD&operationType=DEPOSIT'`);
+  console.log('test numbers (the last two digits decide; any Vodacom 81-83, Airtel 97-99 or Orange 84/85/89 prefix):');
+  for (const t of TEST_NUMBER_GUIDE) console.log(`  ${t.example}  ${t.what}`);
+
+  const stop = (signal: string): void => {
+    console.log(`${signal}: stopping`);
+    void wallet.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error('sandbox wallet failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
