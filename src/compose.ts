@@ -7,6 +7,10 @@ import { migrate } from './db/migrate';
 import { createPgliteDb } from './db/pglite';
 import { createPostgresDb } from './db/postgres';
 import type { Db } from './db/types';
+import { createPawapayCollection } from './collections/pawapay/adapter';
+import { loadCallbackPublicKey } from './collections/pawapay/signature';
+import { startSandboxWallet } from './collections/sandbox/server';
+import type { CollectionPort } from './collections/types';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
 import { createOperatorRouter } from './http/operator-router';
@@ -15,6 +19,7 @@ import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLim
 import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdRouter } from './http/ussd-router';
+import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
 import { createMetrics } from './metrics';
@@ -38,6 +43,8 @@ export interface Product {
   regidesoBaseUrl: string;
   /** Starts the workers and the sweeps. */
   start(): Promise<void>;
+  /** The product answers at `baseUrl` now: the embedded sandbox wallet learns where to send its callbacks. */
+  listening(baseUrl: string): void;
   /** From now on /readyz says 503, so the load balancer stops sending new traffic; requests are still served. */
   drain(): void;
   /** Lets in-flight work finish, then closes workers and connections. */
@@ -66,6 +73,8 @@ export interface ComposeOptions {
 const HOP_BUDGET_MS = 8000;
 const MENU_DIR = path.resolve(__dirname, '..', 'menus');
 const WEB_DIR = path.resolve(__dirname, '..', 'web');
+/** One call to the wallet aggregator, from the payment job (never inside a hop). */
+const WALLET_TIMEOUT_MS = 10_000;
 /** A job lost with Redis is queued again within about a minute (grace + interval). */
 const DEFAULT_SWEEP = { intervalMs: 20_000, graceMs: 40_000 };
 
@@ -94,6 +103,16 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const sweep = opts.sweep ?? DEFAULT_SWEEP;
   const sandbox = config.regideso.baseUrl === undefined ? await startSandbox({ apiKey: config.regideso.apiKey }) : undefined;
   const regidesoBaseUrl = config.regideso.baseUrl ?? sandbox?.baseUrl ?? unreachable();
+  const collection = config.collection;
+  // The embedded default collects from a pawaPay-compatible sandbox wallet, over HTTP like the real one.
+  const sandboxWallet = collection.mode === 'sandbox' ? await startSandboxWallet({}) : undefined;
+  const wallet: CollectionPort | undefined =
+    collection.mode === 'pawapay'
+      ? createPawapayCollection({ baseUrl: collection.baseUrl, apiToken: collection.apiToken, timeoutMs: WALLET_TIMEOUT_MS, logger })
+      : sandboxWallet !== undefined
+        ? createPawapayCollection({ baseUrl: sandboxWallet.baseUrl, apiToken: sandboxWallet.apiToken, timeoutMs: WALLET_TIMEOUT_MS, logger })
+        : undefined;
+  const callbackKey = collection.mode === 'pawapay' && collection.publicKeyPem !== undefined ? loadCallbackPublicKey(collection.publicKeyPem) : undefined;
 
   const metrics = createMetrics({ defaults: opts.defaultMetrics ?? true });
   const redisFactory = createRedisFactory(config.redisUrl, throttled(10_000, (role, err) => logger.warn('redis connection error', { role, err })));
@@ -133,8 +152,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     redis: redisFactory,
     prefix,
     regideso,
-    collection: 'none',
-    wallet: undefined,
+    collection: wallet === undefined ? 'none' : 'wallet',
+    wallet,
     logger,
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
@@ -208,9 +227,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       createSmsRouter({ inbound, redis, prefix, logger, metrics }),
       callbacksRouter,
       createOperatorRouter(payments, logger),
+      ...(wallet !== undefined ? [createWalletCallbacksRouter({ nudge: (ref) => payments.nudge(ref), publicKey: callbackKey, logger, metrics })] : []),
       ...(outbox ? [createOutboxRouter(outbox)] : []),
       // The browser phone: a demo of the gateway routes above, so behind the same token.
-      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet })] : []),
+      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet ?? sandboxWallet?.simulator })] : []),
     ],
   });
 
@@ -223,6 +243,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       await Promise.all([payments.start(), smsQueue.start(), inbound.start()]);
       smsSweeper.start();
     },
+    listening(baseUrl) {
+      const token = config.webhookToken === undefined ? '' : `?token=${encodeURIComponent(config.webhookToken)}`;
+      sandboxWallet?.setCallbackUrls({ deposit: `${baseUrl}/collections/pawapay/deposits${token}`, refund: `${baseUrl}/collections/pawapay/refunds${token}` });
+    },
     drain: () => {
       draining = true;
     },
@@ -232,6 +256,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       await Promise.all([inbound.close(), smsQueue.close()]);
       await redis.quit().catch(() => undefined);
       await sandbox?.close();
+      await sandboxWallet?.close();
       if (opts.db === undefined) await db.close();
     },
   };

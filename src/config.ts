@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -65,7 +66,7 @@ const envSchema = z.object({
   COLLECTION: optionalString.pipe(z.enum(['pawapay', 'none'], { error: 'must be pawapay or none' }).optional()),
   PAWAPAY_BASE_URL: optionalUrl,
   PAWAPAY_API_TOKEN: optionalString,
-  PAWAPAY_PUBLIC_KEY: optionalString,
+  PAWAPAY_CALLBACK_PUBLIC_KEY: optionalString,
   SIMULATOR: optionalString.pipe(z.enum(['on', 'off']).optional()),
 });
 
@@ -145,6 +146,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     }
     if (e.COLLECTION === undefined) errors.push('COLLECTION: required when NODE_ENV=production (pawapay: collect from the wallet first; none: the operator collects upstream)');
   }
+  if (e.PAWAPAY_CALLBACK_PUBLIC_KEY !== undefined) {
+    try {
+      createPublicKey(e.PAWAPAY_CALLBACK_PUBLIC_KEY.replace(/\\n/g, '\n'));
+    } catch {
+      errors.push('PAWAPAY_CALLBACK_PUBLIC_KEY: not a PEM public key (paste pawaPay\'s key, with \\n for line breaks)');
+    }
+  }
   if (e.COLLECTION === 'pawapay') {
     for (const name of ['PAWAPAY_BASE_URL', 'PAWAPAY_API_TOKEN'] as const) {
       if (e[name] === undefined) errors.push(`${name}: required when COLLECTION=pawapay`);
@@ -200,7 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         e.COLLECTION === 'none'
           ? { mode: 'none' }
           : e.COLLECTION === 'pawapay'
-            ? { mode: 'pawapay', baseUrl: e.PAWAPAY_BASE_URL ?? '', apiToken: e.PAWAPAY_API_TOKEN ?? '', publicKeyPem: e.PAWAPAY_PUBLIC_KEY?.replace(/\\n/g, '\n') }
+            ? { mode: 'pawapay', baseUrl: e.PAWAPAY_BASE_URL ?? '', apiToken: e.PAWAPAY_API_TOKEN ?? '', publicKeyPem: e.PAWAPAY_CALLBACK_PUBLIC_KEY?.replace(/\\n/g, '\n') }
             : { mode: 'sandbox' },
       // A demo page has no place on a production host unless the operator asks for it by name.
       simulator: e.SIMULATOR === undefined ? !production : e.SIMULATOR === 'on',

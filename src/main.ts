@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   await product.start();
   const server: Server = product.app.listen(config.port);
   server.on('listening', () => {
+    product.listening(`http://127.0.0.1:${config.port}`);
     logger.info('listening', { port: config.port, regideso: product.regidesoBaseUrl, sms: config.sms.transport });
   });
   server.on('error', (err: Error) => {

@@ -2,6 +2,7 @@ import express from 'express';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import { createHealthRouter, type ReadinessCheck } from './health-router';
+import { keepRawBody } from './raw-body';
 
 export interface AppDeps {
   logger: Logger;
@@ -36,7 +37,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createHealthRouter({ metrics: deps.metrics, readiness: deps.readiness }));
 
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
-  app.use(express.json({ limit: '16kb' }));
+  app.use(express.json({ limit: '16kb', verify: keepRawBody }));
 
   const guarded = express.Router({ mergeParams: true });
   for (const g of deps.guard) guarded.use(g);

@@ -1,3 +1,4 @@
+import { depositFailureKind } from '../collections/failure-codes';
 import {
   appliedWithoutReceiptText,
   notDebitedText,
@@ -7,7 +8,6 @@ import {
   refundedText,
   refundFailedText,
   underReviewText,
-  type NotDebitedReason,
 } from '../sms/receipt-texts';
 import { ownReferenceFor } from './ids';
 import type { Intent } from './intent';
@@ -34,7 +34,7 @@ export function noticesFor(prev: Intent, next: Intent): QueuedSms[] {
         out.push(sms('applied', 'receipt', appliedWithoutReceiptText(next.language, { ...facts, reference })));
         break;
       case 'failed':
-        if (next.depositFailureCode !== null) out.push(sms('failed', 'notice', notDebitedText(next.language, notDebitedReason(next.depositFailureCode), facts)));
+        if (next.depositFailureCode !== null) out.push(sms('failed', 'notice', notDebitedText(next.language, depositFailureKind(next.depositFailureCode), facts)));
         else if (next.refusalReason !== null) out.push(sms('failed', 'notice', paymentRefusedText(next.language, next.refusalReason, facts)));
         else out.push(sms('failed', 'notice', paymentFailedText(next.language, facts)));
         break;
@@ -55,25 +55,4 @@ export function noticesFor(prev: Intent, next: Intent): QueuedSms[] {
   const review = (next.unresolved && !prev.unresolved) || (next.flagReason === 'deposit_stuck' && prev.flagReason !== 'deposit_stuck');
   if (review && next.status !== 'partial') out.push(sms('review', 'notice', underReviewText(next.language, { ...facts, reference })));
   return out;
-}
-
-/** pawaPay's failure codes, in the subscriber's terms. */
-export function notDebitedReason(code: string): NotDebitedReason {
-  switch (code) {
-    case 'INSUFFICIENT_BALANCE':
-      return 'insufficient_balance';
-    case 'PAYMENT_NOT_APPROVED':
-    case 'PAYER_NOT_APPROVED':
-    case 'TRANSACTION_DECLINED':
-      return 'not_approved';
-    case 'PAYER_LIMIT_REACHED':
-    case 'AMOUNT_OUT_OF_BOUNDS':
-      return 'limit_reached';
-    case 'PAYER_NOT_FOUND':
-    case 'WALLET_NOT_FOUND':
-    case 'INVALID_PHONE_NUMBER':
-      return 'wallet_not_found';
-    default:
-      return 'other';
-  }
 }

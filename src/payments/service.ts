@@ -122,7 +122,12 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       deps.logger.info('payment refused before recording', { ...log, reason: refusal.reason });
       return refusal;
     }
-    if (deps.collection === 'wallet' && req.provider === undefined) return { kind: 'refused', reason: 'rejected', message: 'no wallet chosen' };
+    if (deps.collection === 'wallet' && req.provider === undefined) {
+      // The menu asks which wallet when it cannot tell; a confirm that arrives without one is told by the number.
+      const provider = await deps.wallet?.predictProvider(req.phoneNumber).catch(() => undefined);
+      if (provider === undefined) return { kind: 'refused', reason: 'rejected', message: 'no wallet chosen' };
+      req = { ...req, provider };
+    }
     const id = intentIdFor(req.sessionId, req.sessionNonce);
     let stored: { created: boolean; intent: Intent };
     try {

@@ -1,3 +1,4 @@
+import type { DepositFailureKind } from '../collections/failure-codes';
 import { gsm7Length, isGsm7, SMS_SEGMENT, toGsm7 } from '../gsm7';
 import type { Language } from '../language';
 import { formatCdf, type Centimes } from '../money';
@@ -32,8 +33,8 @@ export type RefusalReason =
   | 'client_not_found'
   | 'rejected';
 
-/** Why a wallet did not give the money, in the subscriber's terms. */
-export type NotDebitedReason = 'insufficient_balance' | 'not_approved' | 'limit_reached' | 'wallet_not_found' | 'other';
+/** Why a wallet did not give the money, in the subscriber's terms (pawaPay's codes grouped in src/collections/failure-codes.ts). */
+export type NotDebitedReason = DepositFailureKind;
 
 interface Texts {
   /** Parts of the success receipt; optional parts are dropped, last first, if a value is very long. */
@@ -65,6 +66,8 @@ const FR: Texts = {
 };
 
 const FR_WALLET: Record<NotDebitedReason, string> = {
+  amount_refused: 'montant refusé par le portefeuille',
+  provider_unavailable: 'service mobile indisponible, réessayez plus tard',
   insufficient_balance: 'solde insuffisant',
   not_approved: 'non approuvé avec le PIN',
   limit_reached: 'limite du compte atteinte',
@@ -100,6 +103,8 @@ const EN: Texts = {
 };
 
 const EN_WALLET: Record<NotDebitedReason, string> = {
+  amount_refused: 'amount refused by the wallet',
+  provider_unavailable: 'mobile money unavailable, try again later',
   insufficient_balance: 'insufficient balance',
   not_approved: 'not approved with your PIN',
   limit_reached: 'wallet limit reached',
@@ -135,6 +140,8 @@ const SW: Texts = {
 };
 
 const SW_WALLET: Record<NotDebitedReason, string> = {
+  amount_refused: 'kiasi kimekataliwa na pochi',
+  provider_unavailable: 'huduma ya pesa haipatikani, jaribu baadaye',
   insufficient_balance: 'salio haitoshi',
   not_approved: 'haikuidhinishwa kwa PIN',
   limit_reached: 'kikomo cha akaunti kimefikiwa',
@@ -170,6 +177,8 @@ const LN: Texts = {
 };
 
 const LN_WALLET: Record<NotDebitedReason, string> = {
+  amount_refused: 'kompte eboyi motuya',
+  provider_unavailable: 'mobile money ezali te, meka sima',
   insufficient_balance: 'mosolo ekoki te',
   not_approved: 'endimami na PIN te',
   limit_reached: 'ndelo ya kompte ekoki',

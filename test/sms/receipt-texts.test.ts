@@ -41,7 +41,7 @@ describe.each(LANGUAGES)('%s', (language) => {
       underReviewText(language, { ...facts, reference: OUR_REF }),
       paymentFailedText(language, facts),
       ...REASONS.map((r) => paymentRefusedText(language, r, facts)),
-      ...(['insufficient_balance', 'not_approved', 'limit_reached', 'wallet_not_found', 'other'] as const).map((r) => notDebitedText(language, r, facts)),
+      ...(['insufficient_balance', 'not_approved', 'limit_reached', 'wallet_not_found', 'amount_refused', 'provider_unavailable', 'other'] as const).map((r) => notDebitedText(language, r, facts)),
       refundedText(language, facts),
       refundFailedText(language, { ...facts, reference: OUR_REF }),
     ];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DONE, later } from '../../jobs/runner';
+import { customerMessageFor } from '../../collections/customer-message';
 import type { CollectionPort } from '../../collections/types';
 import type { Intent } from '../intent';
 import { balanceNow } from '../reconcile';
@@ -15,12 +16,6 @@ import { change, flagPatch, growingDelay, logFields, next, type Step, type StepD
 function walletOf(d: StepDeps): CollectionPort {
   if (d.wallet === undefined) throw new Error('a wallet payment without a wallet configured');
   return d.wallet;
-}
-
-/** pawaPay: 4 to 22 characters, letters, digits and spaces; shown on the subscriber's PIN prompt. */
-export function customerMessageFor(refClient: string): string {
-  const ref = refClient.replace(/[^A-Za-z0-9]/g, '').slice(0, 13);
-  return `REGIDESO ${ref}`.trim();
 }
 
 /** `pending`, collected first: a last look at the bills (nothing is locked yet), then ask the wallet. */

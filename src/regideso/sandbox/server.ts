@@ -16,7 +16,13 @@ import { getFactBill, payFactBills, verifyData } from './responses';
  * injected only through the object `startSandbox` returns, never over HTTP, so nothing reachable
  * from the network can make it misbehave.
  */
-export type SandboxFault = { kind: 'error500' } | { kind: 'hang'; ms: number } | { kind: 'dropAfterApply' } | { kind: 'reset' };
+export type SandboxFault =
+  | { kind: 'error500' }
+  | { kind: 'hang'; ms: number }
+  | { kind: 'dropAfterApply' }
+  | { kind: 'reset' }
+  /** A definitive refusal (`success: false`, HTTP 400) with REGIDESO's own words; nothing applied. */
+  | { kind: 'refuse'; message: string };
 
 export interface SandboxOptions {
   /** Default SANDBOX_API_KEY from src/config.ts. */
@@ -189,6 +195,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       }
       if (fault?.kind === 'error500') {
         res.status(500).json({ success: false, message: 'Erreur interne du serveur.' });
+        return;
+      }
+      if (fault?.kind === 'refuse') {
+        res.status(400).json({ success: false, message: fault.message });
         return;
       }
       if (fault?.kind === 'hang') await wait(fault.ms);
