@@ -9,7 +9,7 @@ import { createPostgresDb } from './db/postgres';
 import type { Db } from './db/types';
 import { createPawapayCollection } from './collections/pawapay/adapter';
 import { loadCallbackPublicKey } from './collections/pawapay/signature';
-import { startSandboxWallet } from './collections/sandbox/server';
+import { startSandboxWallet, type RunningSandboxWallet } from './collections/sandbox/server';
 import type { CollectionPort } from './collections/types';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
@@ -26,7 +26,7 @@ import { createMetrics } from './metrics';
 import { createPaymentService, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory } from './redis';
 import { createRegidesoClient } from './regideso/client';
-import { startSandbox } from './regideso/sandbox/server';
+import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
 import { createRedisSessionStore } from './sessions/redis-session-store';
 import { createSubscriberPrefs } from './sessions/subscriber-prefs';
 import { createAfricasTalkingTransport } from './sms/africastalking';
@@ -49,8 +49,8 @@ export interface Product {
   drain(): void;
   /** Lets in-flight work finish, then closes workers and connections. */
   stop(): Promise<void>;
-  /** The parts tests look into. */
-  parts: { db: Db; payments: ReturnType<typeof createPaymentService> };
+  /** The parts tests look into (the sandboxes only on the embedded default). */
+  parts: { db: Db; payments: ReturnType<typeof createPaymentService>; sandbox: RunningSandbox | undefined; sandboxWallet: RunningSandboxWallet | undefined };
 }
 
 export interface ComposeOptions {
@@ -237,7 +237,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   return {
     app,
     regidesoBaseUrl,
-    parts: { db, payments },
+    parts: { db, payments, sandbox, sandboxWallet },
     async start() {
       if (!redisFactory.inMemory) await warnWithoutPersistence(redis, logger);
       await Promise.all([payments.start(), smsQueue.start(), inbound.start()]);

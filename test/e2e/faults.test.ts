@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { composeProduct, type Product } from '../../src/compose';
+import { loadConfig } from '../../src/config';
+import { createPostgresDb } from '../../src/db/postgres';
+import { silentLogger } from '../../src/logging/logger';
+import { createOutboxTransport } from '../../src/sms/outbox';
+import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
+import { startOwnRedis, startTcpProxy, type OwnRedis, type TcpProxy } from '../support/processes';
+import { newTestPrefix } from '../support/redis';
+import Redis from 'ioredis';
+
+/**
+ * Faults injected from outside, the product composed as main.ts composes it: a Redis killed with
+ * kill -9 right after a confirm and started again empty; PostgreSQL cut off in the middle of a
+ * payment. The ledger keeps the promise: every payment completes exactly once (one PayFact, one
+ * receipt), and the subscriber meanwhile gets sentences, never a dead session.
+ */
+const SWEEP = { intervalMs: 300, graceMs: 600 };
+/** Pay 100 CDF on the oldest bill of 83262, then confirm. */
+const PAY_100 = ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*1'];
+let seq = 0;
+const newPhone = () => `+24381${String(Date.now() % 100_000).padStart(5, "0")}${String(seq++ % 10)}0`;
+
+async function walk(product: Product, phone: string, hops = PAY_100): Promise<string[]> {
+  const sessionId = `ATUid_${randomUUID()}`;
+  const screens: string[] = [];
+  for (const text of hops) {
+    const res = await request(product.app).post('/ussd').type('form').send({ sessionId, serviceCode: '*123#', phoneNumber: phone, networkCode: '63001', text });
+    expect(res.status).toBe(200);
+    screens.push(res.text);
+  }
+  return screens;
+}
+
+async function until<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  void what;
+}
+
+describe('Redis killed (kill -9) right after a confirm, restarted empty', () => {
+  let redis: OwnRedis;
+  let pg: TestDb;
+  let product: Product;
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    pg = await testDb('faults_redis');
+    const config = loadConfig({ REDIS_URL: redis.url, LOG_LEVEL: 'error' });
+    if (!config.ok) throw new Error(config.errors.join('; '));
+    product = await composeProduct(config.config, silentLogger(), { prefix: newTestPrefix('faults'), defaultMetrics: false, db: pg.db, sweep: SWEEP });
+    await product.start();
+  });
+  afterAll(async () => {
+    await product.stop();
+    await redis.stop();
+    await pg.drop();
+  });
+
+  it('the payment completes once: one deposit, one PayFact, one receipt', async () => {
+    const phone = newPhone();
+    const screens = await walk(product, phone);
+    expect(screens.at(-1)).toMatch(/^END Approuvez le paiement de 100 CDF/);
+    await redis.kill9();
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.start();
+
+    const sandbox = product.parts.sandbox;
+    const wallet = product.parts.sandboxWallet;
+    if (sandbox === undefined || wallet === undefined) throw new Error('embedded sandboxes expected');
+    const outbox = createOutboxTransport(new Redis(redis.url), { prefix: '' });
+    void outbox;
+    const payment = await until(async () => sandbox.payments().find((p) => p.amountCentimes === 10_000), 'PayFact');
+    const [intent] = await product.parts.payments.recentByPhone(phone, 5);
+    expect(intent).toMatchObject({ status: 'succeeded', numAcquit: payment.numAcquit });
+    // Two more sweeps: nothing is paid or sent a second time.
+    await new Promise((r) => setTimeout(r, 3 * SWEEP.intervalMs + SWEEP.graceMs));
+    expect(sandbox.payments().filter((p) => p.amountCentimes === 10_000)).toHaveLength(1);
+    expect(wallet.deposits()).toHaveLength(1);
+    const sent = await pg.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sms_messages WHERE intent_id = $1 AND status = 'sent'`, [intent?.intentId]);
+    expect(sent.rows[0]?.n).toBe(1);
+  }, 60_000);
+});
+
+describe('PostgreSQL cut off during a payment', () => {
+  let pg: TestDb;
+  let proxy: TcpProxy;
+  let product: Product;
+  beforeAll(async () => {
+    pg = await testDb('faults_pg');
+    const target = new URL(DATABASE_TEST_URL);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(DATABASE_TEST_URL);
+    viaProxy.port = String(proxy.port);
+    const db = createPostgresDb({ url: viaProxy.toString(), schema: pg.schema, statementTimeoutMs: 1500 });
+    const config = loadConfig({ LOG_LEVEL: 'error' });
+    if (!config.ok) throw new Error(config.errors.join('; '));
+    product = await composeProduct(config.config, silentLogger(), { prefix: newTestPrefix('faults'), defaultMetrics: false, db, sweep: SWEEP });
+    await product.start();
+  });
+  afterAll(async () => {
+    await product.stop();
+    await proxy.close();
+    await pg.drop();
+  });
+
+  it('the hop answers a sentence while it is away; the payment under way completes once when it is back', async () => {
+    const first = newPhone();
+    expect((await walk(product, first)).at(-1)).toMatch(/^END Approuvez/);
+    proxy.cut();
+    // Another subscriber confirms while the ledger is away: a clear END, not a dead session.
+    const during = (await walk(product, newPhone())).at(-1) ?? '';
+    expect(during).toMatch(/^END /);
+    expect(during).not.toMatch(/Approuvez/);
+    await new Promise((r) => setTimeout(r, 2000));
+    proxy.restore();
+
+    const sandbox = product.parts.sandbox;
+    if (sandbox === undefined) throw new Error('embedded sandbox expected');
+    await until(async () => (await product.parts.payments.recentByPhone(first, 1))[0]?.status === 'succeeded', 'the first payment');
+    await new Promise((r) => setTimeout(r, 3 * SWEEP.intervalMs + SWEEP.graceMs));
+    expect(sandbox.payments()).toHaveLength(1);
+  }, 60_000);
+});
