@@ -102,7 +102,7 @@ export interface SmsStackOptions {
   logger?: Logger;
   /** The ledger through a TCP relay the test can cut (PostgreSQL unreachable). */
   ledgerProxy?: boolean;
-  queue?: Partial<Pick<SmsQueueDeps, 'firstRetryMs' | 'maxRetryMs' | 'failingAlertMs' | 'onFailing'>>;
+  queue?: Partial<Pick<SmsQueueDeps, 'firstRetryMs' | 'maxRetryMs' | 'failingAlertMs' | 'onFailing' | 'now'>>;
 }
 
 export async function smsStack(area: string, opts: SmsStackOptions = {}): Promise<SmsStack> {
