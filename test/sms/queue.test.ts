@@ -101,7 +101,7 @@ describe.each(['bullmq', 'in-process'] as const)('with the %s runner', (kind) =>
   let r: Rig;
   beforeAll(async () => {
     r = await rig(kind);
-  });
+  }, 60_000); // PGlite compiles its WebAssembly at start
   afterAll(async () => {
     await r.cleanup();
   });
@@ -226,26 +226,32 @@ describe("through Africa's Talking (nock at its HTTP edge)", () => {
   const AT = 'https://api.africastalking.com';
   let pg: Awaited<ReturnType<typeof testDb>>;
   let store: SmsStore;
-  let queue: SmsQueue;
   let conn: Redis;
+  const factory = createRedisFactory(REDIS_URL);
   const prefix = newTestPrefix('smsqueue-at');
+  const queues: SmsQueue[] = [];
+
+  /** A queue of its own (its own job queue) sending through the real transport with this timeout. */
+  async function atQueue(timeoutMs: number): Promise<SmsQueue> {
+    const transport = createAfricasTalkingTransport({ username: 'regideso', apiKey: 'atsk_test_0123456789', timeoutMs, logger: silentLogger() });
+    const q = createSmsQueue({ store, transport, redis: factory, prefix: `${prefix}${queues.length}:`, logger: silentLogger(), metrics: createMetrics({ defaults: false }), firstRetryMs: 30, maxRetryMs: 60 });
+    queues.push(q);
+    await q.start();
+    return q;
+  }
 
   beforeAll(async () => {
     nock.disableNetConnect();
     pg = await testDb('smsqueueat');
     store = createSmsStore(pg.db);
-    const factory = createRedisFactory(REDIS_URL);
     conn = factory.connect('test');
-    const transport = createAfricasTalkingTransport({ username: 'regideso', apiKey: 'atsk_test_0123456789', timeoutMs: 100, logger: silentLogger() });
-    queue = createSmsQueue({ store, transport, redis: factory, prefix, logger: silentLogger(), metrics: createMetrics({ defaults: false }), firstRetryMs: 30, maxRetryMs: 60 });
-    await queue.start();
   });
-  afterEach(() => {
+  afterEach(async () => {
+    for (const q of queues.splice(0)) await q.close();
     nock.abortPendingRequests();
     nock.cleanAll();
   });
   afterAll(async () => {
-    await queue.close();
     await deleteKeys(conn, prefix);
     conn.disconnect();
     await pg.drop();
@@ -254,25 +260,32 @@ describe("through Africa's Talking (nock at its HTTP edge)", () => {
   });
 
   const accepted = (messageId: string) => ({ SMSMessageData: { Message: 'Sent to 1/1', Recipients: [{ statusCode: 101, number: '+243812345990', status: 'Success', cost: 'CDF 20', messageId }] } });
+  const sendsOf = async (smsId: string) => (await pg.db.query<{ gateway_id: string }>('SELECT gateway_id FROM sms_sends WHERE sms_id = $1', [smsId])).rows.map((r) => r.gateway_id);
 
   it('a 201 with a body we cannot read is sent, once: one request, never a second receipt', async () => {
+    const queue = await atQueue(10_000);
     const id = newId('receipt');
     const scope = nock(AT).post('/version1/messaging').once().reply(201, '<html>proxy</html>');
     await queue.queue({ id, kind: 'receipt', recipient: '+243812345990', body: 'REGIDESO: reçu' });
     const m = await smsRow(store, id, (x) => x.status !== 'queued' || x.attempts > 0);
     expect(m).toMatchObject({ status: 'sent', attempts: 1, gateway_id: `${id}#1` });
     expect(scope.isDone()).toBe(true);
+    expect(await sendsOf(id)).toEqual([`${id}#1`]);
     expect(await store.due(new Date(Date.now() + 3_600_000), 1000)).not.toContain(id);
   });
 
   it('a request past the timeout is cancelled and tried again: one receipt, under the id of the send that was answered', async () => {
+    const queue = await atQueue(300);
     const id = newId('receipt');
-    const slow = nock(AT).post('/version1/messaging').delay(3000).reply(201, accepted('ATXid_too_late'));
-    const answered = nock(AT).post('/version1/messaging').reply(201, accepted('ATXid_answered'));
+    const slow = nock(AT).post('/version1/messaging').delay(5000).reply(201, accepted('ATXid_too_late'));
+    // Answers at once, as often as asked (a loaded machine may make one of these miss the timeout too).
+    const answered = nock(AT).post('/version1/messaging').reply(201, accepted('ATXid_answered')).persist();
     await queue.queue({ id, kind: 'receipt', recipient: '+243812345990', body: 'REGIDESO: reçu' });
     const m = await smsRow(store, id, (x) => x.status === 'sent');
-    expect(m).toMatchObject({ attempts: 2, gateway_id: 'ATXid_answered' });
-    expect(slow.isDone() && answered.isDone()).toBe(true);
-    expect(await store.findSend('ATXid_too_late')).toBeUndefined();
+    expect(m.attempts).toBeGreaterThanOrEqual(2);
+    expect(m.gateway_id).toBe('ATXid_answered');
+    expect(slow.isDone()).toBe(true);
+    expect(answered.isDone()).toBe(true);
+    expect(await sendsOf(id)).toEqual(['ATXid_answered']);
   });
 });
