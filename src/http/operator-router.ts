@@ -31,12 +31,19 @@ const limit = (max: number) =>
     .transform(Number)
     .pipe(z.number().min(1, `must be a whole number from 1 to ${max}`).max(max, `must be a whole number from 1 to ${max}`));
 
+/** A calendar day that exists: `Date` rolls `2026-02-30` over to March instead of refusing it (and reads `1` as 2001). */
+const realDay = (ymd: string) => {
+  const d = new Date(`${ymd}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === ymd;
+};
+
 /** `2026-12-01` (a day in Kinshasa) or an ISO timestamp; `end` moves a bare date to the next midnight. */
 const when = (end: boolean) =>
   z.string().transform((v, ctx) => {
     const day = /^\d{4}-\d{2}-\d{2}$/.test(v);
     const d = new Date(day ? `${v}T00:00:00${KINSHASA}` : v);
-    if (Number.isNaN(d.getTime())) {
+    const datePart = /^\d{4}-\d{2}-\d{2}/.exec(v)?.[0];
+    if (Number.isNaN(d.getTime()) || datePart === undefined || !realDay(datePart)) {
       ctx.addIssue({ code: 'custom', message: 'must be a date (2026-12-01) or an ISO timestamp' });
       return z.NEVER;
     }

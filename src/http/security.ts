@@ -42,34 +42,43 @@ async function windowCount(redis: Redis, key: string, windowSeconds: number): Pr
 }
 
 /**
- * Where a token may come: the `:token` path parameter, the `token` query parameter, or, whatever the
- * mount, the first segment of the original path (`/<token>/ussd`).
+ * The tokens a request presents: the `:token` path parameter (under the `/:token` mount) and every
+ * `token` query parameter. Each one presented must be right: a wrong one is refused even when the
+ * other place holds the right token.
  */
-function tokenCandidates(req: Request): string[] {
+function presentedTokens(req: Request): string[] {
   const out: string[] = [];
   const params: unknown = req.params;
   if (params !== null && typeof params === 'object' && 'token' in params && typeof params.token === 'string') out.push(params.token);
   const query: unknown = req.query;
   if (query !== null && typeof query === 'object' && 'token' in query) {
     const q = query.token;
-    if (typeof q === 'string') out.push(q);
-    else if (Array.isArray(q)) for (const v of q) if (typeof v === 'string') out.push(v);
-  }
-  const first = (req.originalUrl ?? '').split('?')[0]?.split('/')[1];
-  if (first !== undefined && first !== '') {
-    try {
-      out.push(decodeURIComponent(first));
-    } catch {
-      out.push(first);
-    }
+    const values = Array.isArray(q) ? q : [q];
+    // Anything but a string (a nested query object) is a token presented, and not the right one.
+    for (const v of values) out.push(typeof v === 'string' ? v : '');
   }
   return out;
 }
 
 /**
+ * The first segment of the original path (`/<token>/ussd`). Under the root mount it is a route
+ * (`ussd`) or a token: it counts only when it is the right token. A wrong token there is refused
+ * by the `/:token` mount, where it is the path parameter.
+ */
+function firstPathSegment(req: Request): string | undefined {
+  const first = (req.originalUrl ?? '').split('?')[0]?.split('/')[1];
+  if (first === undefined || first === '') return undefined;
+  try {
+    return decodeURIComponent(first);
+  } catch {
+    return first;
+  }
+}
+
+/**
  * Requires the webhook token on every callback. A no-op when no token is configured (development;
- * production refuses to start without one). 401 JSON without it; 429 once an address has failed
- * too often.
+ * production refuses to start without one). 401 JSON without it, or with any wrong token presented;
+ * 429 once an address has failed too often.
  */
 export function requireWebhookToken(
   token: string | undefined,
@@ -81,14 +90,16 @@ export function requireWebhookToken(
   const matches = (candidate: string) => timingSafeEqual(digest(candidate), expected);
 
   return async (req, res, next) => {
-    const candidates = tokenCandidates(req);
-    if (candidates.some(matches)) {
+    const presented = presentedTokens(req);
+    const first = firstPathSegment(req);
+    const allowed = presented.length > 0 ? presented.every(matches) : first !== undefined && matches(first);
+    if (allowed) {
       next();
       return;
     }
     // Tokens are at least 16 characters (config), so a shorter first path segment (`ussd`, `sms`)
     // is a route, not an attempt: that request carried no token at all.
-    const attempted = req.query.token !== undefined || candidates.some((c) => c.length >= MIN_TOKEN_LENGTH);
+    const attempted = presented.length > 0 || (first !== undefined && first.length >= MIN_TOKEN_LENGTH);
     const reason = attempted ? 'wrong' : 'missing';
     failures.inc({ reason });
     let limited = false;

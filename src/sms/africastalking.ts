@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
@@ -21,7 +22,7 @@ export interface AfricasTalkingOptions {
 }
 
 interface SdkSms {
-  send(params: { to: string[]; message: string; from?: string }): Promise<unknown>;
+  send(params: { to: string[]; message: string; from?: string }, timeoutMs: number): Promise<unknown>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -59,14 +60,14 @@ const RECIPIENT_CODES = new Set([403, 404, 406, 409]);
 
 export function createAfricasTalkingTransport(opts: AfricasTalkingOptions): SmsTransport {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const sms = loadSdk(opts.username, opts.apiKey, timeoutMs);
+  const sms = loadSdk(opts.username, opts.apiKey);
 
   return {
     name: 'africastalking',
     async send(to: string, message: string): Promise<SmsSendOutcome> {
       const params = { to: [to], message, ...(opts.senderId !== undefined ? { from: opts.senderId } : {}) };
       // Failures are logged once, by the SMS queue that decides what follows.
-      return sms.send(params).then(outcomeOfAnswer, outcomeOfSdkError);
+      return sms.send(params, timeoutMs).then(outcomeOfAnswer, outcomeOfSdkError);
     },
   };
 }
@@ -114,25 +115,31 @@ export function outcomeOfSdkError(error: unknown): SmsSendOutcome {
  * The SDK posts through its own copy of axios with no timeout and no way to pass one. A request
  * interceptor on that copy gives every request an AbortSignal, so a send that takes too long is
  * cancelled on the wire (its socket closed), not merely abandoned while it goes on. The SDK's
- * axios serves only the SDK, and the interceptor is installed once per timeout.
+ * axios serves only the SDK and is shared by every transport of the process, so the interceptor is
+ * installed once and reads the timeout of the send that made the request from `sendTimeout`
+ * (one interceptor per timeout would let the last one installed decide for every transport).
  */
-const installed = new Set<number>();
+const sendTimeout = new AsyncLocalStorage<number>();
+let installed = false;
 
-function giveSdkATimeout(timeoutMs: number): void {
-  if (installed.has(timeoutMs)) return;
+function giveSdkATimeout(): void {
+  if (installed) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdkAxios: unknown = require(require.resolve('axios', { paths: [path.dirname(require.resolve('africastalking'))] }));
-  const instance = isRecord(sdkAxios) && isRecord(sdkAxios.default) ? sdkAxios.default : sdkAxios;
-  if (!isRecord(instance) || !isRecord(instance.interceptors) || !isRecord(instance.interceptors.request) || typeof instance.interceptors.request.use !== 'function') {
+  // axios is a function with properties (`interceptors`, `default`), not a plain object.
+  const instance = isObjectLike(sdkAxios) && isObjectLike(sdkAxios.default) ? sdkAxios.default : sdkAxios;
+  if (!isObjectLike(instance) || !isRecord(instance.interceptors) || !isRecord(instance.interceptors.request) || typeof instance.interceptors.request.use !== 'function') {
     throw new Error('africastalking SDK: its axios has no request interceptors');
   }
   const use = instance.interceptors.request.use as (f: (config: Record<string, unknown>) => Record<string, unknown>) => unknown;
-  use.call(instance.interceptors.request, (config) => (config.signal === undefined ? { ...config, signal: AbortSignal.timeout(timeoutMs) } : config));
-  installed.add(timeoutMs);
+  use.call(instance.interceptors.request, (config) =>
+    config.signal === undefined ? { ...config, signal: AbortSignal.timeout(sendTimeout.getStore() ?? DEFAULT_TIMEOUT_MS) } : config,
+  );
+  installed = true;
 }
 
-function loadSdk(username: string, apiKey: string, timeoutMs: number): SdkSms {
-  giveSdkATimeout(timeoutMs);
+function loadSdk(username: string, apiKey: string): SdkSms {
+  giveSdkATimeout();
   // The SDK ships no type declarations; its shape is checked here instead.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const factory: unknown = require('africastalking');
@@ -143,9 +150,13 @@ function loadSdk(username: string, apiKey: string, timeoutMs: number): SdkSms {
   }
   const smsObject = client.SMS;
   const send = client.SMS.send;
-  return { send: (params) => Promise.resolve(send.call(smsObject, params) as unknown) };
+  return { send: (params, timeoutMs) => sendTimeout.run(timeoutMs, () => Promise.resolve(send.call(smsObject, params) as unknown)) };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
+}
+
+function isObjectLike(v: unknown): v is Record<string, unknown> {
+  return isRecord(v) || typeof v === 'function';
 }

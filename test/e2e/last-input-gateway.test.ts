@@ -5,7 +5,7 @@ import { newPhone, newSession, startProduct, type RunningProduct } from './produ
 let p: RunningProduct;
 beforeAll(async () => {
   p = await startProduct({ USSD_TEXT_MODE: 'last' });
-});
+}, 60_000); // the embedded PGlite compiles its WebAssembly at start
 afterAll(async () => {
   await p.close();
 });

@@ -1,6 +1,13 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import Redis from 'ioredis';
+import { createPostgresDb } from '../../src/db/postgres';
+import { DATABASE_TEST_URL } from '../support/db';
+import { deleteKeys, REDIS_URL } from '../support/redis';
+import { tempDataDir } from './product-kit';
 
 // main.ts as a process: refuses a bad production environment, serves, and stops cleanly on SIGTERM.
 const ROOT = path.join(__dirname, '../..');
@@ -25,37 +32,74 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Polls the process (no deadline of its own: jest's timeout is the bound) until `path` answers. */
+async function answered(port: number, p: string): Promise<Response> {
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}${p}`).catch(() => undefined);
+    if (res !== undefined) return res;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('production without its required variables refuses to start, naming each one', async () => {
   const p = run({ NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' });
   expect(await p.exited).toBe(1);
-  for (const name of ['REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN']) expect(p.output()).toContain(name);
+  for (const name of ['REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL', 'COLLECTION']) expect(p.output()).toContain(name);
   expect(p.output()).not.toContain('REDIS_URL:');
   expect(p.output()).not.toMatch(/\n\s+at /); // a sentence, not a stack trace
-});
+}, 60_000);
 
-test('on the embedded defaults it serves /healthz, then stops cleanly on SIGTERM', async () => {
+test('on the embedded defaults (its ledger in DATA_DIR) it serves /healthz and /readyz, then stops cleanly on SIGTERM', async () => {
   const port = await freePort();
-  const p = run({ PORT: String(port), LOG_LEVEL: 'warn' });
-  let healthy = false;
-  for (let i = 0; i < 150 && !healthy; i++) {
-    healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    if (!healthy) await new Promise((r) => setTimeout(r, 100));
+  const dataDir = tempDataDir();
+  try {
+    const p = run({ PORT: String(port), LOG_LEVEL: 'warn', DATA_DIR: dataDir });
+    expect((await answered(port, '/healthz')).status).toBe(200);
+    const ready = await answered(port, '/readyz');
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: true, ledger: true }, info: { regideso: true } });
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
-  expect(healthy).toBe(true);
-  p.child.kill('SIGTERM');
-  expect(await p.exited).toBe(0);
-}, 30_000);
+}, 60_000);
+
+test('with DATABASE_URL naming a schema, it migrates that schema (nothing else) and serves ready, then stops cleanly', async () => {
+  const schema = `t_process_${randomBytes(4).toString('hex')}`;
+  const prefix = `tp${randomBytes(4).toString('hex')}:`;
+  const admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const port = await freePort();
+  try {
+    const url = `${DATABASE_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const p = run({ PORT: String(port), LOG_LEVEL: 'warn', REDIS_URL, REDIS_KEY_PREFIX: prefix, DATABASE_URL: url, COLLECTION: 'none' });
+    const ready = await answered(port, '/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ checks: { redis: true, ledger: true } });
+    const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['payment_intents', 'schema_migrations', 'sms_messages', 'sms_sends', 'sms_inbound']));
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  } finally {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.close();
+    const redis = new Redis(REDIS_URL);
+    await deleteKeys(redis, prefix).finally(() => redis.disconnect());
+  }
+}, 60_000);
 
 test('a port already in use is an error and a non-zero exit, not a process that serves nothing', async () => {
   const busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
   const addr = busy.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  const dataDir = tempDataDir();
   try {
-    const p = run({ PORT: String(port), LOG_LEVEL: 'warn' });
+    const p = run({ PORT: String(port), LOG_LEVEL: 'warn', DATA_DIR: dataDir });
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain('cannot serve HTTP');
   } finally {
     busy.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
-}, 30_000);
+}, 60_000);

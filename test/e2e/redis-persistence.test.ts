@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import { createLogger } from '../../src/logging/logger';
 import { REDIS_URL, startProduct } from './product-kit';
 
-// Payment intents live in Redis: the operator is told at start-up when Redis would forget them.
+// Jobs live in Redis (the ledger in PostgreSQL finds lost ones again, but only at the next sweep):
+// the operator is told at start-up when Redis would forget them on a restart.
 test('start-up warns exactly when Redis runs without an append-only file', async () => {
   const probe = new Redis(REDIS_URL);
   const [, appendonly] = (await probe.config('GET', 'appendonly')) as [string, string];

@@ -2,19 +2,24 @@ import request from 'supertest';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import { newPhone, newSession, PAY_100_ON_108776771, REDIS_URL, startProduct, type RunningProduct } from './product-kit';
 
-// The product as deployed: real Redis (BullMQ payment jobs), an external REGIDESO, a webhook token.
+// The product as deployed: real Redis (BullMQ jobs), the ledger in PostgreSQL (a schema of this
+// file's own), an external REGIDESO, a webhook token; the operator collects upstream (COLLECTION=none).
 const TOKEN = 'e2e-webhook-token-0123456789';
 let sandbox: RunningSandbox;
 let p: RunningProduct;
 beforeAll(async () => {
   sandbox = await startSandbox();
-  p = await startProduct({
-    REDIS_URL,
-    REGIDESO_BASE_URL: sandbox.baseUrl,
-    REGIDESO_API_KEY: sandbox.apiKey,
-    REGIDESO_OPERATOR: 'FINCA',
-    WEBHOOK_TOKEN: TOKEN,
-  }, { payments: { reconcileSettleMs: 200, retry: { backoffMs: 100 } } });
+  p = await startProduct(
+    {
+      REDIS_URL,
+      REGIDESO_BASE_URL: sandbox.baseUrl,
+      REGIDESO_API_KEY: sandbox.apiKey,
+      REGIDESO_OPERATOR: 'FINCA',
+      WEBHOOK_TOKEN: TOKEN,
+      COLLECTION: 'none',
+    },
+    { payments: { timings: { settleMs: 200, lockWaitMs: 50, regidesoRetryMs: 50 }, retry: { backoffMs: 100 } } },
+  );
 });
 afterAll(async () => {
   await p.close();
@@ -34,6 +39,9 @@ test('callbacks without the token are refused; the token works as a path segment
   const phone = newPhone();
   expect((await p.hop(newSession(), phone, '')).status).toBe(401);
   expect((await p.hop(newSession(), phone, '', '/wrong-token-0123456789abc/ussd')).status).toBe(401);
+  // A wrong token in one place is refused even with the right one in the other (item 17).
+  expect((await p.hop(newSession(), phone, '', `/wrong-token-0123456789abc/ussd?token=${TOKEN}`)).status).toBe(401);
+  expect((await p.hop(newSession(), phone, '', `/${TOKEN}/ussd?token=wrong-token-0123456789abc`)).status).toBe(401);
   expect((await p.hop(newSession(), phone, '', `/${TOKEN}/ussd`)).text).toMatch(/^CON REGIDESO/);
   expect((await p.hop(newSession(), phone, '', `/ussd?token=${TOKEN}`)).text).toMatch(/^CON REGIDESO/);
   // The outbox holds subscribers' messages: token too.
@@ -106,12 +114,24 @@ test('a payment whose answer REGIDESO dropped is listed for the operator, behind
   await p.hop(session, phone, confirmText, `/${TOKEN}/ussd`);
   const flagged = await p.eventually(async () => {
     const res = await request(p.product.app).get(`/${TOKEN}/payments/flagged`);
-    const list = res.body as Array<{ sessionId: string; status: string; ownReference: boolean; numAcquit: string }>;
+    const list = res.body as Array<{ intentId: string; sessionId: string; status: string; ownReference: boolean; numAcquit: string }>;
     const mine = list.find((r) => r.sessionId === session);
     return mine?.status === 'reconciled' ? mine : undefined;
   }, 'the dropped payment to be flagged');
   expect(flagged.ownReference).toBe(true);
-  expect(flagged.numAcquit).toMatch(/^RGD-/);
+  expect(flagged.numAcquit).toMatch(/^RGD-[0-9A-F]{10}$/);
   expect((await request(p.product.app).get('/payments/flagged')).status).toBe(401);
   expect((await request(p.product.app).get(`/${TOKEN}/payments/flagged?limit=abc`)).status).toBe(400);
+  // The operator looks, settles it with REGIDESO, and marks it handled with a note.
+  await request(p.product.app).post(`/${TOKEN}/payments/flagged/${flagged.intentId}/resolve`).send({ note: 'REGIDESO confirms it landed' }).expect(200);
+  const after = (await request(p.product.app).get(`/${TOKEN}/payments/flagged`)).body as Array<{ intentId: string }>;
+  expect(after.map((r) => r.intentId)).not.toContain(flagged.intentId);
+  const trail = await p.product.parts.payments.auditTrail(flagged.intentId);
+  expect(trail.some((e) => e.event === 'flag_resolved' && (e.detail ?? '').includes('REGIDESO confirms it landed'))).toBe(true);
+});
+
+test('readiness: Redis and the ledger, with REGIDESO as information', async () => {
+  const ready = await request(p.product.app).get('/readyz').expect(200);
+  expect(ready.body).toEqual({ status: 'ready', checks: { redis: true, ledger: true }, info: { regideso: true } });
+  expect(p.product.parts.db.kind).toBe('postgres');
 });

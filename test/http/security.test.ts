@@ -1,133 +1,156 @@
+import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
-import { createCallbacksRouter, type CallbacksRouter } from '../../src/http/callbacks-router';
-import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from '../../src/http/security';
-import { createSmsRouter, type SmsRouter } from '../../src/http/sms-router';
 import { gsm7Length, isGsm7, SCREEN_LIMIT } from '../../src/gsm7';
-import { Writable } from 'node:stream';
-import { createLogger, silentLogger, type Logger } from '../../src/logging/logger';
+import { createApp } from '../../src/http/app';
+import { createCallbacksRouter } from '../../src/http/callbacks-router';
+import { createOutboxRouter } from '../../src/http/outbox-router';
+import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from '../../src/http/security';
+import { createSmsRouter } from '../../src/http/sms-router';
+import { createLogger, type Logger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
-import type { RegidesoClient } from '../../src/regideso/types';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
-import { createSmsSender } from '../../src/sms/sender';
-import { memoryRecords, metricValue, outboxWithIds, testRedis } from './sms-kit';
+import type { InboundAnswerer } from '../../src/sms/inbound';
 import { sandboxClient } from '../support/regideso';
+import { memoryRecords, messagesTo, metricValue, smsStack, type SmsStack } from './sms-kit';
 
 /**
- * The guard in front of every callback, mounted the way the app mounts it: one guarded router under
- * `/` and under `/:token/`. `/ussd` here is a one-line stand-in for the USSD engine (another part);
- * what is under test is what runs before it.
+ * The guard in front of every callback, mounted by the real app factory (src/http/app.ts): one
+ * guarded router under `/` and under `/:token/`. `/ussd` here is a one-line stand-in for the USSD
+ * engine (another part); what is under test is what runs before it, and the SMS routes behind it.
  */
 
 const TOKEN = 'test-webhook-token-0123456789abcdef';
-const store = testRedis();
-const outbox = outboxWithIds(store.redis, store.prefix);
+/** Everything logged by the SMS side and the guard, one JSON line each (the token given as a secret). */
+const lines: string[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, cb) {
+    lines.push(chunk.toString());
+    cb();
+  },
+});
+const logger: Logger = createLogger({ level: 'debug', json: true, secrets: [TOKEN], stream: sink });
+let stack: SmsStack;
 let sandbox: RunningSandbox;
-let regideso: RegidesoClient;
+let answerer: InboundAnswerer;
 let metrics: Metrics;
-let smsRouter: SmsRouter;
-let callbacksRouter: CallbacksRouter;
 let ussdHits = 0;
 
-function buildApp(token: string | undefined, opts: { failedAuthLimit?: number; ussdLimit?: number; logger?: Logger } = {}): express.Express {
+function buildApp(token: string | undefined, opts: { failedAuthLimit?: number; ussdLimit?: number } = {}): express.Express {
   metrics = createMetrics({ defaults: false });
-  const logger = opts.logger ?? silentLogger();
-  const sender = createSmsSender({ transport: outbox, redis: store.redis, prefix: store.prefix, logger, metrics, ttlSeconds: 600 });
-  smsRouter = createSmsRouter({ regideso, records: memoryRecords([]), sender, redis: store.redis, prefix: store.prefix, logger, metrics });
-  callbacksRouter = createCallbacksRouter({ sender, redis: store.redis, prefix: store.prefix, logger, metrics, retentionSeconds: 600 });
   const ussd = express.Router();
   ussd.post('/ussd', (_req, res) => {
     ussdHits++;
     res.type('text/plain').send('END ok');
   });
-
-  const app = express();
-  app.set('trust proxy', 1);
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(express.json({ limit: '16kb' }));
-  const guarded = express.Router({ mergeParams: true });
-  guarded.use(
-    requireWebhookToken(token, {
-      logger,
-      metrics,
-      failedAuthLimiter: createFailedAuthLimiter({
-        redis: store.redis,
-        prefix: `${store.prefix}${Math.random().toString(36).slice(2)}:`,
-        limit: opts.failedAuthLimit ?? 100,
-        windowSeconds: 300,
+  return createApp({
+    logger,
+    metrics,
+    readiness: async () => ({ required: { test: true } }),
+    guard: [
+      requireWebhookToken(token, {
+        logger,
+        metrics,
+        failedAuthLimiter: createFailedAuthLimiter({
+          redis: stack.redis,
+          prefix: `${stack.prefix}${Math.random().toString(36).slice(2)}:`,
+          limit: opts.failedAuthLimit ?? 100,
+          windowSeconds: 300,
+        }),
       }),
-    }),
-  );
-  guarded.use(
-    rateLimitByPhone({
-      redis: store.redis,
-      prefix: `${store.prefix}${Math.random().toString(36).slice(2)}:`,
-      limit: opts.ussdLimit ?? 100,
-      windowSeconds: 300,
-      phoneField: 'phoneNumber',
-      paths: ['/ussd'],
-      onLimited: ussdLimitedReply,
-      metrics,
-      logger,
-      name: 'ussd',
-    }),
-  );
-  for (const r of [ussd, smsRouter, callbacksRouter]) guarded.use(r);
-  app.use(guarded);
-  app.use('/:token', guarded);
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not_found' });
+      rateLimitByPhone({
+        redis: stack.redis,
+        prefix: `${stack.prefix}${Math.random().toString(36).slice(2)}:`,
+        limit: opts.ussdLimit ?? 100,
+        windowSeconds: 300,
+        phoneField: 'phoneNumber',
+        paths: ['/ussd'],
+        onLimited: ussdLimitedReply,
+        metrics,
+        logger,
+        name: 'ussd',
+      }),
+    ],
+    callbacks: [
+      ussd,
+      createSmsRouter({ inbound: answerer, redis: stack.redis, prefix: stack.prefix, logger, metrics }),
+      createCallbacksRouter({ smsStore: stack.smsStore, smsQueue: stack.smsQueue, redis: stack.redis, prefix: stack.prefix, logger, metrics, retentionSeconds: 600 }),
+      createOutboxRouter(stack.outbox),
+    ],
   });
-  return app;
 }
 
+let seq = 0;
 const hop = (phoneNumber: string) => ({ sessionId: `S-${Math.random()}`, serviceCode: '*123#', phoneNumber, networkCode: '63902', text: '' });
-const routes: Array<[string, Record<string, string>]> = [
-  ['/ussd', hop('+243810000001')],
-  ['/ussd/events', { sessionId: 'E-1', status: 'Success' }],
-  ['/sms/inbound', { from: '+243810000001', to: '12345', text: 'AIDE', date: '2025-01-29', id: 'sec-1', linkId: 'l', networkCode: '63902' }],
-  ['/sms/delivery', { id: 'unknown', status: 'Success', phoneNumber: '+243810000001' }],
+const routes: Array<[string, () => Record<string, string>]> = [
+  ['/ussd', () => hop('+243810000001')],
+  ['/ussd/events', () => ({ sessionId: `E-${++seq}`, status: 'Success' })],
+  ['/sms/inbound', () => ({ from: '+243810000001', to: '12345', text: 'AIDE', date: '2025-01-29', id: `sec-${++seq}`, linkId: 'l', networkCode: '63902' })],
+  ['/sms/delivery', () => ({ id: 'unknown', status: 'Success', phoneNumber: '+243810000001' })],
 ];
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  regideso = sandboxClient(sandbox);
-});
-afterEach(async () => {
-  await smsRouter.drain();
-  await callbacksRouter.drain();
+  stack = await smsStack('security', { logger });
+  answerer = await stack.answerer({ regideso: sandboxClient(sandbox), records: memoryRecords([]) });
 });
 afterAll(async () => {
+  await stack.cleanup();
   await sandbox.close();
-  await store.cleanup();
 });
+
+const failures = async (reason: string) => metricValue(await metrics.registry.metrics(), 'webhook_auth_failures_total', { reason });
 
 describe('webhook token', () => {
   it.each(routes)('%s without the token: 401 JSON, and nothing runs', async (path, body) => {
     const app = buildApp(TOKEN);
     const hits = ussdHits;
-    const res = await request(app).post(path).type('form').send(body).expect(401);
+    const res = await request(app).post(path).type('form').send(body()).expect(401);
     expect(res.body).toEqual({ error: 'unauthorized', message: 'missing or wrong webhook token' });
     expect(ussdHits).toBe(hits);
-    expect(metricValue(await metrics.registry.metrics(), 'webhook_auth_failures_total', { reason: 'missing' })).toBe(1);
+    expect(await failures('missing')).toBe(1);
   });
 
   it.each(routes)('%s with a wrong token, in the path or the query: 401', async (path, body) => {
     const app = buildApp(TOKEN);
-    await request(app).post(`/${TOKEN.slice(0, -1)}x${path}`).type('form').send(body).expect(401);
-    await request(app).post(`${path}?token=${TOKEN}extra`).type('form').send(body).expect(401);
-    await request(app).post(`${path}?token=`).type('form').send(body).expect(401);
-    const text = await metrics.registry.metrics();
-    expect(metricValue(text, 'webhook_auth_failures_total', { reason: 'wrong' })).toBe(3);
-    expect(metricValue(text, 'webhook_auth_failures_total', { reason: 'missing' })).toBeUndefined();
+    await request(app).post(`/${TOKEN.slice(0, -1)}x${path}`).type('form').send(body()).expect(401);
+    await request(app).post(`${path}?token=${TOKEN}extra`).type('form').send(body()).expect(401);
+    await request(app).post(`${path}?token=`).type('form').send(body()).expect(401);
+    expect(await failures('wrong')).toBe(3);
+    expect(await failures('missing')).toBeUndefined();
   });
 
-  it.each(routes)('%s with the right token in the path segment or the query: served', async (path, body) => {
+  it.each(routes)('%s with a wrong token in one place and the right one in the other: 401 either way, and nothing runs (item 17)', async (path, body) => {
     const app = buildApp(TOKEN);
-    const inPath = await request(app).post(`/${TOKEN}${path}`).type('form').send({ ...body, id: `${body.id ?? ''}p`, sessionId: `${body.sessionId ?? ''}p` });
-    expect(inPath.status).toBe(200);
-    const inQuery = await request(app).post(`${path}?token=${encodeURIComponent(TOKEN)}`).type('form').send({ ...body, id: `${body.id ?? ''}q`, sessionId: `${body.sessionId ?? ''}q` });
-    expect(inQuery.status).toBe(200);
+    const hits = ussdHits;
+    const wrong = `${TOKEN.slice(0, -1)}x`;
+    const q = encodeURIComponent(TOKEN);
+    await request(app).post(`/${wrong}${path}?token=${q}`).type('form').send(body()).expect(401);
+    await request(app).post(`/${TOKEN}${path}?token=${encodeURIComponent(wrong)}`).type('form').send(body()).expect(401);
+    await request(app).post(`${path}?token=${q}&token=${encodeURIComponent(wrong)}`).type('form').send(body()).expect(401);
+    await request(app).post(`/${TOKEN}${path}?token=`).type('form').send(body()).expect(401);
+    expect(ussdHits).toBe(hits);
+    expect(await failures('wrong')).toBe(4);
+  });
+
+  it.each(routes)('%s with the right token in the path segment, the query, or both: served', async (path, body) => {
+    const app = buildApp(TOKEN);
+    const q = encodeURIComponent(TOKEN);
+    expect((await request(app).post(`/${TOKEN}${path}`).type('form').send(body())).status).toBe(200);
+    expect((await request(app).post(`${path}?token=${q}`).type('form').send(body())).status).toBe(200);
+    expect((await request(app).post(`/${TOKEN}${path}?token=${q}`).type('form').send(body())).status).toBe(200);
+    expect(await failures('wrong')).toBeUndefined();
+  });
+
+  it('the outbox, which holds what subscribers were sent, is behind the same token, wrong tokens included', async () => {
+    const app = buildApp(TOKEN);
+    await request(app).get('/outbox').expect(401);
+    await request(app).get(`/outbox?token=${encodeURIComponent(TOKEN)}x`).expect(401);
+    await request(app).get(`/${TOKEN}x/outbox?token=${encodeURIComponent(TOKEN)}`).expect(401);
+    await request(app).get(`/${TOKEN}/outbox`).expect(200);
+    // Health and metrics stay open for the load balancer and Prometheus.
+    await request(app).get('/healthz').expect(200);
+    await request(app).get('/metrics').expect(200);
   });
 
   it('no token configured: callbacks are open (development)', async () => {
@@ -187,30 +210,23 @@ describe('rate limit per phone number on /ussd', () => {
 
 describe('privacy of the logs', () => {
   it('logs neither a token that was tried nor a full phone number or name', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
-    const logger = createLogger({ level: 'debug', json: true, secrets: [TOKEN], stream });
-    const app = buildApp(TOKEN, { logger });
+    const app = buildApp(TOKEN);
+    const from = lines.length;
     const nearlyRight = `${TOKEN.slice(0, -1)}Z`;
     await request(app).post(`/${nearlyRight}/sms/inbound`).type('form').send({ from: '+243812345678', text: 'AIDE', id: 'log-0' }).expect(401);
     await request(app).post(`/sms/inbound?token=${nearlyRight}`).type('form').send({ from: '+243812345678', text: 'AIDE', id: 'log-0' }).expect(401);
+    await request(app).post(`/${TOKEN}/sms/inbound?token=${nearlyRight}`).type('form').send({ from: '+243812345678', text: 'AIDE', id: 'log-0' }).expect(401);
     await request(app)
       .post(`/${TOKEN}/sms/inbound`)
       .type('form')
       .send({ from: '+243812345678', to: '12345', text: 'FACTURE 83262', id: 'log-1', date: '2025-01-29', networkCode: '63902' })
       .expect(200);
-    await smsRouter.drain();
-    const all = lines.join('\n');
+    expect((await messagesTo(stack.outbox, '+243812345678', 1))[0]?.message).toContain('MUKEBA MUKEBA');
+    const all = lines.slice(from).join('\n');
     expect(all).toContain('callback refused');
     expect(all).toContain('sms answered');
     expect(all).not.toContain(TOKEN.slice(0, -1));
     expect(all).not.toContain('812345678');
     expect(all).not.toContain('MUKEBA');
-    expect((await outbox.list('+243812345678')).at(-1)?.message).toContain('MUKEBA MUKEBA');
   });
 });

@@ -1,21 +1,20 @@
 import express from 'express';
 import request from 'supertest';
 import { gsm7Length, isGsm7, SMS_TWO_SEGMENTS } from '../../src/gsm7';
-import { silentLogger } from '../../src/logging/logger';
-import { createMetrics, type Metrics } from '../../src/metrics';
+import { createSmsRouter } from '../../src/http/sms-router';
 import { formatCdf } from '../../src/money';
 import type { PaymentRecord } from '../../src/payments/types';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
-import { createSmsRouter, type SmsRouter } from '../../src/http/sms-router';
-import { createSmsSender } from '../../src/sms/sender';
-import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
-import { memoryRecords, metricValue, record, testRedis } from './sms-kit';
+import { replyIdOf, type InboundAnswerer } from '../../src/sms/inbound';
 import { sandboxClient } from '../support/regideso';
+import { memoryRecords, messagesTo, metricNow, record, rowsTo, smsRow, smsStack, until, type SmsStack } from './sms-kit';
 
 /**
- * POST /sms/inbound end to end: Africa's Talking's form fields in, the sandbox REGIDESO over HTTP,
- * real Redis, the reply read back from the outbox transport.
+ * POST /sms/inbound end to end: Africa's Talking's form fields in, the message recorded in
+ * PostgreSQL by its gateway id, answered by a durable job (BullMQ on real Redis) that asks the
+ * sandbox REGIDESO over HTTP, the reply sent through the durable SMS queue and read back from the
+ * outbox transport.
  */
 
 const PAYER = '+243810000001';
@@ -24,49 +23,38 @@ const NOBODY = '+243970000003';
 
 let sandbox: RunningSandbox;
 let regideso: RegidesoClient;
-const store = testRedis();
-let outbox: OutboxTransport;
-let metrics: Metrics;
-let router: SmsRouter;
+let stack: SmsStack;
+let answerer: InboundAnswerer;
 let app: express.Express;
 let numAcquitNk: string;
 const records: PaymentRecord[] = [];
 let seq = 0;
 
-function inbound(from: string, text: string, id = `ATXid_${++seq}`) {
+function inbound(from: string, text: string, id = `ATXid_${++seq}_${Date.now()}`) {
   return { from, to: '12345', text, date: '2025-01-29 10:42:58', id, linkId: `link-${seq}`, networkCode: '63902' };
 }
 
-/** Posts one SMS, waits for the reply to be sent, returns the replies that number has now. */
+function appOver(inboundAnswerer: InboundAnswerer, s: SmsStack, rateLimit = { limit: 1000, windowSeconds: 60 }): express.Express {
+  const a = express();
+  a.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  a.use(express.json({ limit: '16kb' }));
+  a.use(createSmsRouter({ inbound: inboundAnswerer, redis: s.redis, prefix: s.prefix, logger: s.logger, metrics: s.metrics, rateLimit }));
+  return a;
+}
+
+/** Posts one SMS, waits for its reply to reach the outbox, returns it (GSM-7, two segments at most). */
 async function sms(from: string, text: string): Promise<string> {
-  const before = (await outbox.list(from)).length;
-  await request(app).post('/sms/inbound').type('form').send(inbound(from, text)).expect(200);
-  await router.drain();
-  const after = await outbox.list(from);
+  const before = (await stack.outbox.list(from)).length;
+  const msg = inbound(from, text);
+  await request(app).post('/sms/inbound').type('form').send(msg).expect(200);
+  const after = await messagesTo(stack.outbox, from, before + 1);
+  // The outbox shows a message a moment before the queue marks it sent: wait for both.
+  await smsRow(stack.smsStore, replyIdOf(msg.id), (m) => m.status === 'sent');
   expect(after).toHaveLength(before + 1);
-  const reply = after[after.length - 1]?.message ?? '';
+  const reply = after[0]?.message ?? '';
   expect(isGsm7(reply)).toBe(true);
   expect(gsm7Length(reply)).toBeLessThanOrEqual(SMS_TWO_SEGMENTS);
   return reply;
-}
-
-function build(rateLimit?: { limit: number; windowSeconds: number }) {
-  metrics = createMetrics({ defaults: false });
-  const sender = createSmsSender({ transport: outbox, redis: store.redis, prefix: store.prefix, logger: silentLogger(), metrics, ttlSeconds: 3600 });
-  router = createSmsRouter({
-    regideso,
-    records: memoryRecords(records),
-    sender,
-    redis: store.redis,
-    prefix: store.prefix,
-    logger: silentLogger(),
-    metrics,
-    rateLimit: rateLimit ?? { limit: 1000, windowSeconds: 60 },
-  });
-  app = express();
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(express.json({ limit: '16kb' }));
-  app.use(router);
 }
 
 beforeAll(async () => {
@@ -79,16 +67,16 @@ beforeAll(async () => {
     record({ phoneNumber: PAYER, refClient: '41007', province: 'NK', numAcquit: numAcquitNk, amountCentimes: 500_000, createdAt: '2025-01-29T09:00:00.000Z' }),
     record({ phoneNumber: PAYER, numAcquit: 'OLDEST-1', createdAt: '2024-12-01T09:00:00.000Z' }),
     record({ phoneNumber: PAYER, numAcquit: 'MIDDLE-2', amountCentimes: 250_050, createdAt: '2025-01-10T09:00:00.000Z' }),
-    record({ phoneNumber: PAYER, numAcquit: undefined, status: 'pending', amountCentimes: 77_700, createdAt: '2025-01-28T09:00:00.000Z' }),
+    record({ phoneNumber: PAYER, numAcquit: null, status: 'pending', amountCentimes: 77_700, createdAt: '2025-01-28T09:00:00.000Z' }),
   );
-  outbox = createOutboxTransport(store.redis, { prefix: store.prefix });
-  build();
+  stack = await smsStack('smsin');
+  answerer = await stack.answerer({ regideso, records: memoryRecords(records) });
+  app = appOver(answerer, stack);
 });
 
 afterAll(async () => {
-  await router.drain();
+  await stack.cleanup();
   await sandbox.close();
-  await store.cleanup();
 });
 
 describe('FACTURE / BILL', () => {
@@ -160,12 +148,13 @@ describe('RECU / RECEIPT', () => {
   });
 
   it('another phone holding the number sees the name masked, and only it gets a reply', async () => {
-    const payerBefore = (await outbox.list(PAYER)).length;
+    const payerBefore = await rowsTo(stack.db, PAYER);
     const reply = await sms(OTHER, `Recu ${numAcquitNk} NK`);
     expect(reply).toContain('succès');
     expect(reply).not.toContain('KAHINDO');
     expect(reply).toContain('K****** M*****');
-    expect(await outbox.list(PAYER)).toHaveLength(payerBefore);
+    // Nothing was queued for the payer: the reply goes to the sender only.
+    expect(await rowsTo(stack.db, PAYER)).toEqual(payerBefore);
   });
 
   it('an unknown receipt gets a clear "not found"', async () => {
@@ -263,14 +252,125 @@ describe('AIDE / HELP and the rest', () => {
 });
 
 describe('delivery of one inbound message several times', () => {
-  it('the same id posted three times is answered once', async () => {
-    const before = (await outbox.list(NOBODY)).length;
-    const msg = inbound(NOBODY, 'AIDE', 'ATXid_triple');
+  it('the same id posted three times is recorded once and answered once', async () => {
+    const phone = '+243970000031';
+    const duplicates = await metricNow(stack.metrics, 'sms_inbound_total', { command: 'duplicate', outcome: 'ignored' });
+    const msg = inbound(phone, 'AIDE', 'ATXid_triple');
     for (let i = 0; i < 3; i++) await request(app).post('/sms/inbound').type('form').send(msg).expect(200);
-    await router.drain();
-    expect(await outbox.list(NOBODY)).toHaveLength(before + 1);
-    const text = await metrics.registry.metrics();
-    expect(metricValue(text, 'sms_inbound_total', { command: 'duplicate', outcome: 'ignored' })).toBe(2);
+    const replies = await messagesTo(stack.outbox, phone, 1);
+    expect(replies[0]?.message).toContain('FACTURE');
+    await smsRow(stack.smsStore, replyIdOf('ATXid_triple'), (m) => m.status === 'sent');
+    // One reply, sent: nothing is left queued that could become a second one.
+    expect(await rowsTo(stack.db, phone)).toEqual([expect.objectContaining({ id: replyIdOf('ATXid_triple'), kind: 'reply', status: 'sent', attempts: 1 })]);
+    expect(await metricNow(stack.metrics, 'sms_inbound_total', { command: 'duplicate', outcome: 'ignored' })).toBe(duplicates + 2);
+  });
+
+  it('the gateway posting the same id again after the reply went (a lost 200) gets 200 and no second reply', async () => {
+    const phone = '+243970000032';
+    const msg = inbound(phone, 'HELP', 'ATXid_after_reply');
+    await request(app).post('/sms/inbound').type('form').send(msg).expect(200);
+    await messagesTo(stack.outbox, phone, 1);
+    await smsRow(stack.smsStore, replyIdOf(msg.id), (m) => m.status === 'sent');
+    await request(app).post('/sms/inbound').type('form').send(msg).expect(200);
+    expect(await rowsTo(stack.db, phone)).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
+    expect(await stack.outbox.list(phone)).toHaveLength(1);
+  });
+});
+
+describe('a reply is a promise too', () => {
+  it('the gateway failing (retry) on the reply: kept, tried again with a pause, sent once the gateway is back (item 14)', async () => {
+    const phone = '+243970000041';
+    const id = 'ATXid_gateway_down';
+    const failures = await metricNow(stack.metrics, 'sms_send_failures_total', { reason: 'gateway' });
+    stack.gateway.down = 'gateway';
+    try {
+      await request(app).post('/sms/inbound').type('form').send(inbound(phone, 'AIDE', id)).expect(200);
+      // Tried and failed twice: still queued, the failure ours and remembered.
+      const failing = await smsRow(stack.smsStore, replyIdOf(id), (m) => m.attempts >= 2);
+      expect(failing).toMatchObject({ status: 'queued', kind: 'reply', recipient: phone });
+      expect(failing.last_error).toMatch(/^gateway: /);
+      expect(failing.failing_since).not.toBeNull();
+      expect(await stack.outbox.list(phone)).toHaveLength(0);
+    } finally {
+      stack.gateway.down = undefined;
+    }
+    const replies = await messagesTo(stack.outbox, phone, 1);
+    expect(replies[0]?.message).toContain('FACTURE');
+    const sent = await smsRow(stack.smsStore, replyIdOf(id), (m) => m.status === 'sent');
+    expect(sent.failing_since).toBeNull();
+    expect(await stack.outbox.list(phone)).toHaveLength(1);
+    expect(await metricNow(stack.metrics, 'sms_send_failures_total', { reason: 'gateway' })).toBeGreaterThanOrEqual(failures + 2);
+  });
+
+  it('recorded, then the process died before it queued the answer: the sweep finds it in the ledger and it is answered once', async () => {
+    const phone = '+243970000042';
+    const id = 'ATXid_crash_before_queue';
+    // What POST /sms/inbound had done when the process died: the row, no job.
+    expect(await stack.smsStore.receive({ id, sender: phone, body: 'BILL 83262' }, new Date(Date.now() - 60_000))).toBe(true);
+    expect(await stack.smsStore.load(replyIdOf(id))).toBeUndefined();
+    const sweeper = stack.sweeper();
+    try {
+      expect((await sweeper.sweep())['sms-inbound']).toBeGreaterThanOrEqual(1);
+      const replies = await messagesTo(stack.outbox, phone, 1);
+      expect(replies[0]?.message).toContain('5 unpaid bills');
+      expect((await stack.smsStore.loadInbound(id))?.answered_at).not.toBeNull();
+      await smsRow(stack.smsStore, replyIdOf(id), (m) => m.status === 'sent');
+      // Answered: the next pass has nothing for it, and the reply is not sent again.
+      await sweeper.sweep();
+      expect(await stack.smsStore.unanswered(new Date(), 100)).not.toContain(id);
+      expect(await rowsTo(stack.db, phone)).toEqual([expect.objectContaining({ kind: 'reply', status: 'sent', attempts: 1 })]);
+    } finally {
+      await sweeper.close();
+    }
+  });
+
+  it('accepted (200), then the process stopped before its worker ran: the next process answers it from the queue, once', async () => {
+    const phone = '+243970000043';
+    const id = 'ATXid_crash_before_answer';
+    const queuePrefix = `${stack.prefix}crash:`;
+    const dying = await stack.answerer({ regideso, records: memoryRecords(records), start: false, prefix: queuePrefix });
+    await request(appOver(dying, stack)).post('/sms/inbound').type('form').send(inbound(phone, 'AIDE', id)).expect(200);
+    await dying.close();
+    expect((await stack.smsStore.loadInbound(id))?.answered_at).toBeNull();
+    expect(await stack.smsStore.load(replyIdOf(id))).toBeUndefined();
+
+    await stack.answerer({ regideso, records: memoryRecords(records), prefix: queuePrefix });
+    const replies = await messagesTo(stack.outbox, phone, 1);
+    expect(replies[0]?.message).toContain('FACTURE');
+    await smsRow(stack.smsStore, replyIdOf(id), (m) => m.status === 'sent');
+    expect(await rowsTo(stack.db, phone)).toHaveLength(1);
+  });
+});
+
+describe('PostgreSQL unreachable when the SMS arrives', () => {
+  let down: SmsStack;
+  let downApp: express.Express;
+  beforeAll(async () => {
+    down = await smsStack('smsindown', { ledgerProxy: true });
+    downApp = appOver(await down.answerer({ regideso, records: memoryRecords(records) }), down);
+  });
+  afterAll(async () => {
+    await down.cleanup();
+  });
+
+  it('503, so the gateway posts it again; once the ledger is back, the repeat is recorded and answered once', async () => {
+    const phone = '+243970000051';
+    const msg = inbound(phone, 'AIDE', 'ATXid_pg_down');
+    const proxy = down.proxy;
+    if (proxy === undefined) throw new Error('no proxy');
+    await proxy.cut();
+    try {
+      const res = await request(downApp).post('/sms/inbound').type('form').send(msg).expect(503);
+      expect(res.body).toEqual({ error: 'unavailable', message: 'try again later' });
+    } finally {
+      await proxy.restore();
+    }
+    expect(await down.smsStore.loadInbound('ATXid_pg_down')).toBeUndefined();
+    await request(downApp).post('/sms/inbound').type('form').send(msg).expect(200);
+    const replies = await messagesTo(down.outbox, phone, 1);
+    expect(replies[0]?.message).toContain('FACTURE');
+    await smsRow(down.smsStore, replyIdOf('ATXid_pg_down'), (m) => m.status === 'sent');
+    expect(await rowsTo(down.db, phone)).toHaveLength(1);
   });
 });
 
@@ -280,14 +380,14 @@ describe('malformed payloads', () => {
     ['a from that is not a phone', { from: 'attacker@example.com', text: 'AIDE', id: 'x2' }, 'from'],
     ['no id', { from: PAYER, text: 'AIDE' }, 'id'],
     ['no text', { from: PAYER, id: 'x3' }, 'text'],
-  ])('%s: 400 with a JSON error naming the field, and no SMS', async (_name, body, field) => {
-    const before = (await outbox.list(PAYER)).length;
+  ])('%s: 400 with a JSON error naming the field, and nothing recorded or queued', async (_name, body, field) => {
+    const before = await rowsTo(stack.db, PAYER);
     const res = await request(app).post('/sms/inbound').type('form').send(body).expect(400);
     expect(res.type).toBe('application/json');
     expect(res.body.error).toBe('invalid_payload');
     expect(res.body.issues.map((i: { field: string }) => i.field)).toContain(field);
-    await router.drain();
-    expect(await outbox.list(PAYER)).toHaveLength(before);
+    for (const id of ['x1', 'x2', 'x3']) expect(await stack.smsStore.loadInbound(id)).toBeUndefined();
+    expect(await rowsTo(stack.db, PAYER)).toEqual(before);
   });
 
   it('a JSON body of the wrong shape and an empty body get 400, and the route still serves', async () => {
@@ -295,19 +395,39 @@ describe('malformed payloads', () => {
     await request(app).post('/sms/inbound').expect(400);
     expect(await sms(NOBODY, 'HELP')).toContain('BILL');
   });
+
+  it.each([
+    ['243970000061', '+243970000061'],
+    [' 243970000062', '+243970000062'],
+    ['0970000063', '+243970000063'],
+  ])('a sender written %j is answered at its E.164 form %s', async (written, e164) => {
+    await request(app).post('/sms/inbound').type('form').send(inbound(written, 'AIDE')).expect(200);
+    const replies = await messagesTo(stack.outbox, e164, 1);
+    expect(replies[0]?.to).toBe(e164);
+  });
 });
 
 describe('rate limit per phone number', () => {
   it('a flood from one number gets 200 without replies past the limit, while another number is served', async () => {
-    build({ limit: 3, windowSeconds: 600 });
+    const limitedApp = appOver(answerer, stack, { limit: 3, windowSeconds: 600 });
     const flooder = '+243811111111';
+    const limitedBefore = await metricNow(stack.metrics, 'rate_limited_total', { limit: 'sms_inbound' });
     for (let i = 0; i < 6; i++) {
-      await request(app).post('/sms/inbound').type('form').send(inbound(flooder, 'AIDE')).expect(200);
+      await request(limitedApp).post('/sms/inbound').type('form').send(inbound(flooder, 'AIDE')).expect(200);
     }
-    await router.drain();
-    expect(await outbox.list(flooder)).toHaveLength(3);
-    expect(await sms('+243822222222', 'AIDE')).toContain('RECU');
-    const text = await metrics.registry.metrics();
-    expect(metricValue(text, 'rate_limited_total', { limit: 'sms_inbound' })).toBe(3);
+    await messagesTo(stack.outbox, flooder, 3);
+    // Three recorded and answered; the others never recorded, so nothing more can come.
+    const rows = await until(async () => {
+      const r = await rowsTo(stack.db, flooder);
+      return r.length >= 3 && r.every((x) => x.status === 'sent') ? r : undefined;
+    });
+    expect(rows).toHaveLength(3);
+    const inboundRows = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sms_inbound WHERE sender = $1', [flooder]);
+    expect(inboundRows.rows[0]?.n).toBe(3);
+    const other = '+243822222222';
+    await request(limitedApp).post('/sms/inbound').type('form').send(inbound(other, 'AIDE')).expect(200);
+    expect((await messagesTo(stack.outbox, other, 1))[0]?.message).toContain('RECU');
+    expect(await metricNow(stack.metrics, 'rate_limited_total', { limit: 'sms_inbound' })).toBe(limitedBefore + 3);
   });
 });
+
