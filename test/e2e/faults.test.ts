@@ -4,11 +4,10 @@ import { composeProduct, type Product } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { createPostgresDb } from '../../src/db/postgres';
 import { silentLogger } from '../../src/logging/logger';
-import { createOutboxTransport } from '../../src/sms/outbox';
 import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
-import { startOwnRedis, startTcpProxy, type OwnRedis, type TcpProxy } from '../support/processes';
+import { startOwnRedis, type OwnRedis } from '../support/processes';
 import { newTestPrefix } from '../support/redis';
-import Redis from 'ioredis';
+import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
 
 /**
  * Faults injected from outside, the product composed as main.ts composes it: a Redis killed with
@@ -71,8 +70,6 @@ describe('Redis killed (kill -9) right after a confirm, restarted empty', () => 
     const sandbox = product.parts.sandbox;
     const wallet = product.parts.sandboxWallet;
     if (sandbox === undefined || wallet === undefined) throw new Error('embedded sandboxes expected');
-    const outbox = createOutboxTransport(new Redis(redis.url), { prefix: '' });
-    void outbox;
     const payment = await until(async () => sandbox.payments().find((p) => p.amountCentimes === 10_000), 'PayFact');
     const [intent] = await product.parts.payments.recentByPhone(phone, 5);
     expect(intent).toMatchObject({ status: 'succeeded', numAcquit: payment.numAcquit });
@@ -91,11 +88,8 @@ describe('PostgreSQL cut off during a payment', () => {
   let product: Product;
   beforeAll(async () => {
     pg = await testDb('faults_pg');
-    const target = new URL(DATABASE_TEST_URL);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(DATABASE_TEST_URL);
-    viaProxy.port = String(proxy.port);
-    const db = createPostgresDb({ url: viaProxy.toString(), schema: pg.schema, statementTimeoutMs: 1500 });
+    proxy = await startTcpProxy(hostPortOf(DATABASE_TEST_URL));
+    const db = createPostgresDb({ url: viaProxy(DATABASE_TEST_URL, proxy), schema: pg.schema, statementTimeoutMs: 1500 });
     const config = loadConfig({ LOG_LEVEL: 'error' });
     if (!config.ok) throw new Error(config.errors.join('; '));
     product = await composeProduct(config.config, silentLogger(), { prefix: newTestPrefix('faults'), defaultMetrics: false, db, sweep: SWEEP });
@@ -103,6 +97,7 @@ describe('PostgreSQL cut off during a payment', () => {
   });
   afterAll(async () => {
     await product.stop();
+    await product.parts.db.close();
     await proxy.close();
     await pg.drop();
   });
@@ -110,13 +105,13 @@ describe('PostgreSQL cut off during a payment', () => {
   it('the hop answers a sentence while it is away; the payment under way completes once when it is back', async () => {
     const first = newPhone();
     expect((await walk(product, first)).at(-1)).toMatch(/^END Approuvez/);
-    proxy.cut();
+    await proxy.cut();
     // Another subscriber confirms while the ledger is away: a clear END, not a dead session.
     const during = (await walk(product, newPhone())).at(-1) ?? '';
     expect(during).toMatch(/^END /);
     expect(during).not.toMatch(/Approuvez/);
     await new Promise((r) => setTimeout(r, 2000));
-    proxy.restore();
+    await proxy.restore();
 
     const sandbox = product.parts.sandbox;
     if (sandbox === undefined) throw new Error('embedded sandbox expected');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo, type Socket, connect } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 
 /** A port nobody listens on right now. */
@@ -68,58 +68,6 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     start,
     async stop() {
       await this.kill9();
-    },
-  };
-}
-
-/**
- * A TCP proxy in front of a server (PostgreSQL here): `cut()` drops every connection and refuses new
- * ones, as a server restarting does; `restore()` lets them through again.
- */
-export interface TcpProxy {
-  port: number;
-  cut(): void;
-  restore(): void;
-  close(): Promise<void>;
-}
-
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  let open = true;
-  const server = createServer((client) => {
-    if (!open) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(target.port, target.host);
-    sockets.add(client);
-    sockets.add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    cut() {
-      open = false;
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-    },
-    restore() {
-      open = true;
-    },
-    async close() {
-      open = false;
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
     },
   };
 }
