@@ -9,6 +9,10 @@ const PROD_OK = {
   WEBHOOK_TOKEN: 'a-long-enough-secret-token',
   AT_USERNAME: 'regideso',
   AT_API_KEY: 'at-key-123',
+  DATABASE_URL: 'postgres://regideso@db.internal:5432/ledger',
+  COLLECTION: 'pawapay',
+  PAWAPAY_BASE_URL: 'https://api.pawapay.io',
+  PAWAPAY_API_TOKEN: 'pp-token',
 };
 
 describe('loadConfig', () => {
@@ -39,7 +43,7 @@ describe('loadConfig', () => {
     expect(r.config.webhookToken).toBe(PROD_OK.WEBHOOK_TOKEN);
   });
 
-  it.each(['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN'] as const)(
+  it.each(['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL'] as const)(
     'refuses production without %s, naming it',
     (name) => {
       const env: Record<string, string | undefined> = { ...PROD_OK, [name]: undefined };
@@ -52,7 +56,43 @@ describe('loadConfig', () => {
   it('names every missing production variable in one answer', () => {
     const r = loadConfig({ NODE_ENV: 'production' });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors).toHaveLength(7);
+    // Five settings, the ledger, the choice of collection, and Africa's Talking's key and username.
+    if (!r.ok) expect(r.errors).toHaveLength(9);
+  });
+
+  it('production refuses to guess where the money comes from: COLLECTION must be named', () => {
+    const r = loadConfig({ ...PROD_OK, COLLECTION: undefined });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([expect.stringMatching(/^COLLECTION: required when NODE_ENV=production/)]);
+  });
+
+  it('COLLECTION=pawapay needs its base URL and token; none needs neither, and is announced', () => {
+    const r = loadConfig({ ...PROD_OK, PAWAPAY_BASE_URL: undefined, PAWAPAY_API_TOKEN: undefined });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual(['PAWAPAY_BASE_URL: required when COLLECTION=pawapay', 'PAWAPAY_API_TOKEN: required when COLLECTION=pawapay']);
+    const none = loadConfig({ ...PROD_OK, COLLECTION: 'none', PAWAPAY_BASE_URL: undefined, PAWAPAY_API_TOKEN: undefined });
+    if (!none.ok) throw new Error(none.errors.join('; '));
+    expect(none.config.collection).toEqual({ mode: 'none' });
+    expect(none.config.warnings.join('\n')).toMatch(/COLLECTION=none/);
+    expect(loadConfig({ COLLECTION: 'cash' }).ok).toBe(false);
+  });
+
+  it('unset in development: the embedded sandbox wallet and ledger, both announced', () => {
+    const r = loadConfig({});
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.collection).toEqual({ mode: 'sandbox' });
+    expect(r.config.database.url).toBeUndefined();
+    expect(r.config.database.dataDir).toMatch(/data[\\/]ledger$/);
+    const warnings = r.config.warnings.join('\n');
+    expect(warnings).toMatch(/COLLECTION is unset/);
+    expect(warnings).toMatch(/DATABASE_URL is unset.*PGlite/);
+    expect(warnings).toMatch(/outbox/);
+  });
+
+  it('a pawaPay callback key that is not a PEM public key is refused at start, by name', () => {
+    const r = loadConfig({ PAWAPAY_CALLBACK_PUBLIC_KEY: 'not a key' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toMatch(/^PAWAPAY_CALLBACK_PUBLIC_KEY: /);
   });
 
   it('refuses to fall back to the outbox in production, and warns when the outbox is asked for', () => {

@@ -26,12 +26,14 @@ function byId(id, type) {
 }
 
 /**
- * A random number per phone: two pages open on one server must not read each other's SMS.
+ * A random number per phone: two pages open on one server must not read each other's SMS. It ends
+ * in 90, which the sandbox wallet approves once the PIN is typed (its other test endings, 91 for an
+ * insufficient balance and so on, are listed in the README).
  * @param {string} prefix
  */
 function randomNumber(prefix) {
-  const digits = [...crypto.getRandomValues(new Uint8Array(7))].map((b) => String(b % 10)).join('');
-  return `+243${prefix}${digits}`;
+  const digits = [...crypto.getRandomValues(new Uint8Array(5))].map((b) => String(b % 10)).join('');
+  return `+243${prefix}${digits}90`;
 }
 
 async function main() {

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { GSM7_ALPHABET, gsm7Length, isGsm7 } from '../../src/gsm7';
-import { FakeSimulatorWallet, hasExactText, inboxPolls, inboxReadTwiceSince, launchBrowser, openPage, phone, serveProduct, shows } from './kit';
+import { hasExactText, inboxPolls, inboxReadTwiceSince, launchBrowser, openPage, phone, serveProduct, shows } from './kit';
 
 // The browser phone in Debian's chromium against the product of `npm start` (embedded defaults:
-// in-memory Redis, sandbox REGIDESO, SMS outbox), served on an ephemeral port.
+// in-memory Redis, sandbox REGIDESO, sandbox wallet, SMS outbox), served on an ephemeral port.
 jest.setTimeout(60_000);
 
 const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'phone.png');
@@ -14,10 +14,8 @@ const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'phone.png');
 let server: Awaited<ReturnType<typeof serveProduct>>;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let context: BrowserContext;
-const wallet = new FakeSimulatorWallet();
-
 beforeAll(async () => {
-  [server, browser] = await Promise.all([serveProduct({}, { wallet }), launchBrowser()]);
+  [server, browser] = await Promise.all([serveProduct({}), launchBrowser()]);
   context = browser.context;
 });
 afterAll(async () => {
@@ -45,7 +43,7 @@ const PAY_100_ON_83262: Array<[reply: string, screen: string | RegExp]> = [
   ['2', 'Solde exact'],
   ['2', 'Montant en francs entiers'],
   ['100', 'Payer 100 CDF'],
-  ['1', 'Paiement de 100 CDF réussi'],
+  ['1', 'Approuvez le paiement de 100 CDF'],
 ];
 
 test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the receipt SMS in the inbox', async () => {
@@ -62,15 +60,22 @@ test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the re
   // The session has ended: the handset says so and takes no more replies, as on END.
   await shows(p.root, 'Session ended');
   expect(await p.reply.isDisabled()).toBe(true);
-  const acquit = /Acquit: (\S+)/.exec(await p.screen.innerText())?.[1];
-  expect(acquit).toMatch(/SANDBOX-83262-/);
 
   // Each hop's `text` as the gateway sends it: every input so far joined by `*`.
   await shows(p.timeline, 'text="1*83262*1*2*2*100*1" → END');
   expect(await p.timeline.innerText()).toContain('text="" → CON');
   await shows(p.timeline, 'ussd/events Success → HTTP 200');
 
-  await shows(p.inbox, `quittance ${String(acquit)}`);
+  // Only now, the session over, the wallet asks for the PIN, as a handset shows it: money moves in the real order.
+  const prompt = p.root.getByRole('dialog', { name: 'Wallet PIN prompt' });
+  await shows(prompt, 'Pay 100 CDF? Enter your PIN:');
+  await shows(prompt, 'VODACOM MPESA COD');
+  for (const k of '1234') await p.button(k).click();
+  await prompt.getByRole('button', { name: 'Approve' }).click();
+  await shows(p.screen, 'Payment of 100 CDF approved.');
+
+  await shows(p.inbox, 'quittance ');
+  expect(await p.inbox.innerText()).toMatch(/quittance \S*SANDBOX-83262-/);
   expect(await p.inbox.locator('li.sms').count()).toBe(1);
 
   // The README's picture, from this very run: docs/phone.png is rewritten when missing or with UPDATE_SCREENSHOTS=1
@@ -182,35 +187,24 @@ test('a screen over 182 characters shows what a handset cuts', async () => {
   expect((await p.screen.locator('s.overflow').innerText()).length).toBe(3);
 });
 
-test("after the session ENDs, the wallet's PIN prompt appears: 4 digits from the keypad approve, Decline declines", async () => {
+test("the wallet's PIN prompt never shows while the session is open, and declining it debits nothing: the SMS says so", async () => {
   const page = await open();
   const p = phone(page);
-  const number = await p.number.inputValue();
   await p.dial();
   await shows(p.screen, 'Payer une facture');
-  // The wallet asks while our session is still open: a handset shows nothing until it ends.
-  wallet.ask(number, '100', 'dep-approve-1');
-  await inboxReadTwiceSince(p.inbox, await inboxPolls(p.inbox));
   const prompt = p.root.getByRole('dialog', { name: 'Wallet PIN prompt' });
-  expect(await prompt.isVisible()).toBe(false);
-
   for (const [reply, screen] of PAY_100_ON_83262) {
+    // A handset holds one USSD transaction at a time: no prompt while ours is open.
+    expect(await prompt.isVisible()).toBe(false);
     await p.send(reply);
     await shows(p.screen, screen);
   }
-  await shows(prompt, 'Pay 100 CDF? Enter your PIN:');
-  await shows(prompt, 'VODACOM MPESA COD');
-  for (const k of '1234') await p.button(k).click();
-  await prompt.getByRole('button', { name: 'Approve' }).click();
-  await shows(p.screen, 'Payment of 100 CDF approved.');
-  expect(wallet.answers).toContainEqual({ depositId: 'dep-approve-1', answer: { pin: '1234' } });
-
-  wallet.ask(number, '2500', 'dep-decline-1');
-  await shows(prompt, 'Pay 2500 CDF?');
+  await shows(prompt, 'Pay 100 CDF?');
   await prompt.getByRole('button', { name: 'Decline' }).click();
   await shows(p.screen, 'Payment declined.');
-  expect(wallet.answers).toContainEqual({ depositId: 'dep-decline-1', answer: { decline: true } });
   await prompt.waitFor({ state: 'hidden' });
+  await shows(p.inbox, 'non approuvé avec le PIN');
+  expect(await p.inbox.innerText()).toContain("Rien n'a été prélevé");
 });
 
 describe('behind the webhook token', () => {

@@ -65,9 +65,19 @@ describe('the page in development (no token)', () => {
     expect(res.body).toEqual({ basic: GSM7_ALPHABET.basic, extended: GSM7_ALPHABET.extended, screenLimit: SCREEN_LIMIT });
   });
 
-  test('without a wallet, the prompt routes answer 404 (the page then shows no prompt)', async () => {
-    expect((await request(s.product.app).get('/simulator/wallet/prompts').query({ phone: '+243812345678' })).status).toBe(404);
-    expect((await request(s.product.app).post('/simulator/wallet/prompts/dep-1').send({ pin: '1234' })).status).toBe(404);
+  test('without a wallet (the operator collects upstream), the prompt routes answer 404 (the page then shows no prompt)', async () => {
+    const none = await serveProduct({ COLLECTION: 'none' });
+    try {
+      expect((await request(none.product.app).get('/simulator/wallet/prompts').query({ phone: '+243812345678' })).status).toBe(404);
+      expect((await request(none.product.app).post('/simulator/wallet/prompts/dep-1').send({ pin: '1234' })).status).toBe(404);
+    } finally {
+      await none.close();
+    }
+  });
+
+  test("on the embedded default, the prompt routes speak to the sandbox wallet: an unknown deposit is answered 404", async () => {
+    expect((await request(s.product.app).get('/simulator/wallet/prompts').query({ phone: '+243812345678' })).body).toEqual([]);
+    expect((await request(s.product.app).post('/simulator/wallet/prompts/00000000-0000-4000-8000-000000000000').send({ pin: '1234' })).status).toBe(404);
   });
 });
 
