@@ -1,6 +1,6 @@
 import { isProvince } from '../../provinces';
 import { canTypeAmount } from './amount';
-import type { Json, Vars } from '../render/template';
+import type { Json, Vars } from '../../json';
 import type { ActionDef, ActionResult } from './types';
 
 /** A bill as kept in the session (JSON): what the list shows and the payment needs. */

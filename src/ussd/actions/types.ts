@@ -3,13 +3,15 @@ import type { Logger } from '../../logging/logger';
 import type { PaymentService } from '../../payments/types';
 import type { RegidesoClient } from '../../regideso/types';
 import type { SubscriberPrefs } from '../../sessions/types';
-import type { Vars } from '../render/template';
+import type { Vars } from '../../json';
 
 /** What an action sees of the session. */
 export interface ActionContext {
   vars: Readonly<Vars>;
   phone: string;
   sessionId: string;
+  /** Drawn when the session started (16 hex digits): with the session id, a payment intent's identity. */
+  sessionNonce: string;
   language: Language;
   /** Aborted when the hop's budget runs out: an action making several calls starts no new one after it. */
   signal: AbortSignal;
