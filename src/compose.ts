@@ -16,7 +16,6 @@ import { createRedisFactory } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { startSandbox } from './regideso/sandbox/server';
 import { createRedisHopStore } from './sessions/hop-store';
-import { createSubscriberPrefs } from './sessions/subscriber-prefs';
 import { createAfricasTalkingTransport } from './sms/africastalking';
 import { createOutboxTransport } from './sms/outbox';
 import { createSmsSender } from './sms/sender';
@@ -101,11 +100,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   // A hop's lease outlives its budget a little: a crashed holder frees its session by then. The
   // per-phone hop count travels in the hop's first round trip (a person types a hop every few
   // seconds; 40 a minute from one phone is a script).
-  const sessions = createRedisHopStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds, leaseMs: HOP_BUDGET_MS + 2000, rateWindowSeconds: 60 });
+  const sessions = createRedisHopStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds, leaseMs: HOP_BUDGET_MS + 2000, rateWindowSeconds: 60, prefsTtlSeconds: retention });
   const engine = createUssdEngine({
     menu,
     sessions,
-    prefs: createSubscriberPrefs(redis, { prefix, ttlSeconds: retention }),
     regideso,
     payments,
     minPaymentCentimes: config.payments.minCentimes,

@@ -19,6 +19,7 @@ interface HopCommands {
 type HopPipeline = ChainableCommander & {
   ussdPhone(rate: string, prefs: string, windowS: number): HopPipeline;
   ussdBegin(...args: Parameters<HopCommands['ussdBegin']>): HopPipeline;
+  ussdCommit(...args: Parameters<HopCommands['ussdCommit']>): HopPipeline;
 };
 
 export interface HopStoreOptions {
@@ -28,6 +29,8 @@ export interface HopStoreOptions {
   leaseMs: number;
   /** The per-phone rate window. */
   rateWindowSeconds: number;
+  /** How long a phone's preferences are kept after their last change. */
+  prefsTtlSeconds: number;
 }
 
 function register(redis: Redis): Redis & HopCommands {
@@ -108,12 +111,21 @@ export function createRedisHopStore(redis: Redis, opts: HopStoreOptions): HopSto
     async begin(hop) {
       return opened(hop.id, await r.ussdBegin(...beginArgs(hop)));
     },
-    async commit(session: Session, token, clearWait) {
+    async commit(session: Session, token, clearWait, remember = {}) {
       const k = sessionKeys(opts.prefix, session.id);
       // The record outlives the gateway's session (twice as long): a late hop gets "session expired"
       // and a late retry still gets its answer.
-      const saved = await r.ussdCommit(k.record, k.lease, k.wait, token, encodeRecord(session), opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? '');
-      return Number(saved) === 1;
+      const args = [k.record, k.lease, k.wait, token, encodeRecord(session), opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? ''] as const;
+      const fields = Object.entries(remember).filter((e): e is [string, string] => typeof e[1] === 'string');
+      if (fields.length === 0) return Number(await r.ussdCommit(...args)) === 1;
+      const prefs = phoneKeys(opts.prefix, session.phone).prefs;
+      if (isCluster) {
+        const [saved] = await Promise.all([r.ussdCommit(...args), r.multi().hset(prefs, Object.fromEntries(fields)).expire(prefs, opts.prefsTtlSeconds).exec()]);
+        return Number(saved) === 1;
+      }
+      const results = await (r.pipeline() as HopPipeline).ussdCommit(...args).hset(prefs, Object.fromEntries(fields)).expire(prefs, opts.prefsTtlSeconds).exec();
+      for (const [err] of results ?? []) if (err) throw err;
+      return Number(results?.[0]?.[1]) === 1;
     },
     async release(id, token) {
       await r.ussdRelease(sessionKeys(opts.prefix, id).lease, token);

@@ -38,6 +38,9 @@ export interface Session extends SessionState {
   hops: number;
 }
 
+/** Preferences an action asks to keep for the phone: written with the hop's commit, in its flush. */
+export type Remember = Partial<{ language: Language; lastRef: string }>;
+
 export interface Prefs {
   language: Language | undefined;
   lastRef: string | undefined;
@@ -86,8 +89,9 @@ export interface HopStore {
   /**
    * Saves the session with its cursor and answer and releases the lease, unless another hop holds
    * it now (then nothing is written: false). `clearWait`: the "please wait" note for this text is past.
+   * `remember`: the phone's preferences to keep, sent in the same flush.
    */
-  commit(session: Session, token: string, clearWait: string | undefined): Promise<boolean>;
+  commit(session: Session, token: string, clearWait: string | undefined, remember?: Remember): Promise<boolean>;
   /** Releases the lease if it is still ours, saving nothing. */
   release(id: string, token: string): Promise<void>;
   /**

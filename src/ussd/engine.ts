@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import type { PaymentService } from '../payments/types';
 import type { RegidesoClient } from '../regideso/types';
-import type { HopStore, SubscriberPrefs } from '../sessions/types';
+import type { HopStore } from '../sessions/types';
 import { createActionRunner } from './action-runner';
 import type { GatewayMode } from './cursor';
 import { createHopGateway } from './gateway';
@@ -15,8 +15,6 @@ export type { UssdHop } from './hop';
 export interface UssdEngineDeps {
   menu: Menu;
   sessions: HopStore;
-  /** Language and last reference per phone number (written by actions; read by the hop's first round trip). */
-  prefs: SubscriberPrefs;
   regideso: RegidesoClient;
   payments: PaymentService;
   minPaymentCentimes: number;
@@ -42,7 +40,7 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
   return createHopGateway({
     store: deps.sessions,
     interpreter: createInterpreter({ menu: deps.menu, minPaymentCentimes: deps.minPaymentCentimes, logger }),
-    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, prefs: deps.prefs, minPaymentCentimes: deps.minPaymentCentimes, logger }),
+    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, minPaymentCentimes: deps.minPaymentCentimes, logger }),
     hopBudgetMs: deps.hopBudgetMs,
     gatewayMode: deps.gatewayMode ?? 'auto',
     hopsPerWindow: deps.hopsPerWindow ?? Number.POSITIVE_INFINITY,

@@ -4,7 +4,7 @@ import { rateLimitedCounter } from '../channel-metrics';
 import { DEFAULT_LANGUAGE, type Language } from '../language';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
-import type { HopKey, HopStore, Prefs, Session } from '../sessions/types';
+import type { HopKey, HopStore, Prefs, Remember, Session } from '../sessions/types';
 import { SAVE_MARGIN_MS, type RunAction } from './action-runner';
 import { nextPath, type GatewayMode } from './cursor';
 import { normalizeText, type UssdHop } from './hop';
@@ -43,17 +43,21 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
   const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
   const end = (language: Language, key: string) => `END ${interp.text(language, key)}`;
 
-  const actFor = (s: Session, deadline: number): Act => (name, state) =>
-    deps.runAction(name, { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language }, deadline);
+  /** Runs actions for this hop; what they ask to keep for the phone is gathered for the commit. */
+  const actFor = (s: Session, deadline: number, remember: Remember): Act => async (name, state) => {
+    const result = await deps.runAction(name, { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language }, deadline);
+    Object.assign(remember, result.remember);
+    return result;
+  };
 
   /** Records `answer` as the answer to the hop's text and saves the session, releasing the lease. */
-  async function commit(s: Session, key: HopKey, answer: string, clearWait: string | undefined): Promise<string> {
+  async function commit(s: Session, key: HopKey, answer: string, clearWait: string | undefined, remember: Remember = {}): Promise<string> {
     if (s.hops > 0) s.prev = { text: s.text, answer: s.answer };
     s.text = key.text;
     s.answer = answer;
     s.hops += 1;
     try {
-      if (!(await store.commit(s, key.token, clearWait))) logger.warn('ussd session held by another hop at commit: not saved', { sessionId: s.id });
+      if (!(await store.commit(s, key.token, clearWait, remember))) logger.warn('ussd session held by another hop at commit: not saved', { sessionId: s.id });
     } catch (err) {
       // The screen is already decided, and may report money that moved (the confirm ran): a
       // failure screen now would invite a second payment. The next hop finds the older cursor and
@@ -80,9 +84,10 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     };
     // A first request may already carry inputs (`*123*1*83262#`): walked through, holding before a
     // screen whose answer would move money (the confirmation): the subscriber sees it first.
-    const error = key.text === '' ? undefined : await interp.walk(s, key.text, false, actFor(s, deadline));
+    const remember: Remember = {};
+    const error = key.text === '' ? undefined : await interp.walk(s, key.text, false, actFor(s, deadline, remember));
     if (logger.isLevelEnabled('info')) logger.info('ussd session started', { sessionId: s.id, phone: s.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
-    return commit(s, key, interp.answer(s, error), undefined);
+    return commit(s, key, interp.answer(s, error), undefined, remember);
   }
 
   async function next(key: HopKey, s: Session, wait: string | undefined, deadline: number): Promise<string> {
@@ -110,8 +115,9 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     }
     s.shape = step.shape;
     // The first input answers the screen the previous answer showed.
-    const error = await interp.walk(s, step.path, true, actFor(s, deadline));
-    return commit(s, key, interp.answer(s, error), wait === key.text ? wait : undefined);
+    const remember: Remember = {};
+    const error = await interp.walk(s, step.path, true, actFor(s, deadline, remember));
+    return commit(s, key, interp.answer(s, error), wait === key.text ? wait : undefined, remember);
   }
 
   /** The lease stayed taken for the whole budget (the original of a retry still running). */

@@ -56,7 +56,7 @@ describe.each([
   ['real Redis', real],
   ['ioredis-mock (embedded default)', mock],
 ])('%s', (_name, redis) => {
-  const store = createRedisHopStore(redis, { prefix, ttlSeconds: 60, leaseMs: 5000, rateWindowSeconds: 60 });
+  const store = createRedisHopStore(redis, { prefix, ttlSeconds: 60, leaseMs: 5000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
 
   test('a new session takes the lease; its commit saves it under a hash-tagged key with a TTL and frees the lease', async () => {
     const id = `ATUid_${randomUUID()}`;
@@ -140,6 +140,16 @@ describe.each([
     expect(await prefs.get(phone)).toEqual({ language: 'ln', lastRef: '01234-X' });
   });
 
+  test("a commit keeps what the hop's actions asked to remember for the phone, with a TTL", async () => {
+    const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const id = `ATUid_${randomUUID()}`;
+    const first = hop(id, '', { phone });
+    await store.open(first);
+    expect(await store.commit(session(id, { phone }), first.token, undefined, { lastRef: '83262', language: 'en' })).toBe(true);
+    expect((await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }))).prefs).toEqual({ language: 'en', lastRef: '83262' });
+    expect(await redis.ttl(phoneKeys(prefix, phone).prefs)).toBeGreaterThan(600);
+  });
+
   test("a session id equal to a phone number is another key than that phone's preferences", async () => {
     const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
     const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });
@@ -154,7 +164,7 @@ describe.each([
 
 test('open is one round trip on the wire: the rate count and begin leave in one write', async () => {
   const redis = new Redis(REDIS_URL);
-  const store = createRedisHopStore(redis, { prefix, ttlSeconds: 60, leaseMs: 5000, rateWindowSeconds: 60 });
+  const store = createRedisHopStore(redis, { prefix, ttlSeconds: 60, leaseMs: 5000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
   try {
     const id = `ATUid_${randomUUID()}`;
     const first = hop(id, '');

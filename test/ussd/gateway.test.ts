@@ -149,9 +149,9 @@ test('the per-phone limit travels in the first round trip: past it the session e
 
 test('every action of a session sees the nonce drawn when it started; another session has another', async () => {
   const seen: Array<{ sessionId: string; nonce: string }> = [];
-  const real = createActionRunner({ regideso: sandboxClient(w.sandbox), payments: w.payments, prefs: w.prefs, minPaymentCentimes: 10_000, logger: silentLogger() });
+  const real = createActionRunner({ regideso: sandboxClient(w.sandbox), payments: w.payments, minPaymentCentimes: 10_000, logger: silentLogger() });
   const gateway = createHopGateway({
-    store: createRedisHopStore(w.redis, { prefix: w.prefix, ttlSeconds: 180, leaseMs: 10_000, rateWindowSeconds: 60 }),
+    store: createRedisHopStore(w.redis, { prefix: w.prefix, ttlSeconds: 180, leaseMs: 10_000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 }),
     interpreter: createInterpreter({ menu: w.menu, minPaymentCentimes: 10_000, logger: silentLogger() }),
     runAction: (name, ctx: Omit<ActionContext, 'signal'>, deadline) => {
       seen.push({ sessionId: ctx.sessionId, nonce: ctx.sessionNonce });

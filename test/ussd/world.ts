@@ -58,7 +58,7 @@ export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; re
   const sandbox = await startSandbox();
   const redis = opts.redis ?? new Redis(REDIS_URL, { lazyConnect: false });
   const prefix = newTestPrefix('ussd');
-  const sessions = createRedisHopStore(redis, { prefix, ttlSeconds: 180, leaseMs: (opts.hopBudgetMs ?? 8000) + 2000, rateWindowSeconds: 60 });
+  const sessions = createRedisHopStore(redis, { prefix, ttlSeconds: 180, leaseMs: (opts.hopBudgetMs ?? 8000) + 2000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
   const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 3600 });
   const payments = recordingPayments();
   const logger = silentLogger();
@@ -68,7 +68,6 @@ export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; re
     createUssdEngine({
       menu,
       sessions,
-      prefs,
       regideso,
       payments,
       minPaymentCentimes: 10_000,

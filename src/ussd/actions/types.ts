@@ -2,7 +2,7 @@ import type { Language } from '../../language';
 import type { Logger } from '../../logging/logger';
 import type { PaymentService } from '../../payments/types';
 import type { RegidesoClient } from '../../regideso/types';
-import type { SubscriberPrefs } from '../../sessions/types';
+import type { Remember } from '../../sessions/types';
 import type { Vars } from '../../json';
 
 /** What an action sees of the session. */
@@ -21,12 +21,13 @@ export interface ActionResult {
   outcome: string;
   set?: Vars;
   language?: Language;
+  /** What to keep for the phone's later sessions (written with the hop's session, in the same flush). */
+  remember?: Remember;
 }
 
 export interface ActionDeps {
   regideso: RegidesoClient;
   payments: PaymentService;
-  prefs: SubscriberPrefs;
   minPaymentCentimes: number;
   logger: Logger;
 }
