@@ -49,8 +49,8 @@ function register(redis: Redis): Redis & HopCommands {
 const strings = (reply: unknown): string[] => (Array.isArray(reply) ? reply.map((x) => (typeof x === 'string' ? x : String(x))) : []);
 
 function partsOf(r: string[]): RecordParts {
-  const [, shape = '', language = '', phone = '', text = '', answer = '', prevText = '', prevAnswer = '', body = ''] = r;
-  return { shape, language, phone, text, answer, prevText, prevAnswer, body };
+  const [, shape = '', language = '', phone = '', text = '', answer = '', hasPrev = '', prevText = '', body = ''] = r;
+  return { shape, language, phone, text, answer, hasPrev, prevText, body };
 }
 
 function opened(id: string, reply: unknown): Opened {

@@ -7,8 +7,8 @@ import type { Session, TextShape } from './types';
  * has cjson, the embedded in-memory Redis does not), then the texts and answers a retry needs, then
  * the rest as JSON. `1` is the schema version: a record of another version is not read at all.
  *
- *   1<shape><lang>:<bytes of text>:<bytes of answer>:<bytes of prev text>:<bytes of prev answer>:<phone>\n
- *   <text><answer><prev text><prev answer><body JSON>
+ *   1<shape><lang><has prev 0/1>:<bytes of text>:<bytes of answer>:<bytes of prev text>:<phone>\n
+ *   <text><answer><prev text><body JSON>
  *
  * Lengths are in UTF-8 bytes, as Lua counts. Written only by us: read back by a version check, not
  * parsed field by field.
@@ -32,12 +32,11 @@ interface Body {
 }
 
 export function encodeRecord(s: Session): string {
-  const prevText = s.prev?.text ?? '';
-  const prevAnswer = s.prev?.answer ?? '';
+  const prevText = s.prevText ?? '';
   const bytes = (x: string) => Buffer.byteLength(x, 'utf8');
-  const header = `${RECORD_VERSION}${SHAPE_CODE[s.shape]}${s.language}:${bytes(s.text)}:${bytes(s.answer)}:${bytes(prevText)}:${bytes(prevAnswer)}:${s.phone}\n`;
+  const header = `${RECORD_VERSION}${SHAPE_CODE[s.shape]}${s.language}${s.prevText === undefined ? 0 : 1}:${bytes(s.text)}:${bytes(s.answer)}:${bytes(prevText)}:${s.phone}\n`;
   const body: Body = { n: s.nonce, m: s.menuVersion, s: s.screen, p: s.page, h: s.history, v: packVars(s.vars), e: s.ended ? 1 : 0, t: s.startedAt, k: s.hops };
-  return header + s.text + s.answer + prevText + prevAnswer + JSON.stringify(body);
+  return header + s.text + s.answer + prevText + JSON.stringify(body);
 }
 
 /** The parts a script returns, already split by the header's lengths. */
@@ -47,8 +46,8 @@ export interface RecordParts {
   phone: string;
   text: string;
   answer: string;
+  hasPrev: string;
   prevText: string;
-  prevAnswer: string;
   body: string;
 }
 
@@ -70,8 +69,7 @@ export function decodeRecord(id: string, r: RecordParts): Session | undefined {
     shape,
     text: r.text,
     answer: r.answer,
-    // Answers are never empty (`CON …`/`END …`): an empty one means no previous hop.
-    prev: r.prevAnswer === '' ? undefined : { text: r.prevText, answer: r.prevAnswer },
+    prevText: r.hasPrev === '1' ? r.prevText : undefined,
     screen: body.s,
     page: body.p,
     history: body.h,

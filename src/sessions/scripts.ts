@@ -7,9 +7,9 @@
 /** Splits a record (see record.ts) by its header; nil for a record of another version. */
 const PARSE = String.raw`
 local function parse(raw)
-  local shape, lang, lt, la, lp, lpa, phone, at = string.match(raw, '^1(%a)(%a%a):(%d+):(%d+):(%d+):(%d+):([^\n]*)\n()')
+  local shape, lang, hasPrev, lt, la, lp, phone, at = string.match(raw, '^1(%a)(%a%a)([01]):(%d+):(%d+):(%d+):([^\n]*)\n()')
   if not shape then return nil end
-  local r = { shape = shape, lang = lang, phone = phone }
+  local r = { shape = shape, lang = lang, hasPrev = hasPrev, phone = phone }
   local function take(n)
     local s = string.sub(raw, at, at + n - 1)
     at = at + n
@@ -18,20 +18,20 @@ local function parse(raw)
   r.text = take(tonumber(lt))
   r.answer = take(tonumber(la))
   r.prev = take(tonumber(lp))
-  r.prevAnswer = take(tonumber(lpa))
   r.body = string.sub(raw, at)
   return r
 end
--- The answer already given to this text, unless the gateway sends only the newest input (then an
--- identical text is a new input).
+-- What a retry of this text gets, unless the gateway sends only the newest input (then an identical
+-- text is a new input): the answer already given to it; for the hop before, which the phone has
+-- moved on from, the screen the phone shows now (its own answer is not kept: bytes in every session).
 local function stored(r, text, lastOnly)
   if lastOnly == '1' or r.shape == 'l' then return nil end
   if text == r.text then return r.answer end
-  if #r.prevAnswer > 0 and text == r.prev then return r.prevAnswer end
+  if r.hasPrev == '1' and text == r.prev then return r.answer end
   return nil
 end
 local function parts(kind, r)
-  return { kind, r.shape, r.lang, r.phone, r.text, r.answer, r.prev, r.prevAnswer, r.body }
+  return { kind, r.shape, r.lang, r.phone, r.text, r.answer, r.hasPrev, r.prev, r.body }
 end
 `;
 
@@ -57,7 +57,7 @@ if not redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3], 'NX') then return { 'b
 if not raw then return { 'new' } end
 if not r then return { 'unreadable' } end
 -- The wait note last: absent, it is nil (false in the embedded Redis), which ends no list.
-return { 'session', r.shape, r.lang, r.phone, r.text, r.answer, r.prev, r.prevAnswer, r.body, redis.call('GET', KEYS[3]) }
+return { 'session', r.shape, r.lang, r.phone, r.text, r.answer, r.hasPrev, r.prev, r.body, redis.call('GET', KEYS[3]) }
 `;
 
 /**

@@ -32,8 +32,11 @@ export interface Session extends SessionState {
   text: string;
   /** The answer given to `text`: a gateway retry gets it again, with no new side effect. */
   answer: string;
-  /** The hop before, for a retry that arrives after the next hop was answered. */
-  prev: { text: string; answer: string } | undefined;
+  /**
+   * The text of the hop before: a retry of it, arriving after the next hop was answered, gets the
+   * screen the phone shows now. Its own answer is not kept (a screen's bytes in every live session).
+   */
+  prevText: string | undefined;
   startedAt: number;
   hops: number;
 }

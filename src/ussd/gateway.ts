@@ -52,7 +52,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
 
   /** Records `answer` as the answer to the hop's text and saves the session, releasing the lease. */
   async function commit(s: Session, key: HopKey, answer: string, clearWait: string | undefined, remember: Remember = {}): Promise<string> {
-    if (s.hops > 0) s.prev = { text: s.text, answer: s.answer };
+    if (s.hops > 0) s.prevText = s.text;
     s.text = key.text;
     s.answer = answer;
     s.hops += 1;
@@ -78,7 +78,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
       shape: deps.gatewayMode === 'last' ? 'last' : 'unknown',
       text: '',
       answer: '',
-      prev: undefined,
+      prevText: undefined,
       startedAt: at,
       hops: 0,
     };
