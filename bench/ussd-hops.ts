@@ -67,7 +67,7 @@ const positiveInt = (name: string, max: number) =>
 const argsSchema = z.object({
   connections: positiveInt('connections', 10_000).default(32),
   duration: positiveInt('duration', 600).default(10),
-  warmup: z.coerce.number().int().min(0).max(60).default(1),
+  warmup: z.coerce.number().int().min(0).max(60).default(3),
   redis: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, '--redis must be a redis:// URL')
@@ -105,7 +105,7 @@ function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined
 const toChild = z.object({ type: z.literal('stop') });
 const fromChild = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), port: z.number().int(), prefix: z.string().optional() }),
-  z.object({ type: z.literal('stopped'), keysDeleted: z.number().int(), keysLeft: z.number().int() }),
+  z.object({ type: z.literal('stopped'), keysDeleted: z.number().int(), keysLeft: z.number().int(), cpuUsPerHop: z.number() }),
   z.object({ type: z.literal('failed'), message: z.string() }),
 ]);
 type FromChild = z.infer<typeof fromChild>;
@@ -130,11 +130,16 @@ function stopRequested(): Promise<void> {
 /**
  * Listens on an ephemeral port and counts handlers still running: when autocannon stops it hangs
  * up on hops in flight, and their handlers must finish before the product closes Redis under them.
+ * Also the process's CPU time per request served: a figure other processes on the machine disturb
+ * far less than throughput.
  */
-async function listen(app: express.Express): Promise<{ port: number; close: () => Promise<void> }> {
+async function listen(app: express.Express): Promise<{ port: number; close: () => Promise<void>; cpuUsPerHop: () => number }> {
   let inFlight = 0;
+  let served = 0;
+  const cpu = process.cpuUsage();
   const server = http.createServer((req, res) => {
     inFlight += 1;
+    served += 1;
     let counted = true;
     const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
     // Every answer goes through res.end, even to a client that has already hung up.
@@ -155,6 +160,10 @@ async function listen(app: express.Express): Promise<{ port: number; close: () =
       await closed;
       const deadline = Date.now() + DRAIN_MS;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    },
+    cpuUsPerHop() {
+      const used = process.cpuUsage(cpu);
+      return served === 0 ? 0 : (used.user + used.system) / served;
     },
   };
 }
@@ -191,17 +200,19 @@ async function serveProduct(settings: Settings): Promise<void> {
   if (!loaded.ok) throw new Error(`config: ${loaded.errors.join('; ')}`);
   const product = await composeProduct(loaded.config, silentLogger(), { prefix, defaultMetrics: false });
   let cleaned: { deleted: number; left: number };
+  let cpuUsPerHop: number;
   try {
     await product.start();
     const server = await listen(product.app);
     await send({ type: 'ready', port: server.port, prefix });
     await stopRequested();
+    cpuUsPerHop = server.cpuUsPerHop();
     await server.close();
   } finally {
     await product.stop();
     cleaned = await deleteKeys(settings.redisUrl, prefix);
   }
-  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left });
+  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left, cpuUsPerHop });
 }
 
 /** The other servers: their own Redis connection and in-process sandbox REGIDESO, as the product has. */
@@ -211,18 +222,20 @@ async function serveOther(role: Exclude<Role, 'product'>, settings: Settings): P
   const sandbox = await startSandbox();
   const regideso = createRegidesoClient({ baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey, operator: 'BENCH', timeoutMs: 5000, logger: silentLogger() });
   let cleaned: { deleted: number; left: number };
+  let cpuUsPerHop: number;
   try {
     const app = role === 'baseline' ? bareApp() : role === 'minimal' ? minimalApp(redis, regideso, prefix) : ussdMenuBuilderApp(redis, regideso, prefix);
     const server = await listen(app);
     await send({ type: 'ready', port: server.port, prefix });
     await stopRequested();
+    cpuUsPerHop = server.cpuUsPerHop();
     await server.close();
   } finally {
     await redis.quit().catch(() => undefined);
     await sandbox.close();
     cleaned = await deleteKeys(settings.redisUrl, prefix);
   }
-  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left });
+  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left, cpuUsPerHop });
 }
 
 async function serve(role: Role, settings: Settings): Promise<void> {
@@ -243,7 +256,7 @@ async function serve(role: Role, settings: Settings): Promise<void> {
 interface ChildServer {
   port: number;
   prefix: string | undefined;
-  stop(): Promise<{ keysDeleted: number; keysLeft: number }>;
+  stop(): Promise<{ keysDeleted: number; keysLeft: number; cpuUsPerHop: number }>;
 }
 
 function startChild(role: Role, settings: Settings): Promise<ChildServer> {
@@ -275,7 +288,7 @@ function startChild(role: Role, settings: Settings): Promise<ChildServer> {
           child.send({ type: 'stop' });
           const done = await next();
           await exited;
-          return done.type === 'stopped' ? { keysDeleted: done.keysDeleted, keysLeft: done.keysLeft } : { keysDeleted: 0, keysLeft: -1 };
+          return done.type === 'stopped' ? { keysDeleted: done.keysDeleted, keysLeft: done.keysLeft, cpuUsPerHop: done.cpuUsPerHop } : { keysDeleted: 0, keysLeft: -1, cpuUsPerHop: 0 };
         },
       };
     },
@@ -394,9 +407,11 @@ interface Summary {
   p99: number;
   errors: number;
   errorRate: number;
+  /** The server process's CPU time per request, warm-up included. */
+  cpuUs: number;
 }
 
-function summarize(label: string, m: Measured): Summary {
+function summarize(label: string, m: Measured, cpuUs: number): Summary {
   const all = sortedOf(m.tally.latencies.flat());
   const errors = m.tally.badAnswers + m.connErrors;
   const attempts = m.tally.answered + m.connErrors;
@@ -408,16 +423,17 @@ function summarize(label: string, m: Measured): Summary {
     p99: percentile(all, 99),
     errors,
     errorRate: attempts === 0 ? 1 : errors / attempts,
+    cpuUs,
   };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function printTable(rows: Summary[]): void {
-  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}   errors`);
+  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}   errors`);
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
+      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
     );
   }
 }
@@ -442,7 +458,8 @@ function printBad(label: string, m: Measured): void {
  * of the phone's (preferences, rate count), which outlive sessions.
  */
 async function sessionMemory(port: number, prefix: string, redisUrl: string): Promise<{ session: number; phone: number; answer: string }> {
-  const sessionId = `bench-memory-${randomBytes(4).toString('hex')}`;
+  // Shaped as Africa's Talking's ids, whose length counts in the key.
+  const sessionId = `ATUid_${randomBytes(16).toString('hex')}`;
   const phoneNumber = '+243899000009';
   let answer = '';
   for (const text of NINE_BILLS) {
@@ -477,6 +494,7 @@ async function runParent(settings: Settings): Promise<number> {
 
   const identity = createIdentities();
   const measured = new Map<Role, Measured>();
+  const cpu = new Map<Role, number>();
   const cleanups: Array<() => Promise<unknown>> = [];
   let memory: { session: number; phone: number; answer: string } | undefined;
   try {
@@ -486,7 +504,7 @@ async function runParent(settings: Settings): Promise<number> {
       const stop = async () => {
         if (stopped) return;
         stopped = true;
-        await server.stop();
+        cpu.set(role, (await server.stop()).cpuUsPerHop);
       };
       cleanups.push(stop);
       if (settings.warmupS > 0) await drive(role, server.port, settings.connections, settings.warmupS, identity);
@@ -498,13 +516,13 @@ async function runParent(settings: Settings): Promise<number> {
     await Promise.allSettled(cleanups.map((c) => c()));
   }
 
-  const rows = ROLES.map((role) => summarize(LABEL[role], measured.get(role) as Measured));
+  const rows = ROLES.map((role) => summarize(LABEL[role], measured.get(role) as Measured, cpu.get(role) ?? Number.NaN));
   printTable(rows);
   const prod = rows[3] as Summary;
   for (const [i, role] of (['baseline', 'minimal', 'umb'] as const).entries()) {
     const other = rows[i] as Summary;
     console.log(
-      `${`product / ${LABEL[role]}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}`,
+      `${`product / ${LABEL[role]}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}${`${fmt(prod.cpuUs / other.cpuUs, 2)}×`.padStart(12)}`,
     );
   }
   console.log('');
