@@ -12,13 +12,20 @@ import { z } from 'zod';
 import { composeProduct } from '../src/compose';
 import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/logging/logger';
+import { createRegidesoClient } from '../src/regideso/client';
+import { startSandbox } from '../src/regideso/sandbox/server';
+import { phoneKeys, sessionKeys } from '../src/sessions/keys';
+import { bareApp, minimalApp, ussdMenuBuilderApp } from './servers';
 
 /**
- * `npm run bench [-- --connections 50 --duration 10 --warmup 2 --memory --redis redis://…]`
+ * `npm run bench [-- --connections 32 --duration 10 --warmup 2 --redis redis://…]`
  *
  * Many concurrent USSD sessions walk dial → pay → reference → province → bills (4 hops, the last
- * one calls the sandbox REGIDESO's GetFact) against the whole product built by `composeProduct`,
- * then the same load hits a bare express handler; hops/s and p50/p99 are printed side by side.
+ * one calls the sandbox REGIDESO's GetFact) against four servers in turn, under the same load: a
+ * bare express handler, a minimal Redis handler (one GET + one SET a hop), ussd-menu-builder with a
+ * Redis session store, and the whole product built by `composeProduct`. Hops/s, p50/p99 and the
+ * product's ratios to each are printed, then the Redis memory of one product session at the bills
+ * screen of an account with nine unpaid bills.
  *
  * Each server runs in a child process forked from this file: autocannon parsing thousands of
  * responses a second on the server's own event loop would be measured as server time.
@@ -37,13 +44,16 @@ const BAD_SAMPLES_KEPT = 5;
 /** Longer than a hop may take (the engine's budget is 8 s). */
 const DRAIN_MS = 10_000;
 
-type Role = 'product' | 'baseline';
+const ROLES = ['baseline', 'minimal', 'umb', 'product'] as const;
+type Role = (typeof ROLES)[number];
+const LABEL: Record<Role, string> = { baseline: 'bare express', minimal: 'minimal Redis', umb: 'ussd-menu-builder', product: 'product' };
+/** The sandbox subscriber with nine unpaid bills (src/regideso/sandbox/data.ts). */
+const NINE_BILLS = ['', '1', '1*62190', '1*62190*1'] as const;
 
 interface Settings {
   connections: number;
   durationS: number;
   warmupS: number;
-  memory: boolean;
   redisUrl: string;
 }
 
@@ -55,15 +65,14 @@ const positiveInt = (name: string, max: number) =>
     .max(max, `--${name} must be at most ${max}`);
 
 const argsSchema = z.object({
-  connections: positiveInt('connections', 10_000).default(50),
+  connections: positiveInt('connections', 10_000).default(32),
   duration: positiveInt('duration', 600).default(10),
-  warmup: z.coerce.number().int().min(0).max(60).default(1),
-  memory: z.boolean().default(false),
+  warmup: z.coerce.number().int().min(0).max(60).default(3),
   redis: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, '--redis must be a redis:// URL')
     .default(DEFAULT_REDIS_URL),
-  serve: z.enum(['product', 'baseline']).optional(),
+  serve: z.enum(ROLES).optional(),
 });
 
 function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined } {
@@ -73,7 +82,6 @@ function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined
       connections: { type: 'string', short: 'c' },
       duration: { type: 'string', short: 'd' },
       warmup: { type: 'string', short: 'w' },
-      memory: { type: 'boolean' },
       redis: { type: 'string' },
       serve: { type: 'string' },
     },
@@ -86,7 +94,7 @@ function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined
   }
   const a = parsed.data;
   return {
-    settings: { connections: a.connections, durationS: a.duration, warmupS: a.warmup, memory: a.memory, redisUrl: a.redis },
+    settings: { connections: a.connections, durationS: a.duration, warmupS: a.warmup, redisUrl: a.redis },
     serve: a.serve,
   };
 }
@@ -97,7 +105,7 @@ function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined
 const toChild = z.object({ type: z.literal('stop') });
 const fromChild = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), port: z.number().int(), prefix: z.string().optional() }),
-  z.object({ type: z.literal('stopped'), keysDeleted: z.number().int(), keysLeft: z.number().int() }),
+  z.object({ type: z.literal('stopped'), keysDeleted: z.number().int(), keysLeft: z.number().int(), cpuUsPerHop: z.number() }),
   z.object({ type: z.literal('failed'), message: z.string() }),
 ]);
 type FromChild = z.infer<typeof fromChild>;
@@ -122,11 +130,16 @@ function stopRequested(): Promise<void> {
 /**
  * Listens on an ephemeral port and counts handlers still running: when autocannon stops it hangs
  * up on hops in flight, and their handlers must finish before the product closes Redis under them.
+ * Also the process's CPU time per request served: a figure other processes on the machine disturb
+ * far less than throughput.
  */
-async function listen(app: express.Express): Promise<{ port: number; close: () => Promise<void> }> {
+async function listen(app: express.Express): Promise<{ port: number; close: () => Promise<void>; cpuUsPerHop: () => number }> {
   let inFlight = 0;
+  let served = 0;
+  const cpu = process.cpuUsage();
   const server = http.createServer((req, res) => {
     inFlight += 1;
+    served += 1;
     let counted = true;
     const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
     // Every answer goes through res.end, even to a client that has already hung up.
@@ -147,6 +160,10 @@ async function listen(app: express.Express): Promise<{ port: number; close: () =
       await closed;
       const deadline = Date.now() + DRAIN_MS;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    },
+    cpuUsPerHop() {
+      const used = process.cpuUsage(cpu);
+      return served === 0 ? 0 : (used.user + used.system) / served;
     },
   };
 }
@@ -179,39 +196,52 @@ async function deleteKeys(redisUrl: string, prefix: string): Promise<{ deleted: 
 
 async function serveProduct(settings: Settings): Promise<void> {
   const prefix = `bench:${randomBytes(6).toString('hex')}:`;
-  const loaded = loadConfig(settings.memory ? {} : { REDIS_URL: settings.redisUrl });
+  const loaded = loadConfig({ REDIS_URL: settings.redisUrl });
   if (!loaded.ok) throw new Error(`config: ${loaded.errors.join('; ')}`);
   const product = await composeProduct(loaded.config, silentLogger(), { prefix, defaultMetrics: false });
-  let cleaned = { deleted: 0, left: 0 };
+  let cleaned: { deleted: number; left: number };
+  let cpuUsPerHop: number;
   try {
     await product.start();
     const server = await listen(product.app);
     await send({ type: 'ready', port: server.port, prefix });
     await stopRequested();
+    cpuUsPerHop = server.cpuUsPerHop();
     await server.close();
   } finally {
     await product.stop();
-    if (!settings.memory) cleaned = await deleteKeys(settings.redisUrl, prefix);
+    cleaned = await deleteKeys(settings.redisUrl, prefix);
   }
-  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left });
+  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left, cpuUsPerHop });
 }
 
-async function serveBaseline(): Promise<void> {
-  const app = express();
-  app.post('/ussd', express.urlencoded({ extended: false }), (_req, res) => {
-    res.status(200).type('text/plain').send('CON hello');
-  });
-  const server = await listen(app);
-  await send({ type: 'ready', port: server.port });
-  await stopRequested();
-  await server.close();
-  await send({ type: 'stopped', keysDeleted: 0, keysLeft: 0 });
+/** The other servers: their own Redis connection and in-process sandbox REGIDESO, as the product has. */
+async function serveOther(role: Exclude<Role, 'product'>, settings: Settings): Promise<void> {
+  const prefix = `bench:${randomBytes(6).toString('hex')}:`;
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
+  const sandbox = await startSandbox();
+  const regideso = createRegidesoClient({ baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey, operator: 'BENCH', timeoutMs: 5000, logger: silentLogger() });
+  let cleaned: { deleted: number; left: number };
+  let cpuUsPerHop: number;
+  try {
+    const app = role === 'baseline' ? bareApp() : role === 'minimal' ? minimalApp(redis, regideso, prefix) : ussdMenuBuilderApp(redis, regideso, prefix);
+    const server = await listen(app);
+    await send({ type: 'ready', port: server.port, prefix });
+    await stopRequested();
+    cpuUsPerHop = server.cpuUsPerHop();
+    await server.close();
+  } finally {
+    await redis.quit().catch(() => undefined);
+    await sandbox.close();
+    cleaned = await deleteKeys(settings.redisUrl, prefix);
+  }
+  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left, cpuUsPerHop });
 }
 
 async function serve(role: Role, settings: Settings): Promise<void> {
   try {
     if (role === 'product') await serveProduct(settings);
-    else await serveBaseline();
+    else await serveOther(role, settings);
   } catch (err) {
     await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
     process.exitCode = 1;
@@ -226,11 +256,11 @@ async function serve(role: Role, settings: Settings): Promise<void> {
 interface ChildServer {
   port: number;
   prefix: string | undefined;
-  stop(): Promise<{ keysDeleted: number; keysLeft: number }>;
+  stop(): Promise<{ keysDeleted: number; keysLeft: number; cpuUsPerHop: number }>;
 }
 
 function startChild(role: Role, settings: Settings): Promise<ChildServer> {
-  const args = ['--serve', role, '--redis', settings.redisUrl, ...(settings.memory ? ['--memory'] : [])];
+  const args = ['--serve', role, '--redis', settings.redisUrl];
   // execArgv is inherited, so the child runs under tsx like this process.
   const child: ChildProcess = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (): Promise<FromChild> =>
@@ -258,7 +288,7 @@ function startChild(role: Role, settings: Settings): Promise<ChildServer> {
           child.send({ type: 'stop' });
           const done = await next();
           await exited;
-          return done.type === 'stopped' ? { keysDeleted: done.keysDeleted, keysLeft: done.keysLeft } : { keysDeleted: 0, keysLeft: -1 };
+          return done.type === 'stopped' ? { keysDeleted: done.keysDeleted, keysLeft: done.keysLeft, cpuUsPerHop: done.cpuUsPerHop } : { keysDeleted: 0, keysLeft: -1, cpuUsPerHop: 0 };
         },
       };
     },
@@ -377,9 +407,11 @@ interface Summary {
   p99: number;
   errors: number;
   errorRate: number;
+  /** The server process's CPU time per request, warm-up included. */
+  cpuUs: number;
 }
 
-function summarize(label: string, m: Measured): Summary {
+function summarize(label: string, m: Measured, cpuUs: number): Summary {
   const all = sortedOf(m.tally.latencies.flat());
   const errors = m.tally.badAnswers + m.connErrors;
   const attempts = m.tally.answered + m.connErrors;
@@ -391,25 +423,26 @@ function summarize(label: string, m: Measured): Summary {
     p99: percentile(all, 99),
     errors,
     errorRate: attempts === 0 ? 1 : errors / attempts,
+    cpuUs,
   };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function printTable(rows: Summary[]): void {
-  console.log(`${'target'.padEnd(22)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}   errors`);
+  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}   errors`);
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(22)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
+      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
     );
   }
 }
 
 function printPerHop(m: Measured): void {
-  console.log('product by hop:'.padEnd(22) + 'count'.padStart(10) + ''.padStart(12) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9));
+  console.log('product by hop:'.padEnd(32) + 'count'.padStart(10) + ''.padStart(12) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9));
   m.tally.latencies.forEach((values, i) => {
     const s = sortedOf(values);
-    console.log(`  ${i + 1}. ${HOP_NAMES[i] ?? ''}`.padEnd(22) + String(s.length).padStart(10) + ''.padStart(12) + fmt(percentile(s, 50)).padStart(9) + fmt(percentile(s, 99)).padStart(9));
+    console.log(`  ${i + 1}. ${HOP_NAMES[i] ?? ''}`.padEnd(32) + String(s.length).padStart(10) + ''.padStart(12) + fmt(percentile(s, 50)).padStart(9) + fmt(percentile(s, 99)).padStart(9));
   });
 }
 
@@ -419,49 +452,87 @@ function printBad(label: string, m: Measured): void {
   for (const [sample, count] of m.tally.badSamples) console.log(`  ${count} × ${sample}`);
 }
 
+/**
+ * One product session walked to the bills screen of the nine-bill account, then `MEMORY USAGE` of
+ * every key of that session (the record; the lease and the wait note when present) and, apart,
+ * of the phone's (preferences, rate count), which outlive sessions.
+ */
+async function sessionMemory(port: number, prefix: string, redisUrl: string): Promise<{ session: number; phone: number; answer: string }> {
+  // Shaped as Africa's Talking's ids, whose length counts in the key.
+  const sessionId = `ATUid_${randomBytes(16).toString('hex')}`;
+  const phoneNumber = '+243899000009';
+  let answer = '';
+  for (const text of NINE_BILLS) {
+    const res = await fetch(`http://127.0.0.1:${port}/ussd`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ sessionId, serviceCode: SERVICE_CODE, phoneNumber, networkCode: NETWORK_CODE, text }).toString(),
+    });
+    answer = await res.text();
+  }
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const usage = async (keys: string[]) => {
+      let total = 0;
+      for (const k of keys) total += Number((await redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')) ?? 0);
+      return total;
+    };
+    const s = sessionKeys(prefix, sessionId);
+    const p = phoneKeys(prefix, phoneNumber);
+    return { session: await usage([s.record, s.lease, s.wait]), phone: await usage([p.prefs, p.rate]), answer };
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function runParent(settings: Settings): Promise<number> {
   const cpus = os.cpus();
-  const store = settings.memory ? 'in-memory (embedded default, ioredis-mock)' : `Redis ${settings.redisUrl}`;
   console.log('ussd-hops: dial → pay → reference → province → bills, 4 hops a session, a fresh session and phone each time');
   console.log(`machine:  ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${process.platform} ${process.arch}`);
-  console.log(`settings: ${settings.connections} connections, ${settings.durationS} s measured (+${settings.warmupS} s warm-up) per target, store ${store}, REGIDESO sandbox in-process`);
-  console.log('          load generator in this process, each server in its own child process\n');
+  console.log(`settings: ${settings.connections} connections, ${settings.durationS} s measured (+${settings.warmupS} s warm-up) per server, Redis ${settings.redisUrl}, REGIDESO sandbox in-process`);
+  console.log('          load generator in this process, each server in its own child process, one after the other\n');
 
   const identity = createIdentities();
-  const measured: Measured[] = [];
+  const measured = new Map<Role, Measured>();
+  const cpu = new Map<Role, number>();
   const cleanups: Array<() => Promise<unknown>> = [];
-  let cleanupNote = '';
+  let memory: { session: number; phone: number; answer: string } | undefined;
   try {
-    for (const role of ['baseline', 'product'] as const) {
+    for (const role of ROLES) {
       const server = await startChild(role, settings);
       let stopped = false;
       const stop = async () => {
         if (stopped) return;
         stopped = true;
-        const res = await server.stop();
-        if (role === 'product' && !settings.memory) cleanupNote = `cleanup:  deleted ${res.keysDeleted} keys under ${server.prefix ?? '?'} (${res.keysLeft} left)`;
+        cpu.set(role, (await server.stop()).cpuUsPerHop);
       };
       cleanups.push(stop);
       if (settings.warmupS > 0) await drive(role, server.port, settings.connections, settings.warmupS, identity);
-      measured.push(await drive(role, server.port, settings.connections, settings.durationS, identity));
+      measured.set(role, await drive(role, server.port, settings.connections, settings.durationS, identity));
+      if (role === 'product' && server.prefix !== undefined) memory = await sessionMemory(server.port, server.prefix, settings.redisUrl);
       await stop();
     }
   } finally {
     await Promise.allSettled(cleanups.map((c) => c()));
   }
 
-  const [baseM, prodM] = measured as [Measured, Measured];
-  const base = summarize('bare express', baseM);
-  const prod = summarize(`product (${settings.memory ? 'memory' : 'redis'})`, prodM);
-  printTable([base, prod]);
-  console.log(
-    `${'product / baseline'.padEnd(22)}${`${fmt(prod.hopsPerS / base.hopsPerS, 3)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / base.p50, 1)}×`.padStart(9)}${`${fmt(prod.p99 / base.p99, 1)}×`.padStart(9)}`,
-  );
+  const rows = ROLES.map((role) => summarize(LABEL[role], measured.get(role) as Measured, cpu.get(role) ?? Number.NaN));
+  printTable(rows);
+  const prod = rows[3] as Summary;
+  for (const [i, role] of (['baseline', 'minimal', 'umb'] as const).entries()) {
+    const other = rows[i] as Summary;
+    console.log(
+      `${`product / ${LABEL[role]}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}${`${fmt(prod.cpuUs / other.cpuUs, 2)}×`.padStart(12)}`,
+    );
+  }
   console.log('');
-  printPerHop(prodM);
-  if (cleanupNote !== '') console.log(`\n${cleanupNote}`);
-  printBad('bare express', baseM);
-  printBad('product', prodM);
+  printPerHop(measured.get('product') as Measured);
+  if (memory !== undefined) {
+    const shown = memory.answer.split('\n')[0] ?? '';
+    console.log(`\nRedis MEMORY USAGE, one product session at the bills screen of 62190 (9 unpaid bills, "${shown}"):`);
+    console.log(`  session keys ${memory.session} bytes; the phone's keys (preferences, rate count) ${memory.phone} bytes`);
+  }
+  for (const role of ROLES) printBad(LABEL[role], measured.get(role) as Measured);
 
   if (prod.hopsPerS === 0 || prod.errorRate > 0.01) {
     console.error(`\nFAIL: product error rate ${fmt(prod.errorRate * 100)} % (limit 1 %)`);
@@ -477,7 +548,7 @@ async function main(): Promise<void> {
     return;
   }
   // Bounded even if a server hangs on the way down.
-  const budgetMs = 2 * (settings.durationS + settings.warmupS) * 1000 + 120_000;
+  const budgetMs = ROLES.length * (settings.durationS + settings.warmupS) * 1000 + 120_000;
   setTimeout(() => {
     console.error('bench overran its time budget; giving up');
     process.exit(3);

@@ -15,7 +15,7 @@ import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
 import { createOperatorRouter } from './http/operator-router';
 import { createOutboxRouter } from './http/outbox-router';
-import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from './http/security';
+import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
 import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdRouter } from './http/ussd-router';
@@ -27,8 +27,7 @@ import { createPaymentService, type PaymentServiceDeps } from './payments/servic
 import { createRedisFactory } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
-import { createRedisSessionStore } from './sessions/redis-session-store';
-import { createSubscriberPrefs } from './sessions/subscriber-prefs';
+import { createRedisHopStore } from './sessions/hop-store';
 import { createAfricasTalkingTransport } from './sms/africastalking';
 import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
@@ -168,16 +167,20 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics });
   const smsSweeper = createSweeper({ sources: [smsQueue.sweepSource, inbound.sweepSource], logger, ...sweep });
 
-  const sessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds });
+  // A hop's lease outlives its budget a little: a crashed holder frees its session by then. The
+  // per-phone hop count travels in the hop's first round trip (a person types a hop every few
+  // seconds; 40 a minute from one phone is a script).
+  const sessions = createRedisHopStore(redis, { prefix, ttlSeconds: config.ussd.sessionTtlSeconds, leaseMs: HOP_BUDGET_MS + 2000, rateWindowSeconds: 60, prefsTtlSeconds: retention });
   const engine = createUssdEngine({
     menu,
     sessions,
-    prefs: createSubscriberPrefs(redis, { prefix, ttlSeconds: retention }),
     regideso,
     payments,
     minPaymentCentimes: config.payments.minCentimes,
     hopBudgetMs: HOP_BUDGET_MS,
     gatewayMode: config.ussd.textMode,
+    hopsPerWindow: 40,
+    metrics,
     logger,
   });
 
@@ -190,7 +193,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     metrics,
     retentionSeconds: retention,
     // The menu's own screen id (a small fixed set) says where a subscriber gave up, in any language.
-    screenOf: async (event) => (await sessions.get(event.sessionId).catch(() => undefined))?.screen,
+    screenOf: async (event) => (await sessions.peek(event.sessionId).catch(() => undefined))?.screen,
   });
 
   // REGIDESO's health, read when Prometheus scrapes: information, not readiness.
@@ -218,8 +221,6 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
         metrics,
         failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
       }),
-      // A person types a hop every few seconds; 40 a minute from one phone is a script.
-      rateLimitByPhone({ redis, prefix, limit: 40, windowSeconds: 60, phoneField: 'phoneNumber', onLimited: ussdLimitedReply, paths: ['/ussd'], metrics, logger, name: 'ussd' }),
     ],
     // The outbox and the operator's views hold subscribers' data: behind the same token as the callbacks.
     callbacks: [

@@ -1,22 +1,26 @@
 import type { Redis } from 'ioredis';
 import { isLanguage } from '../language';
+import { phoneKeys } from './keys';
 import type { Prefs, SubscriberPrefs } from './types';
+
+/** Stored values are read as outside data: a language we know, a reference of the expected shape. */
+export function readPrefs(language: unknown, lastRef: unknown): Prefs {
+  return {
+    language: typeof language === 'string' && isLanguage(language) ? language : undefined,
+    lastRef: typeof lastRef === 'string' && /^[A-Za-z0-9-]{1,30}$/.test(lastRef) ? lastRef : undefined,
+  };
+}
 
 /** Per phone number: the language chosen and the last reference looked up, in one hash. */
 export function createSubscriberPrefs(redis: Redis, opts: { prefix: string; ttlSeconds: number }): SubscriberPrefs {
-  const key = (phone: string) => `${opts.prefix}{${phone}}`;
+  const key = (phone: string) => phoneKeys(opts.prefix, phone).prefs;
   const set = async (phone: string, field: string, value: string) => {
     await redis.multi().hset(key(phone), field, value).expire(key(phone), opts.ttlSeconds).exec();
   };
   return {
     async get(phone): Promise<Prefs> {
       const h = await redis.hgetall(key(phone));
-      const lang = h.language;
-      const ref = h.lastRef;
-      return {
-        language: lang !== undefined && isLanguage(lang) ? lang : undefined,
-        lastRef: ref !== undefined && /^[A-Za-z0-9-]{1,30}$/.test(ref) ? ref : undefined,
-      };
+      return readPrefs(h.language, h.lastRef);
     },
     setLanguage: (phone, language) => set(phone, 'language', language),
     setLastRef: (phone, refClient) => set(phone, 'lastRef', refClient),

@@ -1,52 +1,48 @@
+import type { Vars } from '../json';
 import type { Language } from '../language';
-import type { Vars } from '../ussd/render/template';
 
-/** One USSD session as the engine keeps it between hops. */
-export interface Session {
-  id: string;
-  phone: string;
-  /** The menu version the session started on: a deploy mid-session must not reinterpret it. */
-  menuVersion: string;
+/** What the menu interpreter reads and moves: where the subscriber is and what was gathered. */
+export interface SessionState {
   language: Language;
-  /** `last`: the gateway sends only the newest input rather than the whole path. */
-  mode: 'cumulative' | 'last';
-  /** The cursor: the gateway `text` that produced the current screen. */
-  text: string;
   screen: string;
   page: number;
-  /** Displayed screens before this one, for `0` (back). */
-  history: Array<{ screen: string; page: number }>;
+  /** Displayed screens before this one, `[screen, page]`, for `0` (back). */
+  history: Array<[string, number]>;
   vars: Vars;
-  /** Answers already given, by gateway `text`: a retry gets the same screen and no new side effect. */
-  responses: Array<[string, string]>;
   ended: boolean;
+}
+
+/**
+ * How this session's gateway sends `text`: every input so far (`cumulative`, Africa's Talking) or
+ * only the newest (`last`). `unknown` until a hop shows it: a hop that extends a non-empty cursor
+ * proves `cumulative`, one that does not (and is no older hop of ours) shows `last`.
+ */
+export type TextShape = 'unknown' | 'cumulative' | 'last';
+
+/** One USSD session as kept between hops. */
+export interface Session extends SessionState {
+  id: string;
+  phone: string;
+  /** Drawn when the session starts: a payment intent's identity, so a reused session id is another intent. */
+  nonce: string;
+  /** The menu version the session started on: a deploy mid-session must not reinterpret it. */
+  menuVersion: string;
+  shape: TextShape;
+  /** The cursor: the gateway `text` that produced the current screen. */
+  text: string;
+  /** The answer given to `text`: a gateway retry gets it again, with no new side effect. */
+  answer: string;
+  /**
+   * The text of the hop before: a retry of it, arriving after the next hop was answered, gets the
+   * screen the phone shows now. Its own answer is not kept (a screen's bytes in every live session).
+   */
+  prevText: string | undefined;
   startedAt: number;
-  updatedAt: number;
   hops: number;
-  /**
-   * Set when the phone was last shown the "please wait" screen for this `text` rather than the
-   * screen stored under it (a retry that outwaited the hop's budget). Kept beside the session, not
-   * in it: it is written without the session's lock. Never saved with the session.
-   */
-  interim?: string;
 }
 
-export type LockResult<T> = { ok: true; value: T } | { ok: false };
-
-export interface SessionStore {
-  /** How long the gateway keeps a session; after this a hop gets "session expired". */
-  readonly ttlSeconds: number;
-  get(id: string): Promise<Session | undefined>;
-  save(session: Session): Promise<void>;
-  /**
-   * Records, without the lock, that the answer to `text` the phone got was the "please wait" screen;
-   * `get` returns it as `interim` until `clearInterim`.
-   */
-  noteInterim(id: string, text: string): Promise<void>;
-  clearInterim(id: string): Promise<void>;
-  /** Runs `fn` holding the session's lock, waiting at most `waitMs` for it. */
-  withLock<T>(id: string, opts: { waitMs: number; holdMs: number }, fn: () => Promise<T>): Promise<LockResult<T>>;
-}
+/** Preferences an action asks to keep for the phone: written with the hop's commit, in its flush. */
+export type Remember = Partial<{ language: Language; lastRef: string }>;
 
 export interface Prefs {
   language: Language | undefined;
@@ -58,4 +54,54 @@ export interface SubscriberPrefs {
   get(phone: string): Promise<Prefs>;
   setLanguage(phone: string, language: Language): Promise<void>;
   setLastRef(phone: string, refClient: string): Promise<void>;
+}
+
+/** What `begin` found. Only `new`, `session` and `unreadable` hold the session's lease. */
+export type Opened =
+  /** A gateway retry: the answer already given to this text; nothing taken, nothing to do. */
+  | { kind: 'answer'; answer: string }
+  /** Another hop of this session holds the lease. */
+  | { kind: 'busy' }
+  /** The session id belongs to another phone. */
+  | { kind: 'foreign' }
+  /** A record this version cannot read (another schema version). */
+  | { kind: 'unreadable' }
+  | { kind: 'new' }
+  /** `wait`: the text whose answer the phone was shown "please wait" for instead, if any. */
+  | { kind: 'session'; session: Session; wait: string | undefined };
+
+export interface HopKey {
+  id: string;
+  phone: string;
+  /** The hop's normalised text. */
+  text: string;
+  /** The lease's owner: only this hop's commit may release it. */
+  token: string;
+  /** The gateway is declared to send only the newest input: an identical text is an input, not a retry. */
+  lastOnly: boolean;
+}
+
+/** The USSD sessions' Redis side: every hop is two round trips, `open` then `commit`. */
+export interface HopStore {
+  /** How long the gateway keeps a session; after this a hop gets "session expired". */
+  readonly ttlSeconds: number;
+  /** One round trip: the phone's hop count in the rate window, its preferences, and `begin`. */
+  open(hop: HopKey): Promise<{ count: number; prefs: Prefs; opened: Opened }>;
+  /** `begin` again, for a hop waiting for the lease. */
+  begin(hop: HopKey): Promise<Opened>;
+  /**
+   * Saves the session with its cursor and answer and releases the lease, unless another hop holds
+   * it now (then nothing is written: false). `clearWait`: the "please wait" note for this text is past.
+   * `remember`: the phone's preferences to keep, sent in the same flush.
+   */
+  commit(session: Session, token: string, clearWait: string | undefined, remember?: Remember): Promise<boolean>;
+  /** Releases the lease if it is still ours, saving nothing. */
+  release(id: string, token: string): Promise<void>;
+  /**
+   * A waiting hop runs out of time: the answer to its text if it has appeared meanwhile, else notes
+   * that the phone is shown "please wait" for it.
+   */
+  giveUp(hop: HopKey): Promise<{ kind: 'answer'; answer: string } | { kind: 'foreign' } | { kind: 'wait'; language: Language | undefined }>;
+  /** The session, read without the lease (an end-of-session notice wants its screen). */
+  peek(id: string): Promise<Session | undefined>;
 }

@@ -17,7 +17,7 @@ import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/t
  */
 const SWEEP = { intervalMs: 300, graceMs: 600 };
 /** Pay 100 CDF on the oldest bill of 83262, then confirm. */
-const PAY_100 = ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*1'];
+const PAY_100 = ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*2'];
 let seq = 0;
 const newPhone = () => `+24381${String(Date.now() % 100_000).padStart(5, "0")}${String(seq++ % 10)}0`;
 

@@ -86,4 +86,4 @@ let phoneCounter = 0;
 export const newPhone = () => `+24381${String(Date.now() % 1e5).padStart(5, '0')}${String(phoneCounter++ % 100).padStart(2, '0')}`;
 
 /** The inputs that pay 100 CDF on the oldest unpaid bill of 83262 (bill 108776771 of 2024-03). */
-export const PAY_100_ON_108776771 = ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*1'];
+export const PAY_100_ON_108776771 = ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*2'];

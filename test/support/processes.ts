@@ -67,7 +67,12 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     },
     start,
     async stop() {
-      await this.kill9();
+      const c = child;
+      if (c === undefined) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+      child = undefined;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { SessionStore } from '../../src/sessions/types';
+import type { HopStore } from '../../src/sessions/types';
 import { newPhone, newSessionId, startWorld, type World } from './world';
 import { sandboxClient } from '../support/regideso';
 
@@ -68,7 +68,7 @@ test('a retry racing its original: one payment, the same screen twice', async ()
   const d = dialer();
   for (const i of [undefined, '1', '83262', '1', '2', '1']) await d.send(i);
   const before = w.payments.calls.length;
-  const hop = { sessionId: d.sessionId, phoneNumber: d.phoneNumber, serviceCode: '*123#', text: '1*83262*1*2*1*1' };
+  const hop = { sessionId: d.sessionId, phoneNumber: d.phoneNumber, serviceCode: '*123#', text: '1*83262*1*2*1*2' };
   const [a, b] = await Promise.all([w.engine.handle(hop), w.engine.handle(hop)]);
   expect(a).toMatch(/^END Paiement de 17 865,57 CDF réussi/);
   expect(b).toBe(a);
@@ -80,7 +80,7 @@ test('two different hops of one session at once are applied one after the other'
   await d.send();
   const hop = (text: string) => w.engine.handle({ sessionId: d.sessionId, phoneNumber: d.phoneNumber, serviceCode: '*123#', text });
   const [a, b] = await Promise.all([hop('1'), hop('1*83262')]);
-  const session = await w.sessions.get(d.sessionId);
+  const session = await w.sessions.peek(d.sessionId);
   expect(session?.hops).toBe(3);
   // Whichever ran first, the session holds a consistent path: its cursor is one of the two texts
   // and its screen is the one that text leads to.
@@ -93,8 +93,11 @@ test('the Redis session records its menu version, language and cursor', async ()
   const d = dialer();
   await d.send();
   await d.send('1');
-  const s = await w.sessions.get(d.sessionId);
-  expect(s).toMatchObject({ menuVersion: w.menu.version, language: 'fr', text: '1', screen: 'pay_ref', mode: 'cumulative' });
+  await d.send('83262');
+  const s = await w.sessions.peek(d.sessionId);
+  // Proven cumulative by the third hop, which extended the cursor; a nonce drawn for the session.
+  expect(s).toMatchObject({ menuVersion: w.menu.version, language: 'fr', text: '1*83262', screen: 'pay_province', shape: 'cumulative' });
+  expect(s?.nonce).toMatch(/^[0-9a-f]{16}$/);
   const ttl = await w.redis.ttl(`${w.prefix}s:{${d.sessionId}}`);
   expect(ttl).toBeGreaterThan(180);
   expect(ttl).toBeLessThanOrEqual(360);
@@ -175,14 +178,16 @@ test('the same session id from another phone is told the session is not valid, i
 test('Redis failing after the confirm ran: the subscriber still gets the payment answer, and a replay pays nothing more', async () => {
   // The session store fails on its next save only (a Redis stall during the confirm hop).
   let failNextSave = false;
-  const flaky: SessionStore = {
+  const flaky: HopStore = {
     ...w.sessions,
-    async save(s) {
+    async commit(s, token, clearWait) {
       if (failNextSave) {
         failNextSave = false;
+        // The lease is released when it expires: free it now, as a stalled Redis coming back would find it expired.
+        await w.sessions.release(s.id, token);
         throw new Error('Command timed out');
       }
-      return w.sessions.save(s);
+      return w.sessions.commit(s, token, clearWait);
     },
   };
   const engine = w.makeEngine({ sessions: flaky });
@@ -190,11 +195,11 @@ test('Redis failing after the confirm ran: the subscriber still gets the payment
   for (const i of [undefined, '1', '83262', '1', '2', '1']) await d.send(i);
   const before = w.payments.calls.length;
   failNextSave = true;
-  const answer = await d.send('1');
+  const answer = await d.send('2');
   expect(answer).toMatch(/^END Paiement de 17 865,57 CDF réussi/);
   // The gateway retries the same hop: the session still stands at the confirmation screen, and
   // the payment service is asked again with the same session (its intent key), nothing new.
-  const replay = await engine.handle({ sessionId: d.sessionId, phoneNumber: d.phoneNumber, serviceCode: '*123#', text: '1*83262*1*2*1*1' });
+  const replay = await engine.handle({ sessionId: d.sessionId, phoneNumber: d.phoneNumber, serviceCode: '*123#', text: '1*83262*1*2*1*2' });
   expect(replay).toMatch(/^END Paiement de 17 865,57 CDF/);
   expect(new Set(w.payments.calls.slice(before).map((c) => c.sessionId))).toEqual(new Set([d.sessionId]));
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { checkMenu, loadMenu, MenuLoadError } from '../../src/ussd/menu/load';
 import { menuToMermaid } from '../../src/ussd/menu/graph';
+import { lintMenu } from '../../src/ussd/menu/lint';
 
 const root = path.join(__dirname, '../..');
 const fixtures = path.join(root, 'test/fixtures/menus');
@@ -28,11 +29,27 @@ test.each([
   ['over-long-list', /screens\/main\.yaml \(screen "things"\): \[fr\] a page holding one item, with its error line, can reach 184 characters/],
   ['reserved-key', /\(screen "ask"\): the input would accept "0", which is back/],
   ['bad-schema', /screens\/main\.yaml \(screen "done"\): type:/],
+  // The key that pays is the key that led to the confirmation, or a value typed on the way to it.
+  ['confirm-same-key', /\(screen "confirm"\): key 1 pays here, and 1 on "main" leads here/],
+  ['confirm-same-key', /\(screen "confirm"\): key 1 pays here, and "ask" would take "1" typed there/],
 ])('menus:check refuses %s with a precise message', (name, message) => {
   const { status, out } = menusCheck(`test/fixtures/menus/${name}`);
   expect(status).toBe(1);
   expect(out).toMatch(message);
 }, 30_000);
+
+test('the product menu with its confirmation paying on 1 again (the key of "exact balance") is refused', () => {
+  const menu = loadMenu(path.join(root, 'menus'));
+  const confirm = menu.screens.pay_confirm;
+  if (confirm?.type !== 'menu') throw new Error('pay_confirm is not a menu');
+  const yes = confirm.options.find((o) => o.next === 'pay_submit');
+  const others = confirm.options.filter((o) => o !== yes);
+  if (yes === undefined) throw new Error('no confirming option');
+  const where = { dir: 'menus', menuFile: 'menus/menu.yaml', langFile: (l: string) => `menus/lang/${l}.yaml` };
+  const faults = lintMenu({ ...menu, screens: { ...menu.screens, pay_confirm: { ...confirm, options: [yes, ...others] } } }, where);
+  expect(faults.map((f) => f.message)).toContain('key 1 pays here, and 1 on "pay_amount" leads here: a repeated 1 would pay (confirm with another key)');
+  expect(lintMenu(menu, where)).toEqual([]);
+});
 
 test('loadMenu refuses an invalid menu at start-up, naming file and screen', () => {
   expect(() => loadMenu(path.join(fixtures, 'dangling'))).toThrow(MenuLoadError);

@@ -1,7 +1,7 @@
 import { gsm7Length, isGsm7, SCREEN_LIMIT } from '../../src/gsm7';
 import { LANGUAGES } from '../../src/language';
 import { LIST_ERROR_KEYS, liveFill, listPages, renderScreen } from '../../src/ussd/render/screen';
-import type { Vars } from '../../src/ussd/render/template';
+import type { Vars } from '../../src/json';
 import { newPhone, newSessionId, startWorld, type World } from './world';
 
 /**

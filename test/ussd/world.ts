@@ -4,9 +4,9 @@ import Redis from 'ioredis';
 import { silentLogger } from '../../src/logging/logger';
 import type { ConfirmOutcome, PaymentRequest, PaymentService } from '../../src/payments/types';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
-import { createRedisSessionStore } from '../../src/sessions/redis-session-store';
+import { createRedisHopStore } from '../../src/sessions/hop-store';
 import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
-import type { SessionStore, SubscriberPrefs } from '../../src/sessions/types';
+import type { HopStore, SubscriberPrefs } from '../../src/sessions/types';
 import { createUssdEngine, type UssdEngine, type UssdEngineDeps } from '../../src/ussd/engine';
 import { loadMenu } from '../../src/ussd/menu/load';
 import type { Menu } from '../../src/ussd/menu/model';
@@ -42,7 +42,7 @@ export interface World {
   sandbox: RunningSandbox;
   redis: Redis;
   prefix: string;
-  sessions: SessionStore;
+  sessions: HopStore;
   prefs: SubscriberPrefs;
   payments: RecordingPayments;
   clock: { offsetMs: number };
@@ -58,8 +58,8 @@ export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; re
   const sandbox = await startSandbox();
   const redis = opts.redis ?? new Redis(REDIS_URL, { lazyConnect: false });
   const prefix = newTestPrefix('ussd');
-  const sessions = createRedisSessionStore(redis, { prefix: `${prefix}s:`, ttlSeconds: 180 });
-  const prefs = createSubscriberPrefs(redis, { prefix: `${prefix}p:`, ttlSeconds: 3600 });
+  const sessions = createRedisHopStore(redis, { prefix, ttlSeconds: 180, leaseMs: (opts.hopBudgetMs ?? 8000) + 2000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
+  const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 3600 });
   const payments = recordingPayments();
   const logger = silentLogger();
   const regideso = sandboxClient(sandbox, { operator: 'TEST', timeoutMs: opts.regidesoTimeoutMs ?? 3000 });
@@ -68,7 +68,6 @@ export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; re
     createUssdEngine({
       menu,
       sessions,
-      prefs,
       regideso,
       payments,
       minPaymentCentimes: 10_000,

@@ -43,7 +43,7 @@ const PAY_100_ON_83262: Array<[reply: string, screen: string | RegExp]> = [
   ['2', 'Solde exact'],
   ['2', 'Montant en francs entiers'],
   ['100', 'Payer 100 CDF'],
-  ['1', 'Approuvez le paiement de 100 CDF'],
+  ['2', 'Approuvez le paiement de 100 CDF'],
 ];
 
 test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the receipt SMS in the inbox', async () => {
@@ -62,7 +62,7 @@ test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the re
   expect(await p.reply.isDisabled()).toBe(true);
 
   // Each hop's `text` as the gateway sends it: every input so far joined by `*`.
-  await shows(p.timeline, 'text="1*83262*1*2*2*100*1" → END');
+  await shows(p.timeline, 'text="1*83262*1*2*2*100*2" → END');
   expect(await p.timeline.innerText()).toContain('text="" → CON');
   await shows(p.timeline, 'ussd/events Success → HTTP 200');
 

@@ -95,6 +95,16 @@ export const DEMO_SUBSCRIBERS: readonly DemoSubscriber[] = [
       bill('112903317', '9184424601218', '2024-06-30', 9_876_543, 1_000_000),
     ],
   },
+  {
+    // Nine unpaid months, November 2023 to July 2024: the bench measures a session's memory at its bills.
+    refClient: '62190',
+    name: 'MBUYI KALALA',
+    province: 'KIN',
+    agency: 'LEMBA',
+    bills: ['2024-07-31', '2024-06-30', '2024-05-31', '2024-04-30', '2024-03-31', '2024-02-29', '2024-01-31', '2023-12-31', '2023-11-30'].map((d, i) =>
+      bill(String(115_600_109 - i), `6219024601${String(309 - i)}`, d, 1_450_000 + i * 12_345),
+    ),
+  },
 ];
 
 /** One line per demo subscriber, for the README and the sandbox's start-up banner. */
@@ -104,4 +114,5 @@ export const DEMO_SUBSCRIBER_GUIDE: ReadonlyArray<{ refClient: string; province:
   { refClient: '55120', province: 'KAT', what: 'every bill paid: nothing to pay' },
   { refClient: '70315', province: 'KC', what: '14 unpaid bills: list paging' },
   { refClient: '91844', province: 'KIN', what: 'a 44-character name and six-figure amounts: screen and SMS lengths' },
+  { refClient: '62190', province: 'KIN', what: "9 unpaid bills: the bench's session memory at the bills screen" },
 ];

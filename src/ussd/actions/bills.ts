@@ -1,6 +1,6 @@
 import { isProvince } from '../../provinces';
 import { canTypeAmount } from './amount';
-import type { Json, Vars } from '../render/template';
+import type { Json, Vars } from '../../json';
 import type { ActionDef, ActionResult } from './types';
 
 /** A bill as kept in the session (JSON): what the list shows and the payment needs. */
@@ -48,14 +48,15 @@ export const fetchBills: ActionDef = {
     const unpaid = res.bills
       .filter((b) => b.balanceCentimes > 0)
       .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.billNumber.localeCompare(b.billNumber));
-    await deps.prefs.setLastRef(ctx.phone, ref);
     const name = res.bills[0]?.subscriberName ?? '';
-    if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: { subscriberName: name } };
+    const remember = { lastRef: ref };
+    if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: { subscriberName: name }, remember };
     const bills: SessionBill[] = unpaid.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balance: b.balanceCentimes }));
     const total = unpaid.reduce((s, b) => s + b.balanceCentimes, 0);
     return {
       outcome: 'found',
       set: { subscriberName: name, bills, total, billCount: bills.length, lastRef: ref },
+      remember,
     };
   },
 };

@@ -2,15 +2,15 @@ import type { Language } from '../../language';
 import type { Logger } from '../../logging/logger';
 import type { PaymentService } from '../../payments/types';
 import type { RegidesoClient } from '../../regideso/types';
-import type { SubscriberPrefs } from '../../sessions/types';
-import type { Vars } from '../render/template';
+import type { Remember } from '../../sessions/types';
+import type { Vars } from '../../json';
 
 /** What an action sees of the session. */
 export interface ActionContext {
   vars: Readonly<Vars>;
   phone: string;
   sessionId: string;
-  /** Drawn when the session was created: with the id, names the session's payment intent. */
+  /** Drawn when the session started (16 hex digits): with the session id, a payment intent's identity. */
   sessionNonce: string;
   language: Language;
   /** Aborted when the hop's budget runs out: an action making several calls starts no new one after it. */
@@ -21,12 +21,13 @@ export interface ActionResult {
   outcome: string;
   set?: Vars;
   language?: Language;
+  /** What to keep for the phone's later sessions (written with the hop's session, in the same flush). */
+  remember?: Remember;
 }
 
 export interface ActionDeps {
   regideso: RegidesoClient;
   payments: PaymentService;
-  prefs: SubscriberPrefs;
   minPaymentCentimes: number;
   logger: Logger;
 }

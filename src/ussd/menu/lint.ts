@@ -6,6 +6,7 @@ import { ANSWER_PREFIX_LENGTH, BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, longestList
 import { placeholders } from '../render/template';
 import type { MenuFault } from './load';
 import type { Menu } from './model';
+import { sideEffectTargets } from './side-effects';
 import type { MenuOption, Screen, Validator } from './schema';
 
 interface Where {
@@ -138,6 +139,8 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
     }
   }
 
+  lintConfirmKeys(menu, fault);
+
   // Reachability from the start screen.
   const seen = new Set<string>();
   const queue = [menu.start];
@@ -167,6 +170,50 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
 
   if (faults.length === 0) faults.push(...lintLengths(menu, where));
   return faults;
+}
+
+/**
+ * The key that confirms a payment differs from every key that leads to the confirmation. A gateway
+ * that sends only the newest input cannot tell a retried key from a typed one, and the retry lands
+ * on the next screen: a repeated key must never pay. A typed value that leads there must be refused
+ * when it is that key, and a list item must not be numbered as it.
+ */
+function lintConfirmKeys(menu: Menu, fault: (id: string, message: string) => void): void {
+  const paying = sideEffectTargets(menu);
+  /** The shown screens `target` lands on, through action screens and their outcomes. */
+  const landsOn = (target: string): Set<string> => {
+    const out = new Set<string>();
+    const seen = new Set<string>();
+    const queue = [target];
+    while (queue.length > 0) {
+      const id = queue.pop() as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const screen = menu.screens[id];
+      if (screen?.type === 'action') queue.push(...Object.values(screen.outcomes));
+      else if (screen !== undefined) out.add(id);
+    }
+    return out;
+  };
+  for (const [id, confirm] of Object.entries(menu.screens)) {
+    if (confirm.type !== 'menu') continue;
+    const payKeys = confirm.options.flatMap((o, i) => (paying.has(o.next) ? [String(i + 1)] : []));
+    if (payKeys.length === 0) continue;
+    for (const [fromId, from] of Object.entries(menu.screens)) {
+      if (from.type === 'action' || from.type === 'end') continue;
+      const into = (next: string) => landsOn(next).has(id);
+      from.options.forEach((o, i) => {
+        const key = String(i + 1);
+        if (into(o.next) && payKeys.includes(key)) fault(id, `key ${key} pays here, and ${key} on "${fromId}" leads here: a repeated ${key} would pay (confirm with another key)`);
+      });
+      if (from.type === 'input' && into(from.next)) {
+        for (const k of payKeys) if (staticallyAccepts(from.validators, k)) fault(id, `key ${k} pays here, and "${fromId}" would take "${k}" typed there and lead here: refuse it there (a validator)`);
+      }
+      if (from.type === 'list' && from.next !== undefined && into(from.next)) {
+        for (const k of payKeys) if (Number(k) > from.options.length) fault(id, `key ${k} pays here, and item ${k} of "${fromId}" leads here: a repeated ${k} would pay`);
+      }
+    }
+  }
 }
 
 /**

@@ -2,7 +2,8 @@ import { gsm7Length, SCREEN_LIMIT } from '../../gsm7';
 import type { Language } from '../../language';
 import type { Menu } from '../menu/model';
 import type { MenuOption, Screen } from '../menu/schema';
-import { renderTemplate, worstCaseSample, type Json, type Vars } from './template';
+import type { Json, Vars } from '../../json';
+import { renderTemplate, worstCaseSample } from './template';
 
 /** The keys the engine owns on every screen; menus never define them. */
 export const BACK_KEY = '0';
@@ -29,6 +30,7 @@ export const ENGINE_TEXT_KEYS = [
   'session.outdated',
   'session.wait',
   'session.invalid',
+  'session.limited',
   'error.internal',
 ] as const;
 
@@ -89,18 +91,28 @@ export function longestListError(fill: Fill, vars: Vars): string {
 /**
  * Splits a list into pages that fit the screen. Every page, the first with its header and fixed
  * options included, keeps room for the longest error line, so a re-prompt never overflows nor moves
- * items between pages. Returns the index of each page's first item.
+ * items between pages. Returns the index of each page's first item. Each line is rendered and
+ * measured once: a page's length is the sum of its lines and their line breaks.
  */
 export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, isStart: boolean): number[] {
   const items = listItems(screen, vars);
-  const error = longestListError(fill, vars);
+  const sizeOf = (lines: string[]) => lines.filter((l) => l !== '').reduce((n, l) => n + gsm7Length(l) + 1, 0);
+  const common = sizeOf([longestListError(fill, vars), fill(screen.text, vars), isStart ? '' : fill('nav.back_home', vars)]);
+  const firstPageExtra = sizeOf(visibleOptions(screen.options, vars).map(({ key, option }) => `${key}. ${fill(option.label, vars)}`));
+  const nextLine = sizeOf([`${NEXT_KEY}. ${fill('nav.next', vars)}`]);
+  const itemSize = items.map((item, i) => sizeOf([itemLine(screen, vars, fill, item, i)]));
+  // Every line counted with a break after it: the last has none.
+  const fits = (size: number) => size - 1 <= BODY_LIMIT;
   const starts: number[] = [0];
   let i = 0;
   while (i < items.length) {
-    const page = starts.length - 1;
+    let size = common + (starts.length === 1 ? firstPageExtra : 0) + (itemSize[i] ?? 0);
     let end = i + 1;
     // Greedy: the most items that fit, with a `next` line reserved when more remain; at least one.
-    while (end < items.length && fits(listBody(screen, vars, fill, isStart, page, i, end + 1, end + 1 < items.length, error))) end++;
+    while (end < items.length && fits(size + (itemSize[end] ?? 0) + (end + 1 < items.length ? nextLine : 0))) {
+      size += itemSize[end] ?? 0;
+      end++;
+    }
     if (end >= items.length) break;
     starts.push(end);
     i = end;
@@ -108,8 +120,21 @@ export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars,
   return starts;
 }
 
-function fits(body: string): boolean {
-  return gsm7Length(body) <= BODY_LIMIT;
+function itemLine(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, item: Vars, i: number): string {
+  const line = fill(screen.item, { ...vars, ...item });
+  return screen.store === undefined ? `- ${line}` : `${itemKey(screen, i)}. ${line}`;
+}
+
+/** The longest start of `text` that takes at most `limit` GSM-7 septets (an extension character takes two). */
+export function fitGsm7(text: string, limit: number): string {
+  let n = 0;
+  let end = 0;
+  for (const ch of text) {
+    n += gsm7Length(ch);
+    if (n > limit) break;
+    end += ch.length;
+  }
+  return text.slice(0, end);
 }
 
 function listBody(
@@ -126,10 +151,7 @@ function listBody(
   const items = listItems(screen, vars);
   const lines = [error, fill(screen.text, vars)];
   if (page === 0) for (const { key, option } of visibleOptions(screen.options, vars)) lines.push(`${key}. ${fill(option.label, vars)}`);
-  for (let i = from; i < to && i < items.length; i++) {
-    const line = fill(screen.item, { ...vars, ...(items[i] ?? {}) });
-    lines.push(screen.store === undefined ? `- ${line}` : `${itemKey(screen, i)}. ${line}`);
-  }
+  for (let i = from; i < to && i < items.length; i++) lines.push(itemLine(screen, vars, fill, items[i] ?? {}, i));
   if (more) lines.push(`${NEXT_KEY}. ${fill('nav.next', vars)}`);
   if (!isStart) lines.push(fill('nav.back_home', vars));
   return joinLines(lines);

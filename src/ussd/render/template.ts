@@ -1,10 +1,7 @@
 import { toGsm7 } from '../../gsm7';
 import { maskName } from '../../logging/mask';
+import type { Json, Vars } from '../../json';
 import { formatCdf, parseCentimes } from '../../money';
-
-/** Session values: what actions and inputs store, and templates show. */
-export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-export type Vars = Record<string, Json>;
 
 export const FILTERS = ['money', 'month', 'date', 'mask', 'upper'] as const;
 export type Filter = (typeof FILTERS)[number];

@@ -1,0 +1,105 @@
+import express from 'express';
+import type Redis from 'ioredis';
+import UssdMenu from 'ussd-menu-builder';
+import { formatCdf } from '../src/money';
+import type { RegidesoClient } from '../src/regideso/types';
+
+/**
+ * The three servers the product is measured against, on the same 4-hop walk (dial → pay →
+ * reference → province → bills, GetFact on the last hop) and, for the last two, the same Redis and
+ * sandbox REGIDESO as the product.
+ */
+
+const MAIN = 'CON REGIDESO - Factures d\'eau\n1. Payer une facture\n2. Consulter mes factures\n3. Vérifier un paiement\n4. Langue / Language';
+const REF = "CON Entrez votre référence client:\n0.Retour 00.Accueil";
+const PROVINCES = 'CON Choisissez votre province:\n1. Kinshasa\n2. Kongo Central\n3. Katanga\n4. Nord-Kivu\n5. Sud-Kivu\n6. Kasai Oriental\n7. Kananga\n0.Retour 00.Accueil';
+
+type Body = { sessionId?: unknown; text?: unknown; phoneNumber?: unknown; serviceCode?: unknown };
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+async function billsScreen(regideso: RegidesoClient, ref: string): Promise<string> {
+  const res = await regideso.getBills(ref, 'KIN');
+  if (res.kind !== 'ok') return 'END REGIDESO ne répond pas pour le moment.';
+  const unpaid = res.bills.filter((b) => b.balanceCentimes > 0).sort((a, b) => a.issuedOn.localeCompare(b.issuedOn));
+  const total = unpaid.reduce((n, b) => n + b.balanceCentimes, 0);
+  const lines = unpaid.slice(0, 3).map((b, i) => `${i + 2}. ${b.issuedOn.slice(5, 7)}/${b.issuedOn.slice(0, 4)}: ${formatCdf(b.balanceCentimes)}`);
+  return `CON ${res.bills[0]?.subscriberName ?? ''}\nTotal à payer: ${formatCdf(total)}\n1. Tout payer\n${lines.join('\n')}`;
+}
+
+/** `express.urlencoded` + a fixed screen: the floor of any express USSD handler. */
+export function bareApp(): express.Express {
+  const app = express();
+  app.post('/ussd', express.urlencoded({ extended: false }), (_req, res) => {
+    res.status(200).type('text/plain').send('CON hello');
+  });
+  return app;
+}
+
+/** The least a stateful handler does: one GET and one SET of the session per hop, GetFact on the last. */
+export function minimalApp(redis: Redis, regideso: RegidesoClient, prefix: string): express.Express {
+  const app = express();
+  app.post('/ussd', express.urlencoded({ extended: false }), async (req, res) => {
+    const body = req.body as Body;
+    const text = str(body.text);
+    const key = `${prefix}m:{${str(body.sessionId)}}`;
+    const before = await redis.get(key);
+    const parts = text === '' ? [] : text.split('*');
+    let answer: string;
+    if (parts.length === 0) answer = MAIN;
+    else if (parts.length === 1) answer = REF;
+    else if (parts.length === 2) answer = PROVINCES;
+    else answer = await billsScreen(regideso, parts[1] ?? '');
+    await redis.set(key, JSON.stringify({ text, hops: before === null ? 1 : 2 }), 'EX', 360);
+    res.status(200).type('text/plain').send(answer);
+  });
+  return app;
+}
+
+interface UmbSession {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+}
+
+/**
+ * ussd-menu-builder 1.2.0 with a Redis session store as its README shows one (a hash per session).
+ * One menu per request: the library keeps the request's values on the instance, so a shared
+ * instance would mix up concurrent hops.
+ */
+export function ussdMenuBuilderApp(redis: Redis, regideso: RegidesoClient, prefix: string): express.Express {
+  const key = (id: string) => `${prefix}umb:{${id}}`;
+  const sessionConfig = {
+    start: async () => undefined,
+    end: async (id: string) => redis.del(key(id)),
+    set: async (id: string, field: string, value: unknown) => redis.multi().hset(key(id), field, String(value)).expire(key(id), 360).exec(),
+    get: async (id: string, field: string) => redis.hget(key(id), field),
+  };
+  const build = () => {
+    const menu = new UssdMenu();
+    menu.sessionConfig(sessionConfig);
+    const session = menu.session as UmbSession;
+    menu.startState({ run: () => menu.con(MAIN.slice(4)), next: { '1': 'pay' } });
+    menu.state('pay', { run: () => menu.con(REF.slice(4)), next: { '*\\d+': 'reference' } });
+    menu.state('reference', {
+      run: () => {
+        void session.set('ref', menu.val).then(() => menu.con(PROVINCES.slice(4)));
+      },
+      next: { '1': 'bills' },
+    });
+    menu.state('bills', {
+      run: () => {
+        void session
+          .get('ref')
+          .then((ref) => billsScreen(regideso, str(ref)))
+          .then((screen) => (screen.startsWith('CON ') ? menu.con(screen.slice(4)) : menu.end(screen.slice(4))));
+      },
+    });
+    return menu;
+  };
+  const app = express();
+  app.post('/ussd', express.urlencoded({ extended: false }), async (req, res) => {
+    const body = req.body as Body;
+    const answer = await build().run({ sessionId: str(body.sessionId), phoneNumber: str(body.phoneNumber), serviceCode: str(body.serviceCode), text: str(body.text) });
+    res.status(200).type('text/plain').send(answer);
+  });
+  return app;
+}

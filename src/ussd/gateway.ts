@@ -1,0 +1,191 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rateLimitedCounter } from '../channel-metrics';
+import { DEFAULT_LANGUAGE, type Language } from '../language';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics';
+import type { HopKey, HopStore, Prefs, Remember, Session } from '../sessions/types';
+import { SAVE_MARGIN_MS, type RunAction } from './action-runner';
+import { nextPath, type GatewayMode } from './cursor';
+import { normalizeText, type UssdHop } from './hop';
+import type { Act, Interpreter } from './interpreter';
+
+export interface HopGatewayDeps {
+  store: HopStore;
+  interpreter: Interpreter;
+  runAction: RunAction;
+  /** No hop answers later than this (the gateway gives ~10 s): actions are raced against what remains. */
+  hopBudgetMs: number;
+  /** How the gateway sends `text`: Africa's Talking sends the whole path (`auto` recognises either). */
+  gatewayMode: GatewayMode;
+  /** Hops a phone may make in the store's rate window; past it the session ends politely. */
+  hopsPerWindow: number;
+  logger: Logger;
+  metrics?: Metrics;
+  now: () => Date;
+}
+
+/** A waiting retry asks again after this, then twice as long each time, up to the cap. */
+const FIRST_WAIT_MS = 20;
+const MAX_WAIT_MS = 400;
+
+/**
+ * The hop gateway: a hop's session I/O, and everything the telco's behaviour asks of it. Two Redis
+ * round trips a hop: `open` (rate count, preferences, and `begin`, which answers a retry from the
+ * record or takes the session's lease) and `commit` (the session and its answer, the lease
+ * released if still ours). One hop at a time per session; a retry that finds its original still
+ * running waits for it with a growing backoff, and past the budget asks the phone to wait.
+ * What the hop means for the menu is the interpreter's business.
+ */
+export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): Promise<string> } {
+  const { store, interpreter: interp, logger } = deps;
+  const menu = interp.menu;
+  const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
+  const end = (language: Language, key: string) => `END ${interp.text(language, key)}`;
+
+  /** Runs actions for this hop; what they ask to keep for the phone is gathered for the commit. */
+  const actFor = (s: Session, deadline: number, remember: Remember): Act => async (name, state) => {
+    const result = await deps.runAction(name, { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language }, deadline);
+    Object.assign(remember, result.remember);
+    return result;
+  };
+
+  /** Records `answer` as the answer to the hop's text and saves the session, releasing the lease. */
+  async function commit(s: Session, key: HopKey, answer: string, clearWait: string | undefined, remember: Remember = {}): Promise<string> {
+    if (s.hops > 0) s.prevText = s.text;
+    s.text = key.text;
+    s.answer = answer;
+    s.hops += 1;
+    try {
+      if (!(await store.commit(s, key.token, clearWait, remember))) logger.warn('ussd session held by another hop at commit: not saved', { sessionId: s.id });
+    } catch (err) {
+      // The screen is already decided, and may report money that moved (the confirm ran): a
+      // failure screen now would invite a second payment. The next hop finds the older cursor and
+      // moves forward from it; a replayed confirm finds its payment intent, not a new one.
+      logger.error('ussd session not saved: answering the screen anyway', { sessionId: s.id, err });
+    }
+    return answer;
+  }
+
+  async function first(key: HopKey, prefs: Prefs, deadline: number): Promise<string> {
+    const at = deps.now().getTime();
+    const s: Session = {
+      ...interp.start(prefs),
+      id: key.id,
+      phone: key.phone,
+      nonce: randomBytes(8).toString('hex'),
+      menuVersion: menu.version,
+      shape: deps.gatewayMode === 'last' ? 'last' : 'unknown',
+      text: '',
+      answer: '',
+      prevText: undefined,
+      startedAt: at,
+      hops: 0,
+    };
+    // A first request may already carry inputs (`*123*1*83262#`): walked through, holding before a
+    // screen whose answer would move money (the confirmation): the subscriber sees it first.
+    const remember: Remember = {};
+    const error = key.text === '' ? undefined : await interp.walk(s, key.text, false, actFor(s, deadline, remember));
+    if (logger.isLevelEnabled('info')) logger.info('ussd session started', { sessionId: s.id, phone: s.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
+    return commit(s, key, interp.answer(s, error), undefined, remember);
+  }
+
+  async function next(key: HopKey, s: Session, wait: string | undefined, deadline: number): Promise<string> {
+    if (s.menuVersion !== menu.version) {
+      s.ended = true;
+      return commit(s, key, end(s.language, 'session.outdated'), undefined);
+    }
+    const step = nextPath(s, key.text, deps.gatewayMode);
+    if (step.kind === 'inputs' && wait !== undefined && wait === s.text) {
+      // The phone was shown "please wait", not the answer stored under the cursor: what was typed
+      // answers the wait screen, so the phone now gets that answer, and nothing is applied.
+      logger.info('ussd stored screen shown after a wait', { sessionId: s.id });
+      s.shape = step.shape;
+      return commit(s, key, s.answer, wait);
+    }
+    if (deps.now().getTime() - s.startedAt > store.ttlSeconds * 1000) {
+      s.ended = true;
+      return commit(s, key, end(s.language, 'session.expired'), undefined);
+    }
+    if (s.ended || step.kind === 'stale') {
+      await store.release(s.id, key.token);
+      if (s.ended) return end(s.language, 'session.ended');
+      logger.warn('ussd hop from an older point of the session', { sessionId: s.id });
+      return s.answer;
+    }
+    s.shape = step.shape;
+    // The first input answers the screen the previous answer showed.
+    const remember: Remember = {};
+    const error = await interp.walk(s, step.path, true, actFor(s, deadline, remember));
+    return commit(s, key, interp.answer(s, error), wait === key.text ? wait : undefined, remember);
+  }
+
+  /** The lease stayed taken for the whole budget (the original of a retry still running). */
+  async function giveUp(key: HopKey, language: Language): Promise<string> {
+    const g = await store.giveUp(key);
+    if (g.kind === 'answer') return g.answer;
+    if (g.kind === 'foreign') return end(language, 'session.invalid');
+    // A CON (an END would kill the session); the wait is noted so the next input answers it rather than the unseen screen.
+    logger.warn('ussd session busy for the whole hop budget: asked to wait', { sessionId: key.id });
+    return `CON ${interp.text(g.language ?? language, 'session.wait')}`;
+  }
+
+  async function handle(hop: UssdHop): Promise<string> {
+    const deadline = Date.now() + deps.hopBudgetMs;
+    const key: HopKey = {
+      id: hop.sessionId,
+      phone: hop.phoneNumber,
+      text: normalizeText(hop.text, hop.serviceCode),
+      token: randomUUID(),
+      lastOnly: deps.gatewayMode === 'last',
+    };
+    let holding = false;
+    try {
+      const { count, prefs, opened } = await store.open(key);
+      const language = prefs.language ?? DEFAULT_LANGUAGE;
+      let o = opened;
+      holding = o.kind === 'new' || o.kind === 'session' || o.kind === 'unreadable';
+      if (count > deps.hopsPerWindow) {
+        // A person types a hop every few seconds: this is a script.
+        if (holding) await store.release(key.id, key.token);
+        holding = false;
+        limited?.inc({ limit: 'ussd' });
+        if (count === deps.hopsPerWindow + 1) logger.warn('rate limit reached', { limit: 'ussd', phoneNumber: key.phone });
+        return end(language, 'session.limited');
+      }
+      let pause = FIRST_WAIT_MS;
+      while (o.kind === 'busy') {
+        const left = deadline - SAVE_MARGIN_MS - Date.now();
+        if (left <= 0) return await giveUp(key, language);
+        await sleep(Math.min(pause, left));
+        pause = Math.min(pause * 2, MAX_WAIT_MS);
+        o = await store.begin(key);
+      }
+      holding = o.kind === 'new' || o.kind === 'session' || o.kind === 'unreadable';
+      switch (o.kind) {
+        case 'answer':
+          if (logger.isLevelEnabled('debug')) logger.debug('ussd retry answered from the session', { sessionId: key.id });
+          return o.answer;
+        case 'foreign':
+          logger.warn('ussd session id reused by another phone', { sessionId: key.id, phone: key.phone });
+          return end(language, 'session.invalid');
+        case 'unreadable':
+          // Written by another version of the product (a deploy mid-session): not reinterpreted.
+          await store.release(key.id, key.token);
+          holding = false;
+          return end(language, 'session.outdated');
+        case 'new':
+          return await first(key, prefs, deadline);
+        case 'session':
+          return await next(key, o.session, o.wait, deadline);
+      }
+    } catch (err) {
+      logger.error('ussd hop failed', { sessionId: key.id, err });
+      // A lease left behind would hold the session's next hop until it expires.
+      if (holding) await store.release(key.id, key.token).catch(() => undefined);
+      return end(DEFAULT_LANGUAGE, 'error.internal');
+    }
+  }
+
+  return { handle };
+}

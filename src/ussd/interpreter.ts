@@ -1,0 +1,235 @@
+import { gsm7Length } from '../gsm7';
+import type { Json, Vars } from '../json';
+import { DEFAULT_LANGUAGE, type Language } from '../language';
+import type { Logger } from '../logging/logger';
+import type { Prefs, SessionState } from '../sessions/types';
+import { CHECKS } from './actions';
+import { typedMinimumCentimes } from './actions/amount';
+import { isCheckName, type ActionResult } from './actions/types';
+import type { Menu } from './menu/model';
+import { sideEffectTargets } from './menu/side-effects';
+import type { MenuOption, Screen } from './menu/schema';
+import { BACK_KEY, BODY_LIMIT, fitGsm7, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+
+/** Runs the named action over the session's values (the gateway binds it to the hop and its budget). */
+export type Act = (name: string, s: Readonly<SessionState>) => Promise<ActionResult>;
+
+export interface Interpreter {
+  readonly menu: Menu;
+  /** Where a new session starts, with what is remembered about the phone. */
+  start(prefs: Prefs): SessionState;
+  /**
+   * Applies a path of inputs (one, or several joined by `*`) one by one. `shown`: the subscriber was
+   * shown the current screen (false on a first hop). Only the first input answers a screen the
+   * subscriber saw: the walk holds before any input that would move money from a screen not shown.
+   * Stops at the first input refused, and returns its error text key.
+   */
+  walk(s: SessionState, path: string, shown: boolean, act: Act): Promise<string | undefined>;
+  /** The answer for the current screen (`CON …`/`END …`), within the screen limit; an END ends the session. */
+  answer(s: SessionState, errorKey?: string): string;
+  /** An engine text (session expired, please wait…) in a language. */
+  text(language: Language, key: string): string;
+}
+
+const MAX_HISTORY = 40;
+/** A chain of actions longer than this is a loop in the menu. */
+const MAX_ACTION_CHAIN = 12;
+
+type ListScreen = Extract<Screen, { type: 'list' }>;
+type InputScreen = Extract<Screen, { type: 'input' }>;
+
+/**
+ * What one input did: moved on (or back), was refused with an error to show above the screen, or
+ * was held because it would run a side-effecting action from a screen the subscriber was not shown.
+ */
+type Applied = { kind: 'moved' } | { kind: 'error'; key: string } | { kind: 'held' };
+const MOVED: Applied = { kind: 'moved' };
+const HELD: Applied = { kind: 'held' };
+const refused = (key: string): Applied => ({ kind: 'error', key });
+
+/**
+ * The menu interpreter: moves a session through the menu, input by input, and renders where it
+ * is. It holds no I/O of its own: actions come in through `act`, the session goes in and out of
+ * Redis elsewhere (the hop gateway), so it can be tested over a plain object.
+ */
+export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number; logger: Logger }): Interpreter {
+  const { menu, logger } = deps;
+  // Input patterns come from the menu, fixed for the interpreter's life: compiled once, not on every hop.
+  const patterns = new Map<string, RegExp>();
+  const patternOf = (source: string): RegExp => {
+    let re = patterns.get(source);
+    if (re === undefined) {
+      re = new RegExp(source);
+      patterns.set(source, re);
+    }
+    return re;
+  };
+  const sideEffecting = sideEffectTargets(menu);
+  /** Going to `target` is allowed unless it runs a side-effecting action from a screen the subscriber did not see. */
+  const mayGo = (target: string, shown: boolean) => shown || !sideEffecting.has(target);
+
+  async function goTo(s: SessionState, next: string, act: Act): Promise<void> {
+    // An error or retry screen is not somewhere to come back to: `0` after its retry skips it.
+    const leaving = menu.screens[s.screen];
+    if (!(leaving?.type === 'menu' && leaving.transient)) s.history.push([s.screen, s.page]);
+    if (s.history.length > MAX_HISTORY) s.history.shift();
+    let id = next;
+    for (let i = 0; i < MAX_ACTION_CHAIN; i++) {
+      const screen = menu.screens[id];
+      if (screen?.type !== 'action') break;
+      const result = await act(screen.action, s);
+      Object.assign(s.vars, result.set ?? {});
+      if (result.language !== undefined) s.language = result.language;
+      id = screen.outcomes[result.outcome] ?? screen.outcomes.unavailable ?? menu.start;
+    }
+    s.screen = id;
+    s.page = 0;
+    if (menu.screens[id]?.type === 'end') s.ended = true;
+  }
+
+  function setVars(s: SessionState, set: Record<string, string> | undefined): void {
+    for (const [name, value] of Object.entries(set ?? {})) {
+      const copy = /^\{([a-zA-Z][a-zA-Z0-9]*)\}$/.exec(value);
+      s.vars[name] = copy?.[1] !== undefined ? (s.vars[copy[1]] ?? null) : value;
+    }
+  }
+
+  function validate(screen: InputScreen, value: string, vars: Vars): { ok: true; value: Json } | { ok: false; error: string } {
+    let out: Json = value;
+    for (const v of screen.validators) {
+      switch (v.kind) {
+        case 'pattern':
+          if (!patternOf(v.pattern).test(value)) return { ok: false, error: v.error };
+          break;
+        case 'length':
+          if (value.length < v.min || value.length > v.max) return { ok: false, error: v.error };
+          break;
+        case 'range':
+          if (!/^-?\d+$/.test(value) || Number(value) < v.min || Number(value) > v.max) return { ok: false, error: v.error };
+          break;
+        case 'check': {
+          if (!isCheckName(v.name)) return { ok: false, error: 'nav.invalid_choice' };
+          const r = CHECKS[v.name].run(value, vars, deps.minPaymentCentimes);
+          if (!r.ok) return { ok: false, error: v.errors[r.error] ?? 'nav.invalid_choice' };
+          out = r.value;
+        }
+      }
+    }
+    return { ok: true, value: out };
+  }
+
+  async function apply(s: SessionState, raw: string, shown: boolean, act: Act): Promise<Applied> {
+    const input = raw.trim();
+    if (input === HOME_KEY) {
+      s.history = [];
+      s.screen = menu.start;
+      s.page = 0;
+      return MOVED;
+    }
+    if (input === BACK_KEY) {
+      const prev = s.history.pop();
+      s.screen = prev?.[0] ?? menu.start;
+      s.page = prev?.[1] ?? 0;
+      return MOVED;
+    }
+    const screen = menu.screens[s.screen];
+    if (screen === undefined || screen.type === 'end' || screen.type === 'action') return refused('nav.invalid_choice');
+    const option = visibleOptions(screen.options, s.vars).find((o) => o.key === input);
+    if (option !== undefined) return choose(s, option.option, shown, act);
+    switch (screen.type) {
+      case 'menu':
+        return refused('nav.invalid_choice');
+      case 'input': {
+        const r = validate(screen, input, s.vars);
+        if (!r.ok) return refused(r.error);
+        if (!mayGo(screen.next, shown)) return HELD;
+        s.vars[screen.store] = r.value;
+        await goTo(s, screen.next, act);
+        return MOVED;
+      }
+      case 'list':
+        return chooseInList(s, screen, input, shown, act);
+    }
+  }
+
+  async function choose(s: SessionState, option: MenuOption, shown: boolean, act: Act): Promise<Applied> {
+    if (!mayGo(option.next, shown)) return HELD;
+    setVars(s, option.set);
+    await goTo(s, option.next, act);
+    return MOVED;
+  }
+
+  async function chooseInList(s: SessionState, screen: ListScreen, input: string, shown: boolean, act: Act): Promise<Applied> {
+    if (input === NEXT_KEY) {
+      const pages = listPages(screen, s.vars, liveFill(menu, s.language), s.screen === menu.start);
+      if (s.page + 1 >= pages.length) return refused('nav.invalid_choice');
+      s.history.push([s.screen, s.page]);
+      s.page += 1;
+      return MOVED;
+    }
+    if (screen.store === undefined || screen.next === undefined || !/^\d{1,3}$/.test(input)) return refused('nav.invalid_choice');
+    const items = listItems(screen, s.vars);
+    const index = items.findIndex((_item, i) => itemKey(screen, i) === String(Number(input)));
+    const item = items[index];
+    if (item === undefined) return refused('nav.invalid_choice');
+    if (!mayGo(screen.next, shown)) return HELD;
+    s.vars[screen.store] = item;
+    await goTo(s, screen.next, act);
+    return MOVED;
+  }
+
+  /**
+   * The next input of a path. `*` separates inputs, but a free-text answer may hold one (a receipt
+   * number typed with `*` for its dashes): on an input screen that takes the whole rest as its
+   * answer, the rest is one input.
+   */
+  function nextInput(s: SessionState, path: string): [string, string | undefined] {
+    const cut = path.indexOf('*');
+    if (cut < 0) return [path, undefined];
+    const screen = menu.screens[s.screen];
+    if (screen?.type === 'input' && validate(screen, path.trim(), s.vars).ok) return [path, undefined];
+    return [path.slice(0, cut), path.slice(cut + 1)];
+  }
+
+  return {
+    menu,
+    start(prefs) {
+      return {
+        language: prefs.language ?? DEFAULT_LANGUAGE,
+        screen: menu.start,
+        page: 0,
+        history: [],
+        vars: { lastRef: prefs.lastRef ?? null, minAmount: typedMinimumCentimes(deps.minPaymentCentimes) },
+        ended: false,
+      };
+    },
+    async walk(s, path, shown, act) {
+      let rest: string | undefined = path;
+      let seen = shown;
+      while (rest !== undefined && !s.ended) {
+        const [input, after] = nextInput(s, rest);
+        const applied = await apply(s, input, seen, act);
+        if (applied.kind === 'error') return applied.key;
+        if (applied.kind === 'held') return undefined;
+        rest = after;
+        seen = false;
+      }
+      return undefined;
+    },
+    answer(s, errorKey) {
+      const rendered = renderScreen(menu, s.screen, s.page, s.vars, liveFill(menu, s.language), errorKey);
+      let body = rendered.body;
+      const length = gsm7Length(body);
+      if (length > BODY_LIMIT) {
+        // The linter rules this out for every declared value; an undeclared extreme (a huge amount) is cut, not sent.
+        logger.error('ussd screen over the limit', { screen: s.screen, length });
+        body = fitGsm7(body, BODY_LIMIT);
+      }
+      if (rendered.kind === 'END') s.ended = true;
+      return `${rendered.kind} ${body}`;
+    },
+    text(language, key) {
+      return liveFill(menu, language)(key, {});
+    },
+  };
+}

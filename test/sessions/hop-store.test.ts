@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import RedisMock from 'ioredis-mock';
+import { createRedisHopStore } from '../../src/sessions/hop-store';
+import { phoneKeys, sessionKeys } from '../../src/sessions/keys';
+import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
+import type { HopKey, Session } from '../../src/sessions/types';
+import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
+
+const prefix = newTestPrefix('sessions');
+const real = new Redis(REDIS_URL);
+const mock = new RedisMock() as unknown as Redis;
+
+afterAll(async () => {
+  await deleteKeys(real, prefix);
+  await real.quit();
+  mock.disconnect();
+});
+
+const PHONE = '+243810000001';
+
+function session(id: string, over: Partial<Session> = {}): Session {
+  return {
+    id,
+    phone: PHONE,
+    nonce: '0123456789abcdef',
+    menuVersion: '1+abc',
+    language: 'fr',
+    shape: 'cumulative',
+    text: '1*83262',
+    answer: 'CON Choisissez votre province:\n1. Kinshasa',
+    prevText: '1',
+    screen: 'pay_province',
+    page: 0,
+    history: [['main', 0], ['pay_ref', 0]],
+    vars: {
+      lastRef: null,
+      // Objects with the same fields are stored as one table: they come back as they went in.
+      bills: [
+        { faeId: '1', billNumber: 'A', issuedOn: '2024-03-31', balance: 100 },
+        { faeId: '2', billNumber: 'B', issuedOn: '2024-04-30', balance: 250 },
+      ],
+      mixed: [{ a: 1 }, { b: 2 }],
+      selection: { faeId: '1', balance: 100 },
+    },
+    ended: false,
+    startedAt: 1,
+    hops: 2,
+    ...over,
+  };
+}
+
+const hop = (id: string, text: string, over: Partial<HopKey> = {}): HopKey => ({ id, phone: PHONE, text, token: randomUUID(), lastOnly: false, ...over });
+
+describe.each([
+  ['real Redis', real],
+  ['ioredis-mock (embedded default)', mock],
+])('%s', (_name, redis) => {
+  const store = createRedisHopStore(redis, { prefix, ttlSeconds: 60, leaseMs: 5000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
+
+  test('a new session takes the lease; its commit saves it under a hash-tagged key with a TTL and frees the lease', async () => {
+    const id = `ATUid_${randomUUID()}`;
+    const first = hop(id, '');
+    expect((await store.open(first)).opened).toEqual({ kind: 'new' });
+    // Held: another hop of the session waits.
+    expect(await store.begin(hop(id, '1'))).toEqual({ kind: 'busy' });
+    const s = session(id);
+    expect(await store.commit(s, first.token, undefined)).toBe(true);
+    expect(await store.peek(id)).toEqual(s);
+    const k = sessionKeys(prefix, id);
+    expect(k.record).toBe(`${prefix}s:{${id}}`);
+    expect(await redis.ttl(k.record)).toBeGreaterThan(60);
+    expect(await redis.exists(k.lease)).toBe(0);
+    expect(await store.peek('absent')).toBeUndefined();
+  });
+
+  test('a retry of the cursor or of the hop before is answered from the record, without the lease', async () => {
+    const id = `ATUid_${randomUUID()}`;
+    const first = hop(id, '');
+    await store.open(first);
+    await store.commit(session(id), first.token, undefined);
+    expect((await store.open(hop(id, '1*83262'))).opened).toEqual({ kind: 'answer', answer: 'CON Choisissez votre province:\n1. Kinshasa' });
+    // The hop before: the phone has moved on, it gets the screen it shows now.
+    expect((await store.open(hop(id, '1'))).opened).toEqual({ kind: 'answer', answer: 'CON Choisissez votre province:\n1. Kinshasa' });
+    // A new input takes the lease and gets the session.
+    const next = await store.open(hop(id, '1*83262*1'));
+    expect(next.opened).toMatchObject({ kind: 'session', session: { text: '1*83262', screen: 'pay_province' }, wait: undefined });
+    // A gateway that sends only the newest input: an identical text is an input, not a retry (here: busy behind the lease).
+    expect((await store.open(hop(id, '1*83262', { lastOnly: true }))).opened).toEqual({ kind: 'busy' });
+  });
+
+  test('another phone with the same session id gets nothing of the session', async () => {
+    const id = `ATUid_${randomUUID()}`;
+    const first = hop(id, '');
+    await store.open(first);
+    await store.commit(session(id), first.token, undefined);
+    expect((await store.open(hop(id, '1*83262', { phone: '+243899999999' }))).opened).toEqual({ kind: 'foreign' });
+  });
+
+  test('a commit never overwrites a session whose lease another hop holds now', async () => {
+    const id = `ATUid_${randomUUID()}`;
+    await redis.set(sessionKeys(prefix, id).lease, 'someone-else', 'PX', 5000);
+    expect(await store.commit(session(id), 'mine', undefined)).toBe(false);
+    expect(await store.peek(id)).toBeUndefined();
+    expect(await redis.get(sessionKeys(prefix, id).lease)).toBe('someone-else');
+  });
+
+  test('a record of another version, or corrupted, is unreadable (and the lease is taken)', async () => {
+    const id = `ATUid_${randomUUID()}`;
+    await redis.set(sessionKeys(prefix, id).record, '{"id":3}');
+    expect((await store.open(hop(id, '1'))).opened).toEqual({ kind: 'unreadable' });
+    const other = `ATUid_${randomUUID()}`;
+    await redis.set(sessionKeys(prefix, other).record, `1cfr0:0:5:0:${PHONE}\nCON xnot json`);
+    expect((await store.open(hop(other, '1'))).opened).toEqual({ kind: 'unreadable' });
+  });
+
+  test('giving up: the answer if it has appeared, else "please wait" is noted, and the next begin reports it', async () => {
+    const id = `ATUid_${randomUUID()}`;
+    const first = hop(id, '');
+    await store.open(first);
+    await store.commit(session(id), first.token, undefined);
+    expect(await store.giveUp(hop(id, '1*83262'))).toEqual({ kind: 'answer', answer: 'CON Choisissez votre province:\n1. Kinshasa' });
+    expect(await store.giveUp(hop(id, '1*83262*1'))).toEqual({ kind: 'wait', language: 'fr' });
+    const next = hop(id, '1*83262*1*2');
+    expect((await store.open(next)).opened).toMatchObject({ kind: 'session', wait: '1*83262*1' });
+    // Cleared by the commit that says so, only if it is still the same note.
+    await store.commit(session(id, { text: '1*83262*1*2' }), next.token, '1*83262*1');
+    expect(await redis.exists(sessionKeys(prefix, id).wait)).toBe(0);
+  });
+
+  test('the phone round trip counts hops in a window and reads the preferences', async () => {
+    const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });
+    await prefs.setLanguage(phone, 'ln');
+    await prefs.setLastRef(phone, '01234-X');
+    const a = await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }));
+    const b = await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }));
+    expect([a.count, b.count]).toEqual([1, 2]);
+    expect(a.prefs).toEqual({ language: 'ln', lastRef: '01234-X' });
+    expect(await redis.ttl(phoneKeys(prefix, phone).rate)).toBeGreaterThan(0);
+    expect(await prefs.get(phone)).toEqual({ language: 'ln', lastRef: '01234-X' });
+  });
+
+  test("a commit keeps what the hop's actions asked to remember for the phone, with a TTL", async () => {
+    const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const id = `ATUid_${randomUUID()}`;
+    const first = hop(id, '', { phone });
+    await store.open(first);
+    expect(await store.commit(session(id, { phone }), first.token, undefined, { lastRef: '83262', language: 'en' })).toBe(true);
+    expect((await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }))).prefs).toEqual({ language: 'en', lastRef: '83262' });
+    expect(await redis.ttl(phoneKeys(prefix, phone).prefs)).toBeGreaterThan(600);
+  });
+
+  test("a session id equal to a phone number is another key than that phone's preferences", async () => {
+    const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });
+    await prefs.setLanguage(phone, 'sw');
+    const first = hop(phone, '', { phone });
+    await store.open(first);
+    await store.commit(session(phone, { phone }), first.token, undefined);
+    expect(await prefs.get(phone)).toEqual({ language: 'sw', lastRef: undefined });
+    expect(await store.peek(phone)).toMatchObject({ id: phone, screen: 'pay_province' });
+  });
+});
+
+test('open is one round trip on the wire: the rate count and begin leave in one write', async () => {
+  const redis = new Redis(REDIS_URL);
+  const store = createRedisHopStore(redis, { prefix, ttlSeconds: 60, leaseMs: 5000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
+  try {
+    const id = `ATUid_${randomUUID()}`;
+    const first = hop(id, '');
+    await store.open(first); // loads the scripts into Redis if needed
+    await store.commit(session(id), first.token, undefined);
+    await redis.ping();
+    const stream = (redis as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
+    const write = stream.write.bind(stream);
+    let writes = 0;
+    stream.write = (...args: unknown[]) => {
+      writes += 1;
+      return write(...args);
+    };
+    const retry = await store.open(hop(id, '1*83262'));
+    expect(retry.opened.kind).toBe('answer');
+    expect(writes).toBe(1);
+  } finally {
+    redis.disconnect();
+  }
+});
