@@ -176,6 +176,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     sessions,
     regideso,
     payments,
+    wallet,
     minPaymentCentimes: config.payments.minCentimes,
     hopBudgetMs: HOP_BUDGET_MS,
     gatewayMode: config.ussd.textMode,

@@ -1,3 +1,4 @@
+import type { CollectionPort } from '../collections/types';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import type { PaymentService } from '../payments/types';
@@ -17,6 +18,8 @@ export interface UssdEngineDeps {
   sessions: HopStore;
   regideso: RegidesoClient;
   payments: PaymentService;
+  /** The wallet aggregator when money is collected first: the menu asks which wallet and bounds the amount by it. */
+  wallet?: CollectionPort | undefined;
   minPaymentCentimes: number;
   /** No hop answers later than this (the gateway gives ~10 s): actions are raced against what remains. */
   hopBudgetMs: number;
@@ -40,7 +43,7 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
   return createHopGateway({
     store: deps.sessions,
     interpreter: createInterpreter({ menu: deps.menu, minPaymentCentimes: deps.minPaymentCentimes, logger }),
-    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, minPaymentCentimes: deps.minPaymentCentimes, logger }),
+    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, wallet: deps.wallet, minPaymentCentimes: deps.minPaymentCentimes, logger }),
     hopBudgetMs: deps.hopBudgetMs,
     gatewayMode: deps.gatewayMode ?? 'auto',
     hopsPerWindow: deps.hopsPerWindow ?? Number.POSITIVE_INFINITY,

@@ -28,9 +28,12 @@ export const amountCheck: CheckDef = {
     if (!/^\d+$/.test(input)) return { ok: false, error: 'not_number' };
     const francs = input.replace(/^0+/, '');
     if (francs === '') return { ok: false, error: 'zero' };
+    // The bounds the selection (and the wallet's limits) set; the balance and the minimum otherwise.
     const balance = typeof vars.selectedBalance === 'number' && vars.selectedBalance > 0 ? vars.selectedBalance : 0;
-    const maxFrancs = String(Math.floor(balance / 100));
-    const minFrancs = String(Math.ceil(typedMinimumCentimes(minPaymentCentimes) / 100));
+    const max = typeof vars.amountMax === 'number' ? vars.amountMax : balance;
+    const min = typeof vars.amountMin === 'number' ? vars.amountMin : typedMinimumCentimes(minPaymentCentimes);
+    const maxFrancs = String(Math.floor(max / 100));
+    const minFrancs = String(Math.ceil(min / 100));
     if (digitsAbove(minFrancs, francs)) return { ok: false, error: 'below_min' };
     if (digitsAbove(francs, maxFrancs)) return { ok: false, error: 'above_balance' };
     // At most the balance's own digits now: a safe integer.
@@ -38,7 +41,41 @@ export const amountCheck: CheckDef = {
   },
 };
 
-/** Whether a typed amount can pass at all: the smallest typeable amount is within the balance. */
-export function canTypeAmount(balanceCentimes: number, minPaymentCentimes: number): boolean {
-  return Math.ceil(typedMinimumCentimes(minPaymentCentimes) / 100) * 100 <= balanceCentimes;
+/** What the amount screen may offer for a selection: the exact balance, a typed amount, and its bounds. */
+export interface AmountBounds {
+  /** Smallest and largest typed amount, whole francs, in centimes. */
+  min: number;
+  max: number;
+  /** A typed amount can pass at all. */
+  typed: boolean;
+  /** The exact balance can be paid (the wallet takes it, centimes included). */
+  exact: boolean;
+}
+
+/** A wallet's limits for one deposit (pawaPay's active configuration). */
+export interface WalletLimits {
+  decimals: 0 | 2;
+  minCentimes: number;
+  maxCentimes: number;
+}
+
+/**
+ * The amount rules in one place: typed amounts are whole francs from the typed minimum (and the
+ * wallet's minimum) to the balance (and the wallet's maximum); the exact balance is offered when the
+ * wallet takes it, since an amount the wallet would refuse must be refused on this screen, never
+ * after the session ended. Without a wallet (the operator collects upstream) the balance decides.
+ */
+export function amountBounds(balanceCentimes: number, minPaymentCentimes: number, wallet?: WalletLimits): AmountBounds {
+  const min = Math.ceil(Math.max(typedMinimumCentimes(minPaymentCentimes), wallet?.minCentimes ?? 0) / 100) * 100;
+  const max = Math.floor(Math.min(balanceCentimes, wallet?.maxCentimes ?? Number.POSITIVE_INFINITY) / 100) * 100;
+  const exact =
+    balanceCentimes > 0 &&
+    (wallet === undefined ||
+      (balanceCentimes >= wallet.minCentimes && balanceCentimes <= wallet.maxCentimes && (wallet.decimals === 2 || balanceCentimes % 100 === 0)));
+  return { min, max, typed: min <= max, exact };
+}
+
+/** The session values the amount and confirmation screens read, for these bounds. */
+export function amountVars(b: AmountBounds): { amountMin: number; amountMax: number; otherAmount: true | null; exactAmount: true | null } {
+  return { amountMin: b.min, amountMax: b.max, otherAmount: b.typed ? true : null, exactAmount: b.exact ? true : null };
 }

@@ -1,5 +1,5 @@
 import { isProvince } from '../../provinces';
-import { canTypeAmount } from './amount';
+import { amountBounds, amountVars } from './amount';
 import type { Json, Vars } from '../../json';
 import type { ActionDef, ActionResult } from './types';
 
@@ -89,8 +89,8 @@ export const selectBills: ActionDef = {
       selectedBalance,
       billsLabel: billsLabel(selected),
       // "Other amount" is offered only when some typed amount could pass: a 45,50 CDF leftover
-      // under a 100 CDF minimum can only be paid exactly.
-      otherAmount: canTypeAmount(selectedBalance, deps.minPaymentCentimes) ? true : null,
+      // under a 100 CDF minimum can only be paid exactly. A wallet's limits narrow this later.
+      ...amountVars(amountBounds(selectedBalance, deps.minPaymentCentimes)),
     };
     return { outcome: 'selected', set };
   },

@@ -4,6 +4,7 @@ import { amountCheck } from './amount';
 import { confirmPayment } from './payment';
 import type { ActionDef, ActionName, CheckDef, CheckName } from './types';
 import { verifyReceipt } from './verify';
+import { detectWallet, walletRules } from './wallet';
 
-export const ACTIONS: Record<ActionName, ActionDef> = { fetchBills, selectBills, confirmPayment, verifyReceipt, setLanguage };
+export const ACTIONS: Record<ActionName, ActionDef> = { fetchBills, selectBills, detectWallet, walletRules, confirmPayment, verifyReceipt, setLanguage };
 export const CHECKS: Record<CheckName, CheckDef> = { amount: amountCheck };

@@ -1,3 +1,4 @@
+import type { CollectionPort } from '../../collections/types';
 import type { Language } from '../../language';
 import type { Logger } from '../../logging/logger';
 import type { PaymentService } from '../../payments/types';
@@ -28,6 +29,8 @@ export interface ActionResult {
 export interface ActionDeps {
   regideso: RegidesoClient;
   payments: PaymentService;
+  /** The wallet aggregator when money is collected first; absent when the operator collects upstream. */
+  wallet?: CollectionPort | undefined;
   minPaymentCentimes: number;
   logger: Logger;
 }
@@ -70,6 +73,8 @@ export const ACTION_OUTCOMES = {
     'unavailable',
   ],
   verifyReceipt: ['success', 'failure', 'not_found', 'unavailable'],
+  detectWallet: ['none', 'ready', 'ask', 'closed', 'cannot_pay', 'unavailable'],
+  walletRules: ['ready', 'closed', 'cannot_pay', 'unavailable'],
   setLanguage: ['done', 'unavailable'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -1,0 +1,93 @@
+import { testPglite } from '../support/db';
+import { newSession, startProduct, type RunningProduct } from './product-kit';
+
+/**
+ * The subscriber's journey when the money is collected from the wallet (the embedded default: the
+ * sandbox wallet, pawaPay-compatible, over HTTP): the wallet is told by the number or asked for, its
+ * limits bound the amount screen, the session ENDs asking for the PIN, and the receipt follows.
+ */
+let p: RunningProduct;
+beforeAll(async () => {
+  p = await startProduct({ LOG_LEVEL: 'error' }, { db: await testPglite() });
+});
+afterAll(async () => {
+  await p.close();
+  await p.product.parts.db.close();
+});
+
+async function walk(phone: string, inputs: string[]): Promise<string[]> {
+  const sessionId = newSession();
+  const screens: string[] = [];
+  let text = '';
+  for (const [i, input] of ['', ...inputs].entries()) {
+    text = i === 0 ? '' : i === 1 ? input : `${text}*${input}`;
+    const res = await p.hop(sessionId, phone, text);
+    expect(res.status).toBe(200);
+    screens.push(res.text);
+  }
+  return screens;
+}
+
+const receiptFor = (phone: string) =>
+  p.eventually(async () => {
+    const sms = await p.product.parts.db.query<{ body: string }>(`SELECT body FROM sms_messages WHERE recipient = $1 AND status = 'sent'`, [phone]);
+    return sms.rows[0]?.body;
+  }, 'an SMS');
+
+it('a Vodacom number: no wallet question; confirm ENDs asking for the PIN, then the receipt', async () => {
+  const phone = '+243812340190';
+  const screens = await walk(phone, ['1', '83262', '1', '2', '2', '100', '2']);
+  expect(screens[4]).toContain('Solde exact: 17 865,57 CDF');
+  expect(screens[5]).toContain('de 100 CDF à 17 865 CDF');
+  expect(screens.at(-1)).toBe('END Approuvez le paiement de 100 CDF sur votre téléphone avec votre code PIN. Le recu suit par SMS.');
+  expect(await receiptFor(phone)).toMatch(/payé 100 CDF .* quittance \S+SANDBOX-83262-/);
+});
+
+it("a number no wallet claims (Africell): the subscriber picks one, and its limits bound the amount", async () => {
+  const phone = '+243902340190';
+  const screens = await walk(phone, ['1', '83262', '1', '2']);
+  expect(screens[4]).toMatch(/^CON Payer avec quel compte mobile\?\n1\. M-Pesa \(Vodacom\)\n2\. Airtel Money\n3\. Orange Money/);
+  // Orange Money takes whole francs from 500 CDF: the balance of 17 865,57 cannot be paid exactly.
+  const orange = await walk(phone, ['1', '83262', '1', '2', '3']);
+  expect(orange[5]).not.toContain('Solde exact');
+  // Keys stay where they are when an option is hidden: "other amount" is still 2.
+  expect(orange[5]).toContain('2. Autre montant');
+  const typed = await walk(phone, ['1', '83262', '1', '2', '3', '2', '100']);
+  expect(typed.at(-1)).toContain('Montant trop petit: minimum 500 CDF.');
+  const paid = await walk(phone, ['1', '83262', '1', '2', '3', '2', '600', '2']);
+  expect(paid.at(-1)).toMatch(/^END Approuvez le paiement de 600 CDF/);
+  expect(await receiptFor(phone)).toContain('payé 600 CDF');
+  const [record] = await p.product.parts.payments.recentByPhone(phone, 1);
+  expect(record).toMatchObject({ provider: 'ORANGE_COD', status: 'succeeded' });
+});
+
+it('a wallet without the money (number ending 91): no PayFact, an SMS says why', async () => {
+  const phone = '+243812340191';
+  const before = p.product.parts.sandbox?.payments().length;
+  const screens = await walk(phone, ['1', '83262', '1', '2', '2', '100', '2']);
+  expect(screens.at(-1)).toMatch(/^END Approuvez/);
+  expect(await receiptFor(phone)).toContain('solde insuffisant');
+  expect(p.product.parts.sandbox?.payments().length).toBe(before);
+});
+
+describe('COLLECTION=none: the operator collects upstream', () => {
+  let none: RunningProduct;
+  beforeAll(async () => {
+    none = await startProduct({ LOG_LEVEL: 'error', COLLECTION: 'none' }, { db: await testPglite() });
+  });
+  afterAll(async () => {
+    await none.close();
+    await none.product.parts.db.close();
+  });
+
+  it('no wallet question, no PIN: confirm goes straight to PayFact and shows the receipt number', async () => {
+    const sessionId = newSession();
+    const phone = '+243902340290';
+    let last = '';
+    for (const text of ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*2']) {
+      last = (await none.hop(sessionId, phone, text)).text;
+    }
+    expect(last).toMatch(/^END Paiement de 100 CDF réussi\.\nAcquit: \S+SANDBOX-83262-/);
+    expect(none.product.parts.sandboxWallet).toBeUndefined();
+  });
+});
