@@ -43,6 +43,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   inMemory?: boolean;
+  /** With `inMemory`: PGlite keeps its data in this folder, as the embedded default does (a restart reopens it). */
+  dataDir?: string;
   clientTimeoutMs?: number;
   /** Defaults to the outbox. */
   transport?: SmsTransport;
@@ -64,7 +66,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const prefix = newTestPrefix('payments');
   const redis = createRedisFactory(opts.inMemory === true ? undefined : REDIS_URL);
   const pg = opts.inMemory === true ? undefined : await testDb('payments');
-  const db = pg?.db ?? (await testPglite());
+  const db = pg?.db ?? (await testPglite(opts.dataDir));
   const conn: Redis = redis.connect('test');
   const outbox = createOutboxTransport(conn, { prefix });
   const metrics = createMetrics({ defaults: false });
