@@ -1,3 +1,4 @@
+import type { Db } from '../../src/db/types';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { newIntent } from '../../src/payments/intent';
 import { metricValue } from '../support/metrics';
@@ -131,4 +132,40 @@ it('a reconciliation that sees the balances fall by twice the amount: reconciled
   const [sms] = await smsTo(h.outbox, PHONE);
   expect(sms).toContain(record.numAcquit);
   expect(sms).toContain('sans numéro de quittance');
+});
+
+it('a PayFact withheld (its compare-and-set to submitted took past a quarter of the settle window) then paid is not flagged: only one PayFact ever left', async () => {
+  h = await startHarness();
+  // The ledger answers the write that marks the intent `submitted` slowly, once (a stalled
+  // database): the job must not send PayFact after it, and must not count a PayFact it never sent.
+  let stallOnce = true;
+  const slow: Db = {
+    ...h.db,
+    transaction: (fn) =>
+      h.db.transaction((tx) =>
+        fn({
+          ...tx,
+          query: async (text, params) => {
+            if (stallOnce && text.startsWith('UPDATE payment_intents') && params?.includes('submitted')) {
+              stallOnce = false;
+              await new Promise((resolve) => setTimeout(resolve, TIMINGS.settleMs / 2));
+            }
+            return tx.query(text, params);
+          },
+        }),
+      ),
+  };
+  const service = await h.service({ db: slow, metrics, timings: TIMINGS });
+  const req = await requestFor(h.regideso);
+  await service.confirm(req);
+  const record = await settledRecord(service, intentOf(req));
+
+  expect(stallOnce).toBe(false);
+  expect(record).toMatchObject({ status: 'succeeded', ownReference: false });
+  expect(h.sandbox.calls.payFact).toBe(1);
+  const trail = (await service.auditTrail(record.intentId)).map((e) => e.event);
+  expect(trail).toEqual(['confirmed', 'payfact_withheld', 'reconciled_not_landed', 'payfact_sent', 'paid']);
+  expect(await service.ledger.load(record.intentId)).toMatchObject({ payAttempts: 1, flagReason: null });
+  expect(await service.flagged(10)).toEqual([]);
+  expect((await metrics.registry.metrics()).includes('payments_flagged_total{')).toBe(false);
 });
