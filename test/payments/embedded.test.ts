@@ -4,10 +4,13 @@ import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { createOutboxRouter } from '../../src/http/outbox-router';
+import type { Db } from '../../src/db/types';
+import { createLedger } from '../../src/payments/ledger';
 import type { PaymentServiceHandle } from '../../src/payments/service';
 import type { SandboxFault } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
-import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
+import { testPglite } from '../support/db';
+import { emptyLedger, eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
 
 /**
  * The embedded default: PGlite for the ledger, ioredis-mock (so no BullMQ: the same job runs
@@ -29,8 +32,17 @@ function regidesoUnreadable(): { clear(): void } {
 }
 
 describe('the embedded default', () => {
+  // One PGlite for these tests, emptied before each: starting one takes seconds on a busy machine.
+  let ledgerDb: Db;
+  beforeAll(async () => {
+    ledgerDb = await testPglite();
+  });
+  afterAll(async () => {
+    await ledgerDb.close();
+  });
   beforeEach(async () => {
-    h = await startHarness({ inMemory: true });
+    await emptyLedger(ledgerDb);
+    h = await startHarness({ inMemory: true, db: ledgerDb });
   });
   afterEach(async () => {
     await h.cleanup();
@@ -174,48 +186,49 @@ describe('the embedded default', () => {
 
 describe('a restart of the embedded default', () => {
   let dir: string;
-  beforeEach(() => {
+  let current: Harness | undefined;
+  beforeAll(async () => {
+    // The folder as an earlier run left it: created and migrated once (PGlite's initdb is the slow part).
     dir = mkdtempSync(path.join(tmpdir(), 'rgd-ledger-'));
+    const db = await testPglite(dir);
+    await db.close();
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await current?.cleanup();
+  });
+  afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('the ledger survives it: an intent left open by one process is finished once by the next, from the same PGlite folder', async () => {
-    // First process: the payment is confirmed, but REGIDESO cannot be read before the process stops.
-    h = await startHarness({ inMemory: true, dataDir: dir });
+    // The first process: the payment is confirmed, but REGIDESO cannot be read before the process stops.
+    h = current = await startHarness({ inMemory: true, dataDir: dir });
     const req = await requestFor(h.regideso);
     const id = intentOf(req);
-    try {
-      const first = await h.service({ confirmWaitMs: 100 });
-      const down = regidesoUnreadable();
-      expect(await first.confirm(req)).toEqual({ kind: 'pending', amountCentimes: 500_000 });
-      await eventually(async () => (await events(first, id)).includes('precheck_unavailable'));
-      down.clear();
-      expect(h.sandbox.calls.payFact).toBe(0);
-    } finally {
-      // Service, SMS queue, PGlite and the sandbox (nothing was paid there) all stop.
-      await h.cleanup();
-    }
+    const first = await h.service({ confirmWaitMs: 100 });
+    regidesoUnreadable();
+    expect(await first.confirm(req)).toEqual({ kind: 'pending', amountCentimes: 500_000 });
+    await eventually(async () => (await events(first, id)).includes('precheck_unavailable'));
+    // Service, SMS queue, PGlite and the sandbox (unreadable to the end, nothing paid there) all stop.
+    current = undefined;
+    await h.cleanup();
+    expect(h.sandbox.calls.payFact).toBe(0);
 
-    // Next process: PGlite opened again on the same folder, a new service; nothing queued by hand.
-    h = await startHarness({ inMemory: true, dataDir: dir });
-    try {
-      const next = await h.service();
-      const record = await settledRecord(next, id);
-      expect(record).toMatchObject({ status: 'succeeded', sessionId: req.sessionId });
-      expect(h.sandbox.calls.payFact).toBe(1);
-      expect(h.sandbox.payments()).toHaveLength(1);
-      const trail = await events(next, id);
-      expect(trail[0]).toBe('confirmed');
-      expect(trail).toContain('precheck_unavailable');
-      expect(trail.filter((e) => e === 'paid')).toHaveLength(1);
-      await eventually(async () => (await h.smsStore.load(`${id}-receipt`))?.status === 'sent');
-      const texts = await h.outbox.list(PHONE);
-      expect(texts).toHaveLength(1);
-      expect(texts[0]?.message).toContain(record.numAcquit);
-    } finally {
-      await h.cleanup();
-    }
+    // The next process: PGlite opened again on the same folder, a new service; nothing queued by hand.
+    h = current = await startHarness({ inMemory: true, dataDir: dir });
+    expect(await createLedger(h.db).load(id)).toMatchObject({ status: 'pending', payAttempts: 0 });
+    const next = await h.service();
+    const record = await settledRecord(next, id);
+    expect(record).toMatchObject({ status: 'succeeded', sessionId: req.sessionId });
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(h.sandbox.payments()).toHaveLength(1);
+    const trail = await events(next, id);
+    expect(trail[0]).toBe('confirmed');
+    expect(trail).toContain('precheck_unavailable');
+    expect(trail.filter((e) => e === 'paid')).toHaveLength(1);
+    await eventually(async () => (await h.smsStore.load(`${id}-receipt`))?.status === 'sent');
+    const texts = await h.outbox.list(PHONE);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]?.message).toContain(record.numAcquit);
   });
 });
