@@ -4,7 +4,7 @@ import { queuePrefix } from '../../src/jobs/bullmq-runner';
 import { newIntent, type Intent } from '../../src/payments/intent';
 import type { PaymentServiceHandle } from '../../src/payments/service';
 import type { RegidesoClient } from '../../src/regideso/types';
-import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
+import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
 
 /**
  * One payment at a time per account (refClient + province): with two of our payments on one account
@@ -22,7 +22,7 @@ afterEach(async () => {
   await h.cleanup();
 });
 
-const events = async (service: PaymentServiceHandle, id: string) => (await service.auditTrail(id)).map((e) => e.event);
+const events = async (service: PaymentServiceHandle, id: string) => storyOf((await service.auditTrail(id)).map((e) => e.event));
 
 /** Who holds 83262/KIN in the ledger right now. */
 async function holders(): Promise<string[]> {

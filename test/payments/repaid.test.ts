@@ -2,7 +2,7 @@ import type { Db } from '../../src/db/types';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { newIntent } from '../../src/payments/intent';
 import { metricValue } from '../support/metrics';
-import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
+import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
 
 /**
  * PayFact has no idempotency key: a payment that went through on a second PayFact may also be taken
@@ -57,7 +57,7 @@ it('a PayFact that hangs past the settle window and is applied after the job pai
   expect(await service.get(record.intentId)).toMatchObject({ status: 'succeeded', numAcquit: record.numAcquit, flagReason: 'repaid_after_uncertain', resolvedAt: null });
   expect((await service.flagged(10)).map((r) => r.intentId)).toEqual([record.intentId]);
   expect(await service.findByNumAcquit(record.numAcquit ?? '')).toMatchObject({ intentId: record.intentId, ownReference: false });
-  const trail = (await service.auditTrail(record.intentId)).map((e) => e.event);
+  const trail = storyOf((await service.auditTrail(record.intentId)).map((e) => e.event));
   expect(trail).toEqual(['confirmed', 'payfact_sent', 'payfact_uncertain', 'reconciled_not_landed', 'payfact_sent', 'paid']);
   expect(await value('payments_flagged_total{reason="repaid_after_uncertain"}')).toBe(1);
   expect(await value('payfact_calls_total{outcome="uncertain"}')).toBe(1);

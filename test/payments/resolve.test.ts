@@ -5,7 +5,7 @@ import type { SandboxFault } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { metricValue } from '../support/metrics';
 import { testPglite } from '../support/db';
-import { emptyLedger, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
+import { emptyLedger, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
 
 /**
  * A PayFact whose outcome cannot be learnt (REGIDESO unreadable past unresolvedAfterMs after it was
@@ -72,7 +72,7 @@ describe.each([
     return { service, id };
   }
 
-  const events = async (service: PaymentServiceHandle, id: string) => (await service.auditTrail(id)).map((e) => e.event);
+  const events = async (service: PaymentServiceHandle, id: string) => storyOf((await service.auditTrail(id)).map((e) => e.event));
 
   it('not landed (500): once REGIDESO answers, failed, the subscriber told nothing was taken, never paid again, still flagged', async () => {
     const { service, id } = await unknowable({ kind: 'error500' });

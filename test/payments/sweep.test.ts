@@ -12,7 +12,7 @@ import { createLocalSettleSignal } from '../../src/payments/settle-signal';
 import { DEFAULT_TIMINGS } from '../../src/payments/steps/context';
 import type { PaymentRequest } from '../../src/payments/types';
 import { deleteKeys } from '../support/redis';
-import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
+import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
 
 /**
  * The ledger is the truth, the queue a means: every so often the sweep lists the open intents whose
@@ -48,7 +48,7 @@ function intentFor(req: PaymentRequest, patch: Partial<Intent> = {}, at = new Da
   return { ...newIntent(req, intentOf(req), { operator: 'FINCA', collection: 'none', at }), ...patch };
 }
 
-const events = async (service: PaymentServiceHandle, id: string) => (await service.auditTrail(id)).map((e) => e.event);
+const events = async (service: PaymentServiceHandle, id: string) => storyOf((await service.auditTrail(id)).map((e) => e.event));
 
 /** Every GetFact fails from now on (the client tries each twice), until `clear`. */
 function regidesoUnreadable(): { clear(): void } {
