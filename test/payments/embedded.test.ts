@@ -171,6 +171,40 @@ describe('the embedded default', () => {
     });
   });
 
+  it('a job dropped after its attempts (the ledger refusing reads) is queued again by the in-process sweep once the ledger answers; PayFact once', async () => {
+    // PGlite refusing the intent's reads (a fault of the ledger): confirm can record, the job cannot load.
+    let refusing = true;
+    let loadsRefused = 0;
+    const flaky: Db = {
+      ...h.db,
+      query: async (text, params) => {
+        if (refusing && text.startsWith('SELECT * FROM payment_intents WHERE id = $1')) {
+          loadsRefused++;
+          throw new Error('ledger unreachable');
+        }
+        return h.db.query(text, params);
+      },
+    };
+    const service = await h.service({ db: flaky, confirmWaitMs: 100, retry: { attempts: 2, backoffMs: 20, jitter: 0 }, sweep: { intervalMs: 3_600_000, graceMs: 300 } });
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    expect(await service.confirm(req)).toEqual({ kind: 'pending', amountCentimes: 500_000 });
+    // One refusal is the confirm's own look at the outcome; two are the job's attempts, after which it is dropped.
+    await eventually(async () => loadsRefused >= 3);
+    expect(await createLedger(h.db).load(id)).toMatchObject({ status: 'pending', version: 1 });
+    expect(h.sandbox.calls.getFact).toBe(1);
+
+    refusing = false;
+    // The sweep finds no job for it (ensure answers `queued`), once it is past the grace.
+    await eventually(async () => (await service.sweep()) === 1);
+    const record = await settledRecord(service, id);
+    expect(record.status).toBe('succeeded');
+    expect(loadsRefused).toBe(3);
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(h.sandbox.payments()).toHaveLength(1);
+    expect((await smsTo(h.outbox, PHONE))[0]).toContain(record.numAcquit);
+  });
+
   it('one payment at a time per account in-process too: two confirms of 10 000 CDF at once on a 17 865,57 CDF bill make one PayFact', async () => {
     const service = await h.service({ confirmWaitMs: 100 });
     const a = await requestFor(h.regideso, { amountCentimes: 1_000_000 });
