@@ -238,6 +238,24 @@ describe.each([
     });
   });
 
+  describe('a flag never hides another', () => {
+    it('an unresolved flag stays as it is when another reason comes (its SMS undelivered after a double payment); once resolved, the new reason flags it', async () => {
+      const { intent: a } = await ledger.create(intentFor(request()));
+      const flagged = await ledger.update(a, { status: 'reconciled', flagReason: 'double_payment', flaggedAt: new Date() });
+      expect(flagged?.flagReason).toBe('double_payment');
+
+      // Else the operator, fixing the SMS gateway and resolving "sms_undelivered", would close the double payment unseen.
+      expect(await ledger.flag(a.id, 'sms_undelivered', 'credentials')).toBe(false);
+      expect(await ledger.load(a.id)).toMatchObject({ flagReason: 'double_payment', resolvedAt: null });
+      expect((await ledger.flagged(10)).map((i) => [i.id, i.flagReason])).toEqual([[a.id, 'double_payment']]);
+
+      expect(await ledger.resolveFlag(a.id, 'refund asked from REGIDESO', 'ops', new Date())).toBe(true);
+      // Still failing after the resolution: the SMS queue reports it again, and now it shows.
+      expect(await ledger.flag(a.id, 'sms_undelivered', 'credentials')).toBe(true);
+      expect((await ledger.flagged(10)).map((i) => [i.id, i.flagReason])).toEqual([[a.id, 'sms_undelivered']]);
+    });
+  });
+
   describe('due', () => {
     it('open intents whose next check is before the given time, oldest first, limited; final ones never', async () => {
       const now = Date.now();

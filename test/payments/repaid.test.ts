@@ -83,6 +83,21 @@ it('a PayFact that answered 500 and a second one that paid: flagged once, with t
   expect(await value('payments_flagged_total{reason="repaid_after_uncertain"}')).toBe(1);
 });
 
+it('its receipt SMS undelivered later (the SMS queue flags sms_undelivered) does not hide repaid_after_uncertain from the operator', async () => {
+  h = await startHarness();
+  const service = await h.service({ metrics, timings: TIMINGS });
+  h.sandbox.faults.payFact.push({ kind: 'error500' });
+  const req = await requestFor(h.regideso);
+  await service.confirm(req);
+  const record = await settledRecord(service, intentOf(req));
+  expect(record.flagReason).toBe('repaid_after_uncertain');
+
+  // What the composition root does when a payment's SMS keeps failing (src/compose.ts, onFailing).
+  await service.flag(record.intentId, 'sms_undelivered', 'credentials: The supplied authentication is invalid');
+  expect((await service.flagged(10)).map((r) => [r.intentId, r.flagReason])).toEqual([[record.intentId, 'repaid_after_uncertain']]);
+  expect(await value('payments_flagged_total{reason="sms_undelivered"}')).toBe(0);
+});
+
 it('a payment that went through on its first PayFact is not flagged', async () => {
   h = await startHarness();
   const service = await h.service({ metrics, timings: TIMINGS });
