@@ -57,7 +57,7 @@ export interface Ledger {
   byPhone(phone: string, limit: number): Promise<Intent[]>;
   list(q: LedgerQuery): Promise<Intent[]>;
   flagged(limit: number): Promise<Intent[]>;
-  /** Puts a payment on the operator's list for something outside its state (its SMS cannot be sent), once per reason. */
+  /** Puts a payment on the operator's list for something outside its state (its SMS cannot be sent); false while it is flagged and unresolved. */
   flag(id: string, reason: string, detail: string): Promise<boolean>;
   /** Takes a payment off the flagged list, keeping the note; false when it was not flagged (or already resolved). */
   resolveFlag(id: string, note: string, by: string, at: Date): Promise<boolean>;
@@ -183,9 +183,11 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
       const at = now();
       return db.transaction(async (tx) => {
         // No version: a flag is not a step of the payment, and must not make a running job lose its race.
+        // Never over an unresolved flag (of this reason or another, e.g. a double payment): resolving the
+        // new one would close the old unseen. A cause that lasts (an SMS still failing) is reported again.
         const r = await tx.query(
           `UPDATE payment_intents SET flag_reason = $2, flagged_at = $3, resolved_at = NULL, resolved_by = NULL, resolution_note = NULL
-           WHERE id = $1 AND (flag_reason IS DISTINCT FROM $2 OR resolved_at IS NOT NULL OR flagged_at IS NULL) RETURNING id`,
+           WHERE id = $1 AND (flagged_at IS NULL OR resolved_at IS NOT NULL) RETURNING id`,
           [id, reason, at],
         );
         if (r.rows.length === 0) return false;

@@ -1,85 +1,114 @@
-import nock from 'nock';
-import { silentLogger } from '../../src/logging/logger';
-import { intentIdFor } from '../../src/payments/ids';
-import { createAfricasTalkingTransport } from '../../src/sms/africastalking';
-import { eventually, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import { queuePrefix } from '../../src/jobs/bullmq-runner';
+import type { SmsSendOutcome, SmsTransport } from '../../src/sms/transport';
+import { eventually, intentOf, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
 
 /**
- * The receipt SMS is its own step after the payment is recorded: when Africa's Talking fails, the
- * job tries the SMS again, never the payment.
+ * The SMS side of a payment: the receipt is queued in the same transaction as the payment's change
+ * and sent by a durable job of its own. When the gateway fails, the SMS is tried again, never the
+ * payment. The gateway here is a transport that answers from a script (the edge, not the thing
+ * under test); the SMS queue, its store and the payment are the real ones, on PostgreSQL and BullMQ.
  */
-const AT = 'https://api.africastalking.com';
-let h: Harness;
+interface Scripted extends SmsTransport {
+  sends: Array<{ to: string; message: string; outcome: SmsSendOutcome['kind'] }>;
+}
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1/);
-});
-beforeEach(async () => {
-  h = await startHarness({ transport: createAfricasTalkingTransport({ username: 'regideso', apiKey: 'at-test-key', senderId: 'REGIDESO', logger: silentLogger() }) });
-});
-afterEach(async () => {
-  await h.cleanup();
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  // Unhooks nock's interceptor so it does not outlive this file in the jest worker.
-  nock.restore();
-});
-
-function accepted(messageId: string) {
+/** Answers the n-th send (from 1) with what `script` says, or takes it (`sent`) when the script says nothing. */
+function scripted(script: (n: number) => SmsSendOutcome | undefined): Scripted {
+  const sends: Scripted['sends'] = [];
   return {
-    SMSMessageData: {
-      Message: 'Sent to 1/1 Total Cost: CDF 20.0000',
-      Recipients: [{ statusCode: 101, number: PHONE, status: 'Success', cost: 'CDF 20.0000', messageId }],
+    name: 'africastalking',
+    sends,
+    async send(to, message) {
+      const outcome = script(sends.length + 1) ?? { kind: 'sent', messageId: `ATXid_${sends.length + 1}` };
+      sends.push({ to, message, outcome: outcome.kind });
+      return outcome;
     },
   };
 }
 
-it('the gateway fails then recovers: the receipt is sent once, PayFact is called once', async () => {
-  const bodies: string[] = [];
-  const scope = nock(AT)
-    .post('/version1/messaging', (body: Record<string, string>) => {
-      bodies.push(body.message ?? '');
-      return true;
-    })
-    .reply(500, 'Internal Server Error')
-    .post('/version1/messaging', (body: Record<string, string>) => {
-      bodies.push(body.message ?? '');
-      return true;
-    })
-    .reply(201, accepted('ATXid_receipt1'));
+let h: Harness;
+let transport: Scripted;
+let conn: Redis | undefined;
+afterEach(async () => {
+  await h.cleanup();
+  await conn?.quit();
+  conn = undefined;
+});
 
+async function start(script: (n: number) => SmsSendOutcome | undefined): Promise<void> {
+  transport = scripted(script);
+  h = await startHarness({ transport });
+}
+
+async function paid() {
   const service = await h.service();
   const req = await requestFor(h.regideso);
   const outcome = await service.confirm(req);
-  const record = await settledRecord(service, intentIdFor(req.sessionId));
+  const record = await settledRecord(service, intentOf(req));
   expect(record.status).toBe('succeeded');
   if (outcome.kind === 'succeeded') expect(outcome.numAcquit).toBe(record.numAcquit);
+  return { service, record, smsId: `${record.intentId}-receipt` };
+}
 
-  await eventually(async () => (await service.auditTrail(record.intentId)).some((e) => e.event === 'sms_sent'));
-  expect(scope.isDone()).toBe(true);
+it('the gateway fails (kind retry) then recovers: the receipt is sent once, PayFact called once', async () => {
+  await start((n) => (n === 1 ? { kind: 'retry', reason: 'network', message: 'socket hang up' } : undefined));
+  const { record, smsId } = await paid();
+  await eventually(async () => (await h.smsStore.load(smsId))?.status === 'sent');
+
+  expect(transport.sends.map((s) => s.outcome)).toEqual(['retry', 'sent']);
+  expect(transport.sends[1]?.message).toBe(transport.sends[0]?.message);
+  expect(transport.sends[1]?.message).toContain(record.numAcquit);
+  expect(transport.sends.every((s) => s.to === PHONE)).toBe(true);
+  expect(await h.smsStore.load(smsId)).toMatchObject({ status: 'sent', attempts: 2, gateway_id: 'ATXid_2', last_error: null, failing_since: null, kind: 'receipt', intent_id: record.intentId });
+  expect(await h.smsStore.findSend('ATXid_2')).toMatchObject({ sms_id: smsId, recipient: PHONE });
   expect(h.sandbox.calls.payFact).toBe(1);
   expect(h.sandbox.payments()).toHaveLength(1);
-  expect(bodies).toHaveLength(2);
-  expect(bodies[1]).toBe(bodies[0]);
-  expect(bodies[1]).toContain(record.numAcquit);
-  const trail = (await service.auditTrail(record.intentId)).map((e) => e.event);
-  expect(trail).toEqual(['payfact_sent', 'paid', 'sms_transient_failure', 'sms_sent']);
-  expect((await service.auditTrail(record.intentId)).at(-1)?.detail).toBe('ATXid_receipt1');
 });
 
-it('a permanent refusal from the gateway (401) is recorded, not retried, and the payment stands', async () => {
-  const scope = nock(AT).post('/version1/messaging').reply(401, 'The supplied authentication is invalid');
-  const service = await h.service();
-  const req = await requestFor(h.regideso);
-  await service.confirm(req);
-  const record = await settledRecord(service, intentIdFor(req.sessionId));
-  await eventually(async () => (await service.auditTrail(record.intentId)).some((e) => e.event === 'sms_failed'));
-  expect(scope.isDone()).toBe(true);
-  expect(record.status).toBe('succeeded');
+it("a refusal that is the recipient's (kind refused) is final: not tried again, and the payment stands", async () => {
+  await start((n) => (n === 1 ? { kind: 'refused', message: 'InvalidPhoneNumber' } : undefined));
+  const { service, record, smsId } = await paid();
+  await eventually(async () => (await h.smsStore.load(smsId))?.status === 'failed');
+  expect(await h.smsStore.load(smsId)).toMatchObject({ status: 'failed', attempts: 1, last_error: 'InvalidPhoneNumber' });
+  // Neither the sweep nor a job run again sends it.
+  expect(await h.smsQueue.sweepSource.due(new Date(Date.now() + 3_600_000), 100)).not.toContain(smsId);
+  conn = h.redis.connect('test-sms-queue');
+  const queue = new Queue('sms', { connection: conn, prefix: queuePrefix(h.prefix) });
+  try {
+    await h.smsQueue.runner.enqueue(smsId);
+    await eventually(async () => (await queue.getJob(smsId)) === undefined);
+  } finally {
+    await queue.close();
+  }
+  expect(transport.sends.map((s) => s.outcome)).toEqual(['refused']);
+  expect(await service.get(record.intentId)).toMatchObject({ status: 'succeeded', numAcquit: record.numAcquit });
   expect(h.sandbox.calls.payFact).toBe(1);
-  const trail = (await service.auditTrail(record.intentId)).map((e) => e.event);
-  expect(trail).toEqual(['payfact_sent', 'paid', 'sms_failed']);
+});
+
+it('a failure of ours (credentials refused) keeps the receipt queued and tried again, attempts growing, until it goes', async () => {
+  const ours: SmsSendOutcome = { kind: 'retry', reason: 'credentials', message: 'The supplied authentication is invalid' };
+  // Failing for as long as the test says: the key is fixed once three attempts have failed.
+  let keyFixed = false;
+  await start(() => (keyFixed ? undefined : ours));
+  const { service, record, smsId } = await paid();
+  await eventually(async () => ((await h.smsStore.load(smsId))?.attempts ?? 0) >= 3);
+
+  const failing = await h.smsStore.load(smsId);
+  expect(failing).toMatchObject({ status: 'queued', last_error: 'credentials: The supplied authentication is invalid' });
+  expect(failing?.failing_since).toBeInstanceOf(Date);
+  expect(failing?.failing_since?.getTime()).toBeLessThanOrEqual(failing?.next_attempt_at.getTime() ?? 0);
+  expect(await h.smsQueue.sweepSource.due(new Date(Date.now() + 3_600_000), 100)).toContain(smsId);
+  expect(transport.sends.every((s) => s.outcome === 'retry')).toBe(true);
+
+  keyFixed = true;
+  await eventually(async () => (await h.smsStore.load(smsId))?.status === 'sent');
+  const outcomes = transport.sends.map((s) => s.outcome);
+  expect(outcomes.at(-1)).toBe('sent');
+  expect(outcomes.filter((o) => o === 'sent')).toHaveLength(1);
+  expect(await h.smsStore.load(smsId)).toMatchObject({ status: 'sent', attempts: outcomes.length, last_error: null, failing_since: null });
+  expect(new Set(transport.sends.map((s) => s.message)).size).toBe(1);
+  expect(await service.get(record.intentId)).toMatchObject({ status: 'succeeded' });
+  expect(h.sandbox.calls.payFact).toBe(1);
 });

@@ -1,181 +1,161 @@
-import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
-import { createAccountLock } from '../../src/payments/account-lock';
-import { intentIdFor } from '../../src/payments/ids';
-import type { PaymentServiceHandle } from '../../src/payments/service';
+import type { Db } from '../../src/db/types';
+import { createMetrics } from '../../src/metrics';
+import type { PaymentServiceDeps, PaymentServiceHandle } from '../../src/payments/service';
 import type { SandboxFault } from '../../src/regideso/sandbox/server';
-import { eventually, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
+import type { RegidesoClient } from '../../src/regideso/types';
+import { metricValue } from '../support/metrics';
+import { testPglite } from '../support/db';
+import { emptyLedger, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
 
 /**
- * An intent the job gave up as `uncertain` (PayFact sent, REGIDESO unreachable to the last attempt;
- * the subscriber was told "under review, you will be informed") is resolved by the recovery sweep
- * once REGIDESO answers again: GetFact decides, nothing is ever paid this late, the subscriber is
- * told, and the intent stays flagged for the operator. Real Redis (BullMQ), the sandbox over HTTP.
+ * A PayFact whose outcome cannot be learnt (REGIDESO unreadable past unresolvedAfterMs after it was
+ * sent) is flagged `outcome_unknown` and the subscriber told "under review, do not pay again"; the
+ * job keeps reading, slowly, and once REGIDESO answers the bills decide: not landed → failed,
+ * nothing taken, never paid this late; landed → reconciled under our reference. The account stays
+ * held all along. Then the operator marks the flag handled. With BullMQ on the real Redis and
+ * PostgreSQL, and in-process on PGlite; the sandbox over HTTP.
  */
-const ACCOUNT = { refClient: '83262', province: 'KIN' };
-const GETFACT_DOWN: SandboxFault = { kind: 'error500' };
+const TIMINGS = { ...FAST_TIMINGS, unresolvedAfterMs: 400 };
 
-interface Setup {
-  h: Harness;
-  service: PaymentServiceHandle;
-  intentId: string;
-}
-
-/**
- * Pays with the given PayFact fault; every GetFact after that PayFact fails (the client tries
- * twice per call) until the job's three attempts are used up: flagged `uncertain`, "under review" sent.
- */
-async function givenUp(h: Harness, fault: SandboxFault): Promise<Setup> {
-  const realPay = h.regideso.payBills;
-  const regideso = {
-    ...h.regideso,
-    payBills: async (r: Parameters<typeof realPay>[0]) => {
-      const out = await realPay(r);
-      for (let i = 0; i < 4; i++) h.sandbox.faults.getFact.push(GETFACT_DOWN);
-      return out;
-    },
-  };
-  const service = await h.service({ regideso, staleAfterMs: 0, sweepIntervalMs: 3_600_000, retry: { attempts: 3, backoffMs: 10, jitter: 0 } });
-  await service.sweep(); // the one start() began is over: from here on, sweeps run only when called
-  h.sandbox.faults.payFact.push(fault);
-  const req = await requestFor(h.regideso);
-  const intentId = intentIdFor(req.sessionId);
-  await service.confirm(req);
-  const record = await settledRecord(service, intentId);
-  expect(record).toMatchObject({ status: 'uncertain', ownReference: true });
-  await eventually(async () => (await service.auditTrail(intentId)).some((e) => e.event === 'sms_sent'));
-  expect((await h.outbox.list(PHONE))[0]?.message).toContain('en vérification');
-  return { h, service, intentId };
-}
-
-async function events(service: PaymentServiceHandle, intentId: string, until: string): Promise<string[]> {
-  let trail: string[] = [];
-  await eventually(async () => {
-    trail = (await service.auditTrail(intentId)).map((e) => e.event);
-    return trail.includes(until);
-  });
-  return trail;
-}
-
-/** The "under review" notice, then the one sent once resolved. */
-async function secondSms(h: Harness): Promise<string> {
-  await eventually(async () => (await h.outbox.list(PHONE)).length === 2);
-  const all = await h.outbox.list(PHONE);
-  const text = all.find((m) => !m.message.includes('en vérification'))?.message;
-  if (text === undefined) throw new Error('no second SMS');
-  return text;
-}
-
-describe('with BullMQ', () => {
+describe.each([
+  ['BullMQ', false],
+  ['in-process', true],
+] as const)('with %s', (_name, inMemory) => {
   let h: Harness;
-  let conn: Redis;
-  let queue: Queue;
-
+  let down: { clear(): void } | undefined;
+  // In-process: one PGlite for the file's tests, emptied before each (starting one takes seconds).
+  let ledgerDb: Db | undefined;
+  beforeAll(async () => {
+    if (inMemory) ledgerDb = await testPglite();
+  });
+  afterAll(async () => {
+    await ledgerDb?.close();
+  });
   beforeEach(async () => {
-    h = await startHarness();
-    conn = h.redis.connect('test-resolve');
-    queue = new Queue('payments', { connection: conn, prefix: `{${h.prefix}q}` });
+    if (ledgerDb !== undefined) await emptyLedger(ledgerDb);
+    h = await startHarness({ inMemory, ...(ledgerDb !== undefined ? { db: ledgerDb } : {}) });
   });
   afterEach(async () => {
-    await queue.close();
+    down?.clear();
+    down = undefined;
     await h.cleanup();
-    await conn.quit();
   });
 
-  const jobDone = (intentId: string) => eventually(async () => (await queue.getJobState(intentId)) === 'completed');
+  /** Every GetFact fails (the client tries each twice) until `answerAgain`. */
+  function regidesoUnreadable(): void {
+    for (let i = 0; i < 2000; i++) h.sandbox.faults.getFact.push({ kind: 'error500' });
+    down = { clear: () => (h.sandbox.faults.getFact.length = 0) };
+  }
+  const answerAgain = () => down?.clear();
 
-  it('PayFact did not land (500): once REGIDESO answers, settled as failed, the subscriber told nothing was taken, never paid again, still flagged', async () => {
-    const { service, intentId } = await givenUp(h, { kind: 'error500' });
-    const lock = createAccountLock(conn, { prefix: h.prefix });
-    // The account stays locked while the outcome is unknown: none of our payments may touch its balances.
-    expect(await lock.holder(ACCOUNT)).toBe(intentId);
-    await jobDone(intentId);
+  /** PayFact meets `fault`, then REGIDESO cannot be read: waits until the payment is flagged and the subscriber told. */
+  async function unknowable(fault: SandboxFault, overrides: Partial<PaymentServiceDeps> = {}): Promise<{ service: PaymentServiceHandle; id: string }> {
+    const regideso: RegidesoClient = {
+      ...h.regideso,
+      payBills: async (r) => {
+        const out = await h.regideso.payBills(r);
+        regidesoUnreadable();
+        return out;
+      },
+    };
+    const service = await h.service({ regideso, confirmWaitMs: 100, timings: TIMINGS, ...overrides });
+    h.sandbox.faults.payFact.push(fault);
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    await service.confirm(req);
+    const flagged = await settledRecord(service, id, (r) => r.flagReason === 'outcome_unknown');
+    expect(flagged).toMatchObject({ status: 'uncertain', failureMessage: 'outcome unknown: unavailable', resolvedAt: null });
+    expect(await service.ledger.load(id)).toMatchObject({ unresolved: true, holdsAccount: true, payAttempts: 1 });
+    expect((await service.flagged(10)).map((r) => r.intentId)).toEqual([id]);
+    const [review] = await smsTo(h.outbox, PHONE);
+    expect(review).toContain('en vérification. Ne payez pas à nouveau');
+    return { service, id };
+  }
 
-    const report = await service.sweep();
-    expect(report).toMatchObject({ resolving: 1, errors: 0 });
-    const record = await settledRecord(service, intentId, (r) => r.status !== 'uncertain');
+  const events = async (service: PaymentServiceHandle, id: string) => storyOf((await service.auditTrail(id)).map((e) => e.event));
 
-    expect(record.status).toBe('failed');
+  it('not landed (500): once REGIDESO answers, failed, the subscriber told nothing was taken, never paid again, still flagged', async () => {
+    const { service, id } = await unknowable({ kind: 'error500' });
+    answerAgain();
+    const record = await settledRecord(service, id);
+
+    expect(record).toMatchObject({ status: 'failed', flagReason: 'outcome_unknown', resolvedAt: null });
     expect(h.sandbox.calls.payFact).toBe(1);
     expect(h.sandbox.payments()).toEqual([]);
-    expect(await secondSms(h)).toContain('Aucun montant prélevé');
-    expect((await service.flagged(10)).map((r) => r.intentId)).toEqual([intentId]);
-    const trail = await events(service, intentId, 'resolved_not_landed');
-    expect(trail).toEqual(expect.arrayContaining(['gave_up_uncertain', 'sweep_resolve', 'resolved_not_landed']));
+    const texts = await smsTo(h.outbox, PHONE, 2);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toContain("n'a pas abouti. Aucun montant prélevé");
+    expect(texts[1]).toContain('en vérification');
+    expect((await service.flagged(10)).map((r) => r.intentId)).toEqual([id]);
+    const trail = await events(service, id);
+    expect(trail).toEqual(expect.arrayContaining(['payfact_uncertain', 'reconcile_unavailable', 'gave_up_uncertain', 'resolved_not_landed', 'abandoned']));
     expect(trail.filter((e) => e === 'payfact_sent')).toHaveLength(1);
-    await eventually(async () => (await lock.holder(ACCOUNT)) === undefined);
-    // Resolved: the next sweep has nothing to look at.
-    await jobDone(intentId);
-    expect(await service.sweep()).toMatchObject({ examined: 0, resolving: 0 });
+    expect(trail).not.toContain('reconciled_not_landed');
+    expect((await service.ledger.load(id))?.holdsAccount).toBe(false);
   });
 
-  it('PayFact landed but its answer was lost: once REGIDESO answers, reconciled under our reference, the subscriber told it arrived, still flagged', async () => {
-    const { service, intentId } = await givenUp(h, { kind: 'dropAfterApply' });
-    await jobDone(intentId);
+  it('landed (answer dropped): once REGIDESO answers, reconciled under our reference, the subscriber told it arrived; never paid again', async () => {
+    const { service, id } = await unknowable({ kind: 'dropAfterApply' });
+    answerAgain();
+    const record = await settledRecord(service, id);
 
-    expect(await service.sweep()).toMatchObject({ resolving: 1 });
-    const record = await settledRecord(service, intentId, (r) => r.status !== 'uncertain');
-
-    expect(record).toMatchObject({ status: 'reconciled', ownReference: true });
+    expect(record).toMatchObject({ status: 'reconciled', ownReference: true, flagReason: 'landed_without_receipt' });
     expect(record.numAcquit).toMatch(/^RGD-[0-9A-F]{10}$/);
     expect(h.sandbox.calls.payFact).toBe(1);
     expect(h.sandbox.payments()).toHaveLength(1);
-    const sms = await secondSms(h);
-    expect(sms).toContain('sans numéro de quittance');
-    expect(sms).toContain(record.numAcquit);
-    expect((await service.flagged(10)).map((r) => r.intentId)).toEqual([intentId]);
-    expect(await events(service, intentId, 'resolved_landed')).toContain('sweep_resolve');
-    expect(await service.findByNumAcquit(record.numAcquit ?? '')).toMatchObject({ intentId, status: 'reconciled' });
+    const texts = await smsTo(h.outbox, PHONE, 2);
+    expect(texts[0]).toContain('sans numéro de quittance');
+    expect(texts[0]).toContain(record.numAcquit);
+    expect(await events(service, id)).toEqual(expect.arrayContaining(['gave_up_uncertain', 'reconciled_landed']));
+    expect(await service.findByNumAcquit(record.numAcquit ?? '')).toMatchObject({ intentId: id, status: 'reconciled' });
+    expect(await service.ledger.load(id)).toMatchObject({ unresolved: false, holdsAccount: false });
   });
 
-  it('REGIDESO still unavailable at the first sweep: left as it is, resolved by a later sweep', async () => {
-    const { service, intentId } = await givenUp(h, { kind: 'error500' });
-    await jobDone(intentId);
-
-    h.sandbox.faults.getFact.push(GETFACT_DOWN, GETFACT_DOWN);
-    expect(await service.sweep()).toMatchObject({ resolving: 1 });
-    await events(service, intentId, 'resolve_unavailable');
-    await jobDone(intentId);
-    expect(await service.get(intentId)).toMatchObject({ status: 'uncertain', ownReference: true });
+  it('while unresolved the job keeps reading and tells the subscriber once; the account stays held, so another payment on it waits, then pays', async () => {
+    // Another payment on the same account, confirmed meanwhile: it may not be checked or sent while ours may still land.
+    const other = await requestFor(h.regideso, { amountCentimes: 20_000 });
+    const { service, id } = await unknowable({ kind: 'error500' });
+    const unavailableAt = (await events(service, id)).filter((e) => e === 'reconcile_unavailable').length;
+    expect(await service.confirm(other)).toEqual({ kind: 'pending', amountCentimes: 20_000 });
+    // Still read at the slow pace, still unresolved, told once.
+    await eventuallyEvents(service, id, (trail) => trail.filter((e) => e === 'reconcile_unavailable').length >= unavailableAt + 2);
+    expect(await service.ledger.load(id)).toMatchObject({ status: 'uncertain', unresolved: true, holdsAccount: true });
+    expect(await service.ledger.load(intentOf(other))).toMatchObject({ status: 'pending', holdsAccount: false });
     expect(await h.outbox.list(PHONE)).toHaveLength(1);
-
-    expect(await service.sweep()).toMatchObject({ resolving: 1 });
-    const record = await settledRecord(service, intentId, (r) => r.status !== 'uncertain');
-    expect(record.status).toBe('failed');
     expect(h.sandbox.calls.payFact).toBe(1);
-    expect(await secondSms(h)).toContain('Aucun montant prélevé');
+
+    answerAgain();
+    expect((await settledRecord(service, id)).status).toBe('failed');
+    const paid = await settledRecord(service, intentOf(other));
+    expect(paid.status).toBe('succeeded');
+    expect(h.sandbox.payments().map((p) => p.amountCentimes)).toEqual([20_000]);
+    expect(h.sandbox.calls.payFact).toBe(2);
   });
 
-  it('is not looked at before staleAfterMs', async () => {
-    const { intentId } = await givenUp(h, { kind: 'error500' });
-    await jobDone(intentId);
-    const patient = await h.service({ staleAfterMs: 3_600_000, sweepIntervalMs: 3_600_000 });
-    expect(await patient.sweep()).toMatchObject({ examined: 0, resolving: 0 });
-    expect((await patient.get(intentId))?.status).toBe('uncertain');
+  it("the operator's resolution: resolveFlag takes it off the list with the note and who, once; an unknown id is refused; counted", async () => {
+    const metrics = createMetrics({ defaults: false });
+    const { service, id } = await unknowable({ kind: 'error500' }, { metrics });
+    answerAgain();
+    await settledRecord(service, id);
+    expect(await metricValue(metrics.registry, 'payments_flag_resolutions_total')).toBe(0);
+
+    expect(await service.resolveFlag(id, 'checked with REGIDESO Kinshasa: nothing received', 'ops@finca')).toBe(true);
+    expect(await service.flagged(10)).toEqual([]);
+    expect(await service.get(id)).toMatchObject({ status: 'failed', flagReason: 'outcome_unknown', resolvedAt: expect.any(String) });
+    expect(await service.ledger.load(id)).toMatchObject({ resolvedBy: 'ops@finca', resolutionNote: 'checked with REGIDESO Kinshasa: nothing received' });
+    const last = (await service.auditTrail(id)).at(-1);
+    expect(last).toMatchObject({ event: 'flag_resolved', detail: 'by ops@finca: checked with REGIDESO Kinshasa: nothing received' });
+
+    expect(await service.resolveFlag(id, 'again', 'ops@finca')).toBe(false);
+    expect(await service.resolveFlag('pi-0000000000000000000000000000dead', 'no such payment', 'ops@finca')).toBe(false);
+    expect((await service.auditTrail(id)).filter((e) => e.event === 'flag_resolved')).toHaveLength(1);
+    expect(await metricValue(metrics.registry, 'payments_flag_resolutions_total')).toBe(1);
   });
 });
 
-describe('in-process (embedded default)', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness({ inMemory: true });
-  });
-  afterEach(async () => {
-    await h.cleanup();
-  });
-
-  it('resolves the same way: PayFact did not land, settled as failed, nothing paid again', async () => {
-    const { service, intentId } = await givenUp(h, { kind: 'error500' });
-    // Sweeps run (as the timer would) until one has resolved it: while the run that sent "under
-    // review" is still going the sweep finds it active, and a resolution that meets REGIDESO
-    // still failing leaves it for the next sweep.
-    await eventually(async () => {
-      await service.sweep();
-      return (await service.get(intentId))?.status !== 'uncertain';
-    });
-    const record = await settledRecord(service, intentId, (r) => r.status !== 'uncertain');
-    expect(record.status).toBe('failed');
-    expect(h.sandbox.calls.payFact).toBe(1);
-    expect(await secondSms(h)).toContain('Aucun montant prélevé');
-  });
-});
+async function eventuallyEvents(service: PaymentServiceHandle, id: string, done: (trail: string[]) => boolean): Promise<void> {
+  for (;;) {
+    if (done((await service.auditTrail(id)).map((e) => e.event))) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -6,6 +6,7 @@ const MIN = 10_000;
 function req(amountCentimes: number, balances: number[]): PaymentRequest {
   return {
     sessionId: 's1',
+    sessionNonce: 'n1',
     phoneNumber: '+243812345990',
     language: 'fr',
     refClient: '83262',

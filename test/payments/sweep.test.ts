@@ -1,239 +1,320 @@
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { createMetrics, type Metrics } from '../../src/metrics';
-import { intentIdFor } from '../../src/payments/ids';
-import { newIntent } from '../../src/payments/intent';
+import type { Db } from '../../src/db/types';
+import { queuePrefix } from '../../src/jobs/bullmq-runner';
+import { silentLogger } from '../../src/logging/logger';
+import { newIntent, type Intent } from '../../src/payments/intent';
+import { createPaymentJob } from '../../src/payments/job';
+import { createLedger, type Ledger } from '../../src/payments/ledger';
+import { createPaymentMetrics } from '../../src/payments/metrics';
 import type { PaymentServiceHandle } from '../../src/payments/service';
-import { createIntentStore, type IntentStore } from '../../src/payments/store';
+import { createLocalSettleSignal } from '../../src/payments/settle-signal';
+import { DEFAULT_TIMINGS } from '../../src/payments/steps/context';
 import type { PaymentRequest } from '../../src/payments/types';
-import type { RedisFactory } from '../../src/redis';
-import { eventually, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
-import { metricValue } from '../support/metrics';
+import { deleteKeys } from '../support/redis';
+import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
 
 /**
- * The recovery sweep on the real Redis (BullMQ) and the sandbox REGIDESO over HTTP: an open intent
- * left without a job that will finish it gets one, and the job's own rule (reconcile a `submitted`
- * intent with GetFact before paying again) keeps the payment exactly once.
+ * The ledger is the truth, the queue a means: every so often the sweep lists the open intents whose
+ * next look is past by a grace period and makes sure a job exists for each. A job lost with Redis,
+ * dropped after its attempts, or never queued is found again; a job waiting its turn is left alone;
+ * and a stale run that wakes up loses its compare-and-set and stops. The ledger in PostgreSQL,
+ * BullMQ on the real Redis, the sandbox over HTTP.
  */
 let h: Harness;
 let conn: Redis;
-let store: IntentStore;
-let metrics: Metrics;
 let queue: Queue;
-let queueConnection: Redis;
-
 beforeEach(async () => {
   h = await startHarness();
-  conn = h.redis.connect('test-store');
-  store = createIntentStore(conn, { prefix: h.prefix, ttlSeconds: 3600 });
-  metrics = createMetrics({ defaults: false });
   // The test's own look at the service's BullMQ queue (same name and hash-tagged prefix).
-  queueConnection = h.redis.connect('test-queue');
-  queue = new Queue('payments', { connection: queueConnection, prefix: `{${h.prefix}q}` });
+  conn = h.redis.connect('test-queue');
+  queue = new Queue('payments', { connection: conn, prefix: queuePrefix(h.prefix) });
 });
 afterEach(async () => {
   await queue.close();
-  await queueConnection.quit();
   await h.cleanup();
   await conn.quit();
 });
 
-const value = (series: string) => metricValue(metrics.registry, series);
-
-/**
- * The intent's audit events once all of `events` are there: the sweep writes its entry after
- * queueing the job, so the job's own entries may come before or after it.
- */
-async function trailWith(service: PaymentServiceHandle, intentId: string, events: string[]): Promise<string[]> {
-  let trail: string[] = [];
-  await eventually(async () => {
-    trail = (await service.auditTrail(intentId)).map((e) => e.event);
-    return events.every((e) => trail.includes(e));
-  });
-  return trail;
+/** Sweeps only when the test says so; `await`s the pass start() began, so later calls count alone. */
+async function onDemand(overrides: Parameters<Harness['service']>[0] = {}): Promise<PaymentServiceHandle> {
+  const service = await h.service({ sweep: { intervalMs: 3_600_000, graceMs: 300 }, ...overrides });
+  await service.sweep();
+  return service;
 }
 
-const openKey = () => `${h.prefix}pay:open`;
-
-/** What confirm writes before queueing the job: the intent, `pending`, in the open set. */
-async function createPending(req: PaymentRequest): Promise<string> {
-  const intentId = intentIdFor(req.sessionId);
-  expect(await store.create(newIntent(req, intentId, 'FINCA', new Date()))).toBe(true);
-  return intentId;
+/** What confirm writes, with no job queued for it (the queue was unreachable, or lost it). */
+function intentFor(req: PaymentRequest, patch: Partial<Intent> = {}, at = new Date(Date.now() - 2000)): Intent {
+  return { ...newIntent(req, intentOf(req), { operator: 'FINCA', collection: 'none', at }), ...patch };
 }
 
-it('a `submitted` intent whose PayFact landed and whose job is gone: reconciled, flagged, no second PayFact', async () => {
-  const req = await requestFor(h.regideso);
-  const intentId = await createPending(req);
-  // What the job writes right before PayFact leaves: the baseline and the `submitted` mark...
-  const pending = await store.load(intentId);
-  if (pending === undefined) throw new Error('intent not stored');
-  const baseline = req.bills.map((b) => ({ faeId: b.faeId, balanceCentimes: b.balanceCentimes }));
-  const submittedAt = new Date().toISOString();
-  expect(await store.update(pending, { ...pending.intent, status: 'submitted', baseline, payAttempts: 1, submittedAt, updatedAt: submittedAt })).toBeDefined();
-  // ...then PayFact, which REGIDESO applies; the process dies before recording anything, and no job is left.
-  const paid = await h.regideso.payBills({ refClient: req.refClient, province: req.province, billIds: ['108776771'], amountCentimes: req.amountCentimes, paidAt: new Date() });
-  expect(paid.kind).toBe('paid');
-  expect(await queue.getJob(intentId)).toBeUndefined();
-  expect(await conn.zscore(openKey(), intentId)).not.toBeNull();
+const events = async (service: PaymentServiceHandle, id: string) => storyOf((await service.auditTrail(id)).map((e) => e.event));
 
-  const service = await h.service({ metrics, staleAfterMs: 0 });
-  const record = await settledRecord(service, intentId);
+/** Every GetFact fails from now on (the client tries each twice), until `clear`. */
+function regidesoUnreadable(): { clear(): void } {
+  for (let i = 0; i < 2000; i++) h.sandbox.faults.getFact.push({ kind: 'error500' });
+  return { clear: () => (h.sandbox.faults.getFact.length = 0) };
+}
 
-  expect(record).toMatchObject({ status: 'reconciled', ownReference: true });
-  expect(h.sandbox.calls.payFact).toBe(1);
-  expect(h.sandbox.payments()).toHaveLength(1);
-  expect((await service.flagged(10)).map((r) => r.intentId)).toEqual([intentId]);
-  const trail = await trailWith(service, intentId, ['sweep_requeued', 'reconciled_landed', 'sms_sent']);
-  expect(trail).not.toContain('payfact_sent');
-  expect((await h.outbox.list(PHONE))[0]?.message).toContain(record.numAcquit);
-  expect(await value('payments_recovered_total{action="requeued"}')).toBe(1);
-  expect(await value('payments_flagged_total')).toBe(1);
-  expect(await value('payments_settled_total{status="reconciled"}')).toBe(1);
-  expect(await conn.zscore(openKey(), intentId)).toBeNull();
-});
+describe('work whose job is missing is found in the ledger and finished once', () => {
+  it('an intent recorded but never queued: the sweep queues it, PayFact once, receipt once', async () => {
+    const service = await onDemand();
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    await service.ledger.create(intentFor(req), { events: [{ event: 'confirmed' }] });
+    expect(await queue.getJob(id)).toBeUndefined();
 
-it('a `pending` intent never queued (Redis failed right after creating it): settled as failed, no PayFact, the subscriber told nothing was taken', async () => {
-  // The confirm hop could not queue it, so it told the subscriber to try again: paying it now
-  // could pay twice.
-  const req = await requestFor(h.regideso);
-  const intentId = await createPending(req);
-
-  const service = await h.service({ metrics, staleAfterMs: 0 });
-  const record = await settledRecord(service, intentId);
-
-  expect(record.status).toBe('failed');
-  expect(h.sandbox.calls.payFact).toBe(0);
-  expect(h.sandbox.payments()).toEqual([]);
-  const trail = await trailWith(service, intentId, ['sweep_expired', 'sms_sent']);
-  expect(trail).not.toContain('payfact_sent');
-  expect((await h.outbox.list(PHONE))[0]?.message).toContain('Aucun montant prélevé');
-  expect(await value('payments_recovered_total{action="expired"}')).toBe(1);
-  expect(await value('payments_settled_total{status="failed"}')).toBe(1);
-  expect(await conn.zscore(openKey(), intentId)).toBeNull();
-});
-
-it('a job that used up its attempts by throwing (Redis gone under it): retried by the sweep once Redis is back, one PayFact', async () => {
-  // The job's connection is closed for real: every Redis command of the job fails at once.
-  let jobConnection: Redis | undefined;
-  const redis: RedisFactory = {
-    inMemory: false,
-    connect(role, opts) {
-      const c = h.redis.connect(role, opts);
-      if (role === 'payments-job') jobConnection = c;
-      return c;
-    },
-  };
-  const service = await h.service({
-    redis,
-    metrics,
-    staleAfterMs: 0,
-    sweepIntervalMs: 3_600_000,
-    confirmWaitMs: 100,
-    retry: { attempts: 2, backoffMs: 20, jitter: 0 },
+    expect(await service.sweep()).toBe(1);
+    const record = await settledRecord(service, id);
+    expect(record).toMatchObject({ status: 'succeeded', flagReason: null });
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(h.sandbox.payments()).toHaveLength(1);
+    expect(await events(service, id)).toEqual(['confirmed', 'payfact_sent', 'paid']);
+    await eventually(async () => (await h.smsStore.load(`${id}-receipt`))?.status === 'sent');
+    const texts = await h.outbox.list(PHONE);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]?.message).toContain(record.numAcquit);
+    // Settled: nothing left to sweep.
+    expect(await service.sweep()).toBe(0);
   });
-  await service.sweep(); // the one start() began is over: from here on, sweeps run only when called
-  if (jobConnection === undefined) throw new Error('no job connection');
-  jobConnection.disconnect();
 
-  const req = await requestFor(h.regideso);
-  const intentId = intentIdFor(req.sessionId);
-  expect(await service.confirm(req)).toEqual({ kind: 'pending', amountCentimes: 500_000 });
-  await eventually(async () => (await queue.getJobState(intentId)) === 'failed');
-  const failed = await queue.getJob(intentId);
-  expect(failed?.attemptsMade).toBe(2);
-  expect(failed?.failedReason).toMatch(/Connection is closed/);
-  expect((await service.get(intentId))?.status).toBe('pending');
-  expect(h.sandbox.calls.payFact).toBe(0);
+  it('two instances sweeping the same intent at once: one job, PayFact once', async () => {
+    const a = await onDemand();
+    const b = await onDemand();
+    const req = await requestFor(h.regideso);
+    await a.ledger.create(intentFor(req));
+    await Promise.all([a.sweep(), b.sweep(), a.sweep(), b.sweep()]);
+    const record = await settledRecord(a, intentOf(req));
+    expect(record.status).toBe('succeeded');
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(h.sandbox.payments()).toHaveLength(1);
+    expect(await events(a, intentOf(req))).toEqual(['payfact_sent', 'paid']);
+  });
 
-  await jobConnection.connect();
-  const report = await service.sweep();
-  expect(report).toMatchObject({ retried: 1, requeued: 0, errors: 0 });
-  const record = await settledRecord(service, intentId);
+  it("an intent whose BullMQ job vanished with Redis' keys: found once its next look is due, paid once", async () => {
+    // REGIDESO down: the job waits a minute before it looks again (a delayed job, next_check_at a minute away).
+    const service = await onDemand({ confirmWaitMs: 100, timings: { ...FAST_TIMINGS, regidesoRetryMs: 60_000, slowPollMs: 60_000 } });
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    const down = regidesoUnreadable();
+    await service.confirm(req);
+    await eventually(async () => (await queue.getJobState(id)) === 'delayed');
 
-  expect(record.status).toBe('succeeded');
-  expect(h.sandbox.calls.payFact).toBe(1);
-  expect(h.sandbox.payments()).toHaveLength(1);
-  await eventually(async () => (await queue.getJobState(intentId)) === 'completed');
-  await trailWith(service, intentId, ['sweep_retried', 'sms_sent']);
-  expect((await h.outbox.list(PHONE))[0]?.message).toContain(record.numAcquit);
-  expect(await value('payments_recovered_total{action="retried"}')).toBe(1);
-  // Settled: the next sweep finds nothing to do.
-  expect(await service.sweep()).toMatchObject({ examined: 0 });
+    // Redis loses the queue (restarted empty, failed over): every key of it goes.
+    await deleteKeys(conn, queuePrefix(h.prefix));
+    expect(await queue.getJob(id)).toBeUndefined();
+    down.clear();
+    // Not yet due: the ledger says the job meant to look in a minute, and the sweep trusts it until then.
+    expect(await service.sweep()).toBe(0);
+    expect(await service.ledger.load(id)).toMatchObject({ status: 'pending' });
+
+    // The minute passes.
+    await service.ledger.postpone(id, new Date(Date.now() - 1000));
+    expect(await service.sweep()).toBe(1);
+    const record = await settledRecord(service, id);
+    expect(record.status).toBe('succeeded');
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(h.sandbox.payments()).toHaveLength(1);
+    const texts = await smsTo(h.outbox, PHONE);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain(record.numAcquit);
+  });
+
+  it('a `submitted` intent whose PayFact landed and whose job is gone: reconciled under our reference, flagged, no second PayFact', async () => {
+    const service = await onDemand();
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    // What the job writes right before PayFact leaves; then PayFact, which REGIDESO applies; then the process dies.
+    const sentAt = new Date(Date.now() - 2000);
+    const baseline = req.bills.map((b) => ({ faeId: b.faeId, balanceCentimes: b.balanceCentimes }));
+    await service.ledger.create(intentFor(req, { status: 'submitted', holdsAccount: true, baseline, payAttempts: 1, submittedAt: sentAt, nextCheckAt: sentAt }), { events: [{ event: 'confirmed' }] });
+    expect((await h.regideso.payBills({ refClient: '83262', province: 'KIN', billIds: ['108776771'], amountCentimes: 500_000, paidAt: sentAt })).kind).toBe('paid');
+
+    expect(await service.sweep()).toBe(1);
+    const record = await settledRecord(service, id);
+    expect(record).toMatchObject({ status: 'reconciled', ownReference: true, flagReason: 'landed_without_receipt' });
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(h.sandbox.payments()).toHaveLength(1);
+    expect(await events(service, id)).toEqual(['confirmed', 'reconciled_landed']);
+    expect((await service.ledger.load(id))?.holdsAccount).toBe(false);
+    const [sms] = await smsTo(h.outbox, PHONE);
+    expect(sms).toContain(record.numAcquit);
+    expect(sms).toContain('sans numéro de quittance');
+  });
+
+  it('a `submitted` intent whose PayFact never left (the process died between the mark and the call): paid once after the settle window, flagged for a person', async () => {
+    const service = await onDemand();
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    const sentAt = new Date(Date.now() - 2000);
+    const baseline = req.bills.map((b) => ({ faeId: b.faeId, balanceCentimes: b.balanceCentimes }));
+    await service.ledger.create(intentFor(req, { status: 'submitted', holdsAccount: true, baseline, payAttempts: 1, submittedAt: sentAt, nextCheckAt: sentAt }));
+
+    expect(await service.sweep()).toBe(1);
+    const record = await settledRecord(service, id);
+    // It cannot be told from a PayFact that is still to land: paid again, and a person checks.
+    expect(record).toMatchObject({ status: 'succeeded', ownReference: false, flagReason: 'repaid_after_uncertain' });
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(record.numAcquit).toBe(h.sandbox.payments()[0]?.numAcquit);
+    expect(await events(service, id)).toEqual(['reconciled_not_landed', 'payfact_sent', 'paid']);
+  });
+
+  it('a job that used up its attempts (the ledger unreachable under it) is queued again by the sweep once the ledger is back; PayFact once', async () => {
+    // The service's PostgreSQL goes away for a while: every query and transaction fails.
+    let ledgerDown = false;
+    let loadsRefused = 0;
+    const flaky: Db = {
+      ...h.db,
+      query: async (text, params) => {
+        if (ledgerDown) {
+          if (text.startsWith('SELECT * FROM payment_intents WHERE id = $1')) loadsRefused++;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        }
+        return h.db.query(text, params);
+      },
+      transaction: async (fn) => {
+        if (ledgerDown) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        return h.db.transaction(fn);
+      },
+    };
+    const service = await onDemand({ db: flaky, confirmWaitMs: 100, retry: { attempts: 2, backoffMs: 20, jitter: 0 } });
+    const ledger = createLedger(h.db);
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    // REGIDESO down first, so the job is waiting (delayed) when the ledger goes.
+    const down = regidesoUnreadable();
+    expect(await service.confirm(req)).toEqual({ kind: 'pending', amountCentimes: 500_000 });
+    await eventually(async () => (await queue.getJobState(id)) === 'delayed');
+    ledgerDown = true;
+
+    // The job wakes, cannot load its intent twice, and is dropped (removeOnFail): no job left.
+    await eventually(async () => loadsRefused >= 2 && (await queue.getJob(id)) === undefined);
+    expect(await ledger.load(id)).toMatchObject({ status: 'pending' });
+    expect(h.sandbox.calls.payFact).toBe(0);
+
+    down.clear();
+    ledgerDown = false;
+    // A sweep, as its timer would run one, finds it in the ledger once past the grace, with no job: queued.
+    await eventually(async () => (await service.sweep()) === 1);
+    const record = await settledRecord(service, id);
+    expect(record.status).toBe('succeeded');
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(h.sandbox.payments()).toHaveLength(1);
+    const texts = await smsTo(h.outbox, PHONE);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain(record.numAcquit);
+  });
 });
 
-it('a job stalled once too often (its worker died mid-call): failed by BullMQ, retried by the sweep, reconciled without paying twice', async () => {
-  // Worker A's PayFact reaches REGIDESO and is applied; then the process hangs for ever, as if dead.
-  const dying = {
-    ...h.regideso,
-    payBills: async (r: Parameters<typeof h.regideso.payBills>[0]) => {
-      await h.regideso.payBills(r);
-      return new Promise<never>(() => undefined);
-    },
-  };
-  const worker = { lockDurationMs: 500, stalledIntervalMs: 200, maxStalledCount: 0 };
-  const a = await h.service({ regideso: dying, confirmWaitMs: 100, worker, sweepIntervalMs: 3_600_000 });
-  const req = await requestFor(h.regideso);
-  const intentId = intentIdFor(req.sessionId);
-  expect((await a.confirm(req)).kind).toBe('pending');
-  await eventually(async () => h.sandbox.payments().length === 1);
-  await a.close({ force: true });
+describe('the sweep leaves alone', () => {
+  it('a job waiting for its next look (delayed), even when its due time is past: not replaced, not run early', async () => {
+    const service = await onDemand({ confirmWaitMs: 100, timings: { ...FAST_TIMINGS, regidesoRetryMs: 60_000, slowPollMs: 60_000 } });
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    const down = regidesoUnreadable();
+    try {
+      await service.confirm(req);
+      await eventually(async () => (await queue.getJobState(id)) === 'delayed');
+      const before = await queue.getJob(id);
+      const getFacts = h.sandbox.calls.getFact;
+      // Due by the ledger (a clock skew, a slow write): the sweep still finds the job there.
+      await service.ledger.postpone(id, new Date(Date.now() - 60_000));
+      expect(await service.ledger.due(new Date(Date.now() - 300), 10)).toEqual([id]);
+      expect(await service.sweep()).toBe(0);
+      const after = await queue.getJob(id);
+      expect(await queue.getJobState(id)).toBe('delayed');
+      expect(after?.timestamp).toBe(before?.timestamp);
+      expect(after?.delay).toBe(before?.delay);
+      expect(h.sandbox.calls.getFact).toBe(getFacts);
+    } finally {
+      down.clear();
+    }
+    expect(h.sandbox.calls.payFact).toBe(0);
+  });
 
-  // B's worker finds A's job stalled and, with no stall allowed, fails it for good.
-  const b = await h.service({ metrics, worker, staleAfterMs: 0, sweepIntervalMs: 50 });
-  const record = await settledRecord(b, intentId);
-
-  expect(record).toMatchObject({ status: 'reconciled', ownReference: true });
-  expect(h.sandbox.calls.payFact).toBe(1);
-  expect(h.sandbox.payments()).toHaveLength(1);
-  const trail = await trailWith(b, intentId, ['payfact_sent', 'sweep_retried', 'reconciled_landed']);
-  expect(trail.filter((e) => e === 'payfact_sent')).toHaveLength(1);
-  expect(await value('payments_recovered_total{action="retried"}')).toBe(1);
+  it('a fresh intent, not yet past the grace period: no job queued for it', async () => {
+    const service = await onDemand({ sweep: { intervalMs: 3_600_000, graceMs: 60_000 } });
+    const req = await requestFor(h.regideso);
+    const id = intentOf(req);
+    await service.ledger.create(intentFor(req, {}, new Date()));
+    expect(await service.sweep()).toBe(0);
+    expect(await queue.getJob(id)).toBeUndefined();
+    expect(await service.ledger.load(id)).toMatchObject({ status: 'pending', version: 1 });
+    expect(h.sandbox.calls.payFact).toBe(0);
+  });
 });
 
-it('runs again on its timer: an intent that goes stale after start is picked up', async () => {
-  const service = await h.service({ metrics, staleAfterMs: 200, sweepIntervalMs: 50 });
-  const req = await requestFor(h.regideso);
-  const intentId = await createPending(req);
-  const record = await settledRecord(service, intentId);
-  expect(record.status).toBe('failed');
-  expect(h.sandbox.calls.payFact).toBe(0);
-  await trailWith(service, intentId, ['sweep_expired']);
-  expect(await value('payments_recovered_total{action="expired"}')).toBe(1);
-});
+describe('a stale run loses its compare-and-set and stops', () => {
+  it('two updates from the same version: the second returns undefined', async () => {
+    const ledger = createLedger(h.db);
+    const req = await requestFor(h.regideso);
+    const { intent } = await ledger.create(intentFor(req));
+    expect(await ledger.update(intent, { holdsAccount: true })).toMatchObject({ version: 2 });
+    expect(await ledger.update(intent, { holdsAccount: true })).toBeUndefined();
+  });
 
-it('leaves alone a job that is waiting for its next attempt, and a fresh intent', async () => {
-  const service = await h.service({ metrics, staleAfterMs: 0, sweepIntervalMs: 3_600_000, confirmWaitMs: 100, retry: { attempts: 3, backoffMs: 3_600_000, jitter: 0 } });
-  await service.sweep();
-  const req = await requestFor(h.regideso);
-  // GetFact fails (the client tries twice): the job's first attempt ends in a retry, an hour away.
-  h.sandbox.faults.getFact.push({ kind: 'error500' }, { kind: 'error500' });
-  const intentId = intentIdFor(req.sessionId);
-  await service.confirm(req);
-  await eventually(async () => (await queue.getJobState(intentId)) === 'delayed');
+  /** The payment job itself, on the harness's ledger, with `onLoad` standing for another run writing first. */
+  function jobWithRival(onLoad: (ledger: Ledger, it: Intent) => Promise<void>) {
+    const ledger = createLedger(h.db);
+    const sms: string[] = [];
+    let rivalWrote = false;
+    const racing: Ledger = {
+      ...ledger,
+      load: async (id) => {
+        const it = await ledger.load(id);
+        if (it !== undefined && !rivalWrote) {
+          rivalWrote = true;
+          await onLoad(ledger, it);
+        }
+        return it;
+      },
+    };
+    const run = createPaymentJob({
+      ledger: racing,
+      regideso: h.regideso,
+      wallet: undefined,
+      logger: silentLogger(),
+      metrics: createPaymentMetrics(undefined),
+      now: () => new Date(),
+      timings: { ...DEFAULT_TIMINGS, ...FAST_TIMINGS },
+      signal: createLocalSettleSignal(),
+      afterCommit: (m) => sms.push(...m.map((x) => x.id)),
+    });
+    return { ledger, run, sms };
+  }
 
-  expect(await service.sweep()).toMatchObject({ examined: 1, active: 1, requeued: 0, retried: 0 });
-  expect(await queue.getJobState(intentId)).toBe('delayed');
-  expect(await value('payments_recovered_total{action="requeued"}')).toBe(0);
-  expect(await value('payments_recovered_total{action="retried"}')).toBe(0);
+  it('a pending intent another run moved first: the stale run writes nothing, asks REGIDESO nothing', async () => {
+    const req = await requestFor(h.regideso);
+    const { ledger, run, sms } = jobWithRival(async (l, it) => {
+      await l.update(it, { status: 'failed', failureMessage: 'settled by the other run' }, { events: [{ event: 'rival' }] });
+    });
+    const { intent } = await ledger.create(intentFor(req));
+    const getFacts = h.sandbox.calls.getFact;
 
-  const patient = await h.service({ staleAfterMs: 3_600_000, sweepIntervalMs: 3_600_000 });
-  expect(await patient.sweep()).toMatchObject({ examined: 0 });
-  expect(h.sandbox.calls.payFact).toBe(0);
-});
+    expect(await run(intent.id)).toEqual({ kind: 'done' });
+    expect(await ledger.load(intent.id)).toMatchObject({ status: 'failed', failureMessage: 'settled by the other run', holdsAccount: false, version: 2 });
+    expect((await ledger.events(intent.id)).map((e) => e.event)).toEqual(['rival']);
+    expect(h.sandbox.calls.getFact).toBe(getFacts);
+    expect(h.sandbox.calls.payFact).toBe(0);
+    expect(sms).toEqual([]);
+  });
 
-it('keeps the open set to unsettled intents, and clears an entry whose intent is settled', async () => {
-  const service = await h.service({ staleAfterMs: 0, sweepIntervalMs: 3_600_000 });
-  await service.sweep();
-  const req = await requestFor(h.regideso);
-  const intentId = intentIdFor(req.sessionId);
-  expect((await service.confirm(req)).kind).toBe('succeeded');
-  await settledRecord(service, intentId);
-  expect(await conn.zscore(openKey(), intentId)).toBeNull();
+  it('an uncertain intent another run reconciled first: the stale run reads the bills, then loses, and queues no second notice', async () => {
+    const req = await requestFor(h.regideso);
+    const sentAt = new Date(Date.now() - 2000);
+    const baseline = req.bills.map((b) => ({ faeId: b.faeId, balanceCentimes: b.balanceCentimes }));
+    const { ledger, run, sms } = jobWithRival(async (l, it) => {
+      await l.update(it, { status: 'reconciled', holdsAccount: false, numAcquit: 'RGD-RIVAL00000', ownReference: true }, { events: [{ event: 'rival' }] });
+    });
+    const { intent } = await ledger.create(intentFor(req, { status: 'uncertain', holdsAccount: true, baseline, payAttempts: 1, submittedAt: sentAt }));
+    expect((await h.regideso.payBills({ refClient: '83262', province: 'KIN', billIds: ['108776771'], amountCentimes: 500_000, paidAt: sentAt })).kind).toBe('paid');
 
-  // A removal lost to a Redis hiccup right after the settling write: the sweep tidies up.
-  await conn.zadd(openKey(), 0, intentId);
-  expect(await service.sweep()).toMatchObject({ examined: 1, cleared: 1, requeued: 0, retried: 0 });
-  expect(await conn.zscore(openKey(), intentId)).toBeNull();
-  expect(h.sandbox.calls.payFact).toBe(1);
+    expect(await run(intent.id)).toEqual({ kind: 'done' });
+    expect(await ledger.load(intent.id)).toMatchObject({ status: 'reconciled', numAcquit: 'RGD-RIVAL00000', flagReason: null, version: 2 });
+    expect((await ledger.events(intent.id)).map((e) => e.event)).toEqual(['rival']);
+    expect(h.sandbox.calls.payFact).toBe(1);
+    expect(sms).toEqual([]);
+    const rows = await h.db.query('SELECT id FROM sms_messages WHERE intent_id = $1', [intent.id]);
+    expect(rows.rows).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import vm from 'node:vm';
 import { migrate } from '../../src/db/migrate';
 import { createPgliteDb } from '../../src/db/pglite';
 import { createPostgresDb } from '../../src/db/postgres';
@@ -40,9 +41,21 @@ export async function testDb(area: string): Promise<TestDb> {
   };
 }
 
-/** The embedded default's ledger: PGlite in memory, migrated. */
-export async function testPglite(): Promise<Db> {
-  const db = await createPgliteDb({});
+/**
+ * PGlite loads Node built-ins with a dynamic `import()`, which jest's module sandbox only serves when
+ * Node runs with --experimental-vm-modules; without it the import rejects inside PGlite, unhandled,
+ * and takes the whole jest process down. Said plainly here instead, as a failing test.
+ */
+export function assertPgliteCanLoad(): void {
+  if (typeof (vm as { SyntheticModule?: unknown }).SyntheticModule !== 'function') {
+    throw new Error('PGlite under jest needs NODE_OPTIONS=--experimental-vm-modules (run `NODE_OPTIONS=--experimental-vm-modules npx jest …`)');
+  }
+}
+
+/** The embedded default's ledger: PGlite in memory (or in `dataDir`), migrated. */
+export async function testPglite(dataDir?: string): Promise<Db> {
+  assertPgliteCanLoad();
+  const db = await createPgliteDb(dataDir === undefined ? {} : { dataDir });
   await migrate(db);
   return db;
 }

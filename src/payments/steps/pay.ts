@@ -126,7 +126,10 @@ async function submit(d: StepDeps, start: Intent, baseline: Balance[]): Promise<
     nextCheckAt: new Date(sentAt.getTime() + d.timings.settleMs),
   });
   if (Date.now() - t0 > d.timings.settleMs / 4) {
-    await d.ledger.audit(it.id, 'payfact_withheld', `the compare-and-set took ${Date.now() - t0} ms: reconciled after the settle window instead`);
+    // Nothing left: the attempt is given back, so the next PayFact is not taken for a second one (flag, limit).
+    await change(d, it, { payAttempts: start.payAttempts }, [
+      { event: 'payfact_withheld', detail: `the compare-and-set took ${Date.now() - t0} ms: reconciled after the settle window instead` },
+    ]);
     return later(d.timings.settleMs);
   }
   const out = await d.regideso.payBills({ refClient: it.refClient, province: it.province, billIds: it.bills.map((b) => b.faeId), amountCentimes: it.amountCentimes, paidAt: sentAt });
