@@ -71,13 +71,14 @@ describe('Redis killed (kill -9) right after a confirm, restarted empty', () => 
     const wallet = product.parts.sandboxWallet;
     if (sandbox === undefined || wallet === undefined) throw new Error('embedded sandboxes expected');
     const payment = await until(async () => sandbox.payments().find((p) => p.amountCentimes === 10_000), 'PayFact');
-    const [intent] = await product.parts.payments.recentByPhone(phone, 5);
+    // The ledger is written right after PayFact answers.
+    const intent = await until(async () => (await product.parts.payments.recentByPhone(phone, 5)).find((r) => r.status === 'succeeded'), 'the intent settled');
     expect(intent).toMatchObject({ status: 'succeeded', numAcquit: payment.numAcquit });
     // Two more sweeps: nothing is paid or sent a second time.
     await new Promise((r) => setTimeout(r, 3 * SWEEP.intervalMs + SWEEP.graceMs));
     expect(sandbox.payments().filter((p) => p.amountCentimes === 10_000)).toHaveLength(1);
     expect(wallet.deposits()).toHaveLength(1);
-    const sent = await pg.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sms_messages WHERE intent_id = $1 AND status = 'sent'`, [intent?.intentId]);
+    const sent = await pg.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sms_messages WHERE intent_id = $1 AND status = 'sent'`, [intent.intentId]);
     expect(sent.rows[0]?.n).toBe(1);
   }, 60_000);
 });

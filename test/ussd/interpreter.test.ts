@@ -24,14 +24,14 @@ const bills = [
   { faeId: '2', billNumber: 'B', issuedOn: '2024-04-30', balance: 1_698_321 },
 ];
 const found: ActionResult = { outcome: 'found', set: { subscriberName: 'MUKEBA MUKEBA', bills, total: 3_484_878, billCount: 2 } };
-const selected: ActionResult = { outcome: 'selected', set: { selectedIds: ['1'], selectedBalance: 1_786_557, billsLabel: '03/2024', otherAmount: true } };
+const selected: ActionResult = { outcome: 'selected', set: { selectedIds: ['1'], selectedBalance: 1_786_557, billsLabel: '03/2024', otherAmount: true, exactAmount: true } };
 
 test('a path walks input by input, and holds before the payment on a screen not shown', async () => {
   const s: SessionState = interp.start({ language: undefined, lastRef: undefined });
-  const act = scripted({ fetchBills: found, selectBills: selected });
+  const act = scripted({ fetchBills: found, selectBills: selected, detectWallet: { outcome: 'none' } });
   expect(await interp.walk(s, '1*83262*1*2*1*2', false, act)).toBeUndefined();
   expect(s.screen).toBe('pay_confirm');
-  expect(act.ran).toEqual(['fetchBills', 'selectBills']);
+  expect(act.ran).toEqual(['fetchBills', 'selectBills', 'detectWallet']);
   // Shown now: its key pays.
   const pay = scripted({ confirmPayment: { outcome: 'succeeded', set: { numAcquit: 'X-1', paidAmount: 1_786_557 } } });
   await interp.walk(s, '2', true, pay);
