@@ -7,13 +7,16 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-# Runtime stage: production dependencies, compiled code, the menu files and the browser phone only; runs as `node`.
+# Runtime stage: production dependencies, compiled code, the ledger's migrations, the menu files and the
+# browser phone only; runs as `node`.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# Applied at start-up (src/db/migrate.ts reads them from ../migrations beside dist/).
+COPY --chown=node:node migrations ./migrations
 COPY --chown=node:node menus ./menus
 # The browser phone, served only with SIMULATOR=on in production.
 COPY --chown=node:node web ./web
