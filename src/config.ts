@@ -161,7 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (e.DATABASE_URL === undefined) warnings.push(`DATABASE_URL is unset: the payment ledger is an embedded PostgreSQL (PGlite) in this process, kept in ${path.join(e.DATA_DIR ?? DEFAULT_DATA_DIR, 'ledger')}; one process only`);
   if (e.COLLECTION === 'none') warnings.push('COLLECTION=none: no wallet is debited; the operator collects upstream and confirm goes straight to PayFact');
   if (e.COLLECTION === undefined) warnings.push('COLLECTION is unset: money is collected from the embedded sandbox wallet, no real wallet is debited');
-  if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is unset: sessions, payments and records live in memory and are lost on restart');
+  if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is unset: USSD sessions and job queues live in memory (lost on restart; the ledger keeps every payment and finishes it after a restart)');
   if (e.REGIDESO_BASE_URL === undefined) warnings.push('REGIDESO_BASE_URL is unset: talking to the embedded sandbox REGIDESO, no real payment is made');
   if (e.WEBHOOK_TOKEN === undefined) warnings.push('WEBHOOK_TOKEN is unset: callbacks are not authenticated');
 

@@ -29,6 +29,11 @@ export function createSweeper(opts: {
   logger: Logger;
   /** Work is looked at once its due time is this far in the past. */
   graceMs: number;
+  /**
+   * The grace of the first pass, at start. A process whose jobs lived only in its memory (the
+   * embedded default) starts with none: 0 queues at once whatever was due before it stopped.
+   */
+  firstGraceMs?: number;
   intervalMs: number;
   onRecovered?: (source: string, count: number) => void;
 }): Sweeper {
@@ -37,12 +42,15 @@ export function createSweeper(opts: {
   let current: Promise<Record<string, number>> = Promise.resolve({});
   let busy = false;
 
+  let first = true;
   async function pass(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
+    const grace = first ? (opts.firstGraceMs ?? opts.graceMs) : opts.graceMs;
+    first = false;
     for (const s of opts.sources) {
       let queued = 0;
       try {
-        const ids = await s.due(new Date(Date.now() - opts.graceMs), BATCH);
+        const ids = await s.due(new Date(Date.now() - grace), BATCH);
         for (const id of ids) {
           if (stopped) break;
           if ((await s.runner.ensure(id)) === 'queued') queued++;

@@ -94,6 +94,8 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     logger: deps.logger,
     intervalMs: deps.sweep?.intervalMs ?? 20_000,
     graceMs: deps.sweep?.graceMs ?? 40_000,
+    // In-process jobs die with the process: after a restart, whatever was due runs at once.
+    ...(deps.redis.inMemory ? { firstGraceMs: 0 } : {}),
   });
 
   const record = (it: Intent | undefined) => (it === undefined ? undefined : toRecord(it));
