@@ -70,3 +70,7 @@ export function rateLimitedCounter(m: Metrics) {
 export function smsSendFailureCounter(m: Metrics) {
   return counter(m, 'sms_send_failures_total', 'SMS sends that failed for a reason of ours (kept and retried), by reason', ['reason'] as const);
 }
+
+export function jobsRecoveredCounter(m: Metrics) {
+  return counter(m, 'jobs_recovered_total', 'Work the sweep found in the ledger without a job and queued again, by queue', ['queue'] as const);
+}

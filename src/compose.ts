@@ -23,7 +23,7 @@ import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
 import { createMetrics } from './metrics';
-import { createPaymentService, type PaymentServiceDeps } from './payments/service';
+import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
@@ -165,7 +165,13 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     payments.flag(intentId, 'sms_undelivered', detail).catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: intentId, err }));
   };
   const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics });
-  const smsSweeper = createSweeper({ sources: [smsQueue.sweepSource, inbound.sweepSource], logger, ...sweep, ...(redisFactory.inMemory ? { firstGraceMs: 0 } : {}) });
+  const smsSweeper = createSweeper({
+    sources: [smsQueue.sweepSource, inbound.sweepSource],
+    logger,
+    ...sweep,
+    ...(redisFactory.inMemory ? { firstGraceMs: 0 } : {}),
+    onRecovered: recoveredCounter(metrics),
+  });
 
   // A hop's lease outlives its budget a little: a crashed holder frees its session by then. The
   // per-phone hop count travels in the hop's first round trip (a person types a hop every few

@@ -1,3 +1,4 @@
+import { jobsRecoveredCounter } from '../channel-metrics';
 import type { CollectionPort } from '../collections/types';
 import type { Db } from '../db/types';
 import { createBullmqRunner } from '../jobs/bullmq-runner';
@@ -67,6 +68,12 @@ export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
   readonly ledger: Ledger;
 }
 
+/** Counts what a sweep queued again, per queue: a job lost with Redis, or dropped after its attempts. */
+export function recoveredCounter(m: Metrics): (queue: string, count: number) => void {
+  const c = jobsRecoveredCounter(m);
+  return (queue, count) => c.inc({ queue }, count);
+}
+
 export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHandle {
   const now = deps.now ?? (() => new Date());
   const waitMs = deps.confirmWaitMs ?? 2000;
@@ -96,6 +103,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     graceMs: deps.sweep?.graceMs ?? 40_000,
     // In-process jobs die with the process: after a restart, whatever was due runs at once.
     ...(deps.redis.inMemory ? { firstGraceMs: 0 } : {}),
+    ...(deps.metrics !== undefined ? { onRecovered: recoveredCounter(deps.metrics) } : {}),
   });
 
   const record = (it: Intent | undefined) => (it === undefined ? undefined : toRecord(it));

@@ -11,6 +11,7 @@ import type { PaymentServiceHandle } from '../../src/payments/service';
 import { createLocalSettleSignal } from '../../src/payments/settle-signal';
 import { DEFAULT_TIMINGS } from '../../src/payments/steps/context';
 import type { PaymentRequest } from '../../src/payments/types';
+import { metricValue } from '../support/metrics';
 import { deleteKeys } from '../support/redis';
 import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
 
@@ -76,6 +77,7 @@ describe('work whose job is missing is found in the ledger and finished once', (
     expect(texts[0]?.message).toContain(record.numAcquit);
     // Settled: nothing left to sweep.
     expect(await service.sweep()).toBe(0);
+    expect(await metricValue(h.metrics.registry, 'jobs_recovered_total{queue="payments"}')).toBe(1);
   });
 
   it('two instances sweeping the same intent at once: one job, PayFact once', async () => {
