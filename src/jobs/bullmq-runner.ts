@@ -30,6 +30,21 @@ export interface BullmqRunnerOptions {
 
 const dataSchema = z.object({ id: z.string().min(1) });
 
+const QUEUE_TIMEOUT_MS = 1500;
+const CLOSE_TIMEOUT_MS = 10_000;
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function queuePrefix(prefix: string): string {
   return `{${prefix}q}`;
 }
@@ -64,14 +79,18 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
     }
   }
 
-  const add = (id: string, delayMs = 0) => queue.add(opts.name, { id }, { jobId: id, ...(delayMs > 0 ? { delay: delayMs } : {}) });
+  // BullMQ waits for its connection to be ready before it sends anything, with no limit of its own:
+  // against a dead Redis a USSD hop would wait for ever. Bounded here; a job that was not queued in
+  // time is found again by the sweep (if it was queued after all, its id makes it one job).
+  const add = (id: string, delayMs = 0) =>
+    withTimeout(queue.add(opts.name, { id }, { jobId: id, ...(delayMs > 0 ? { delay: delayMs } : {}) }), QUEUE_TIMEOUT_MS, `${opts.name}: queueing ${id}`);
 
   return {
     async enqueue(id, delayMs) {
       await add(id, delayMs);
     },
     async ensure(id) {
-      const job = await queue.getJob(id);
+      const job = await withTimeout(queue.getJob(id), QUEUE_TIMEOUT_MS, `${opts.name}: reading ${id}`);
       if (job === undefined) {
         await add(id);
         return 'queued';
@@ -85,7 +104,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       return 'present';
     },
     async nudge(id) {
-      const job = await queue.getJob(id);
+      const job = await withTimeout(queue.getJob(id), QUEUE_TIMEOUT_MS, `${opts.name}: reading ${id}`);
       if (job === undefined) {
         await add(id);
         return;
@@ -112,8 +131,8 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
     },
     close(closeOpts) {
       closing ??= (async () => {
-        await worker?.close(closeOpts?.force === true);
-        await queue.close();
+        // A worker or queue whose Redis is gone never finishes closing: bounded, then cut.
+        await withTimeout(Promise.all([worker?.close(closeOpts?.force === true), queue.close()]), CLOSE_TIMEOUT_MS, `${opts.name}: closing`).catch(() => undefined);
         await Promise.all([workerConnection, producer].map((c) => (c === undefined ? undefined : closeConnection(c))));
       })();
       return closing;
