@@ -3,13 +3,14 @@ import request from 'supertest';
 import { createUssdRouter } from '../../src/http/ussd-router';
 import { silentLogger } from '../../src/logging/logger';
 import { newPhone, newSessionId, startWorld, type World } from '../ussd/world';
+import { productMessages } from '../support/texts';
 
 let w: World;
 let app: express.Express;
 beforeAll(async () => {
   w = await startWorld();
   app = express();
-  app.use(createUssdRouter({ engine: w.engine, logger: silentLogger() }));
+  app.use(createUssdRouter({ engine: w.engine, logger: silentLogger(), messages: productMessages() }));
 });
 afterAll(async () => {
   await w.close();
@@ -81,6 +82,7 @@ test('an engine that breaks still answers END with a sentence', async () => {
         },
       },
       logger: silentLogger(),
+      messages: productMessages(),
     }),
   );
   const res = await request(broken).post('/ussd').type('form').send({ sessionId: 's1', phoneNumber: '+243810000000', text: '' });

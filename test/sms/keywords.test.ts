@@ -1,7 +1,13 @@
 import { gsm7Length, isGsm7, SMS_TWO_SEGMENTS } from '../../src/gsm7';
-import * as texts from '../../src/sms/keyword-texts';
+import { keywordTexts } from '../../src/sms/keyword-texts';
 import { parseSms } from '../../src/sms/keywords';
 import { receiptNumberCandidates } from '../../src/sms/commands/receipt';
+import { fitSms } from '../../src/texts/catalogue';
+import { renderTemplate } from '../../src/texts/template';
+import { productMessages } from '../support/texts';
+
+/** The replies as the product sends them: from the catalogue in menus/lang. */
+const texts = keywordTexts(productMessages());
 
 describe('parseSms', () => {
   it.each([
@@ -178,14 +184,17 @@ describe('keyword texts', () => {
     expect(texts.recentReceipts([...one, ...one], 'en').split('\n')[0]).toBe('REGIDESO, your last 2 payments:');
   });
 
-  it('formats dates for people, dropping a midnight time', () => {
-    expect(texts.formatDate('2025-01-29 00:00:00', 'fr')).toBe('29/01/2025');
-    expect(texts.formatDate('2025-01-29 10:42:58', 'fr')).toBe('29/01/2025 10:42');
-    expect(texts.formatDate('2025-01-29 10:42:58', 'en')).toBe('2025-01-29 10:42');
+  it('formats dates for people, dropping a midnight time (the datetime filters the texts use)', () => {
+    const fill = (text: string, at: string) => renderTemplate(text, { at }, () => undefined);
+    expect(fill('{at|datetime}', '2025-01-29 00:00:00')).toBe('29/01/2025');
+    expect(fill('{at|datetime}', '2025-01-29 10:42:58')).toBe('29/01/2025 10:42');
+    expect(fill('{at|isodatetime}', '2025-01-29 10:42:58')).toBe('2025-01-29 10:42');
+    expect(texts.receiptOwnReference({ reference: 'RGD-1', amountCentimes: 10_000, at: '2025-01-29 10:42:58', refClient: '83262' }, 'fr')).toContain('le 29/01/2025 10:42,');
+    expect(texts.receiptOwnReference({ reference: 'RGD-1', amountCentimes: 10_000, at: '2025-01-29 00:00:00', refClient: '83262' }, 'en')).toContain('on 2025-01-29,');
   });
 
   it('fitSms cuts a text that would need three segments', () => {
-    const out = texts.fitSms('x'.repeat(400));
+    const out = fitSms('x'.repeat(400));
     expect(gsm7Length(out)).toBe(SMS_TWO_SEGMENTS);
     expect(out.endsWith('...')).toBe(true);
   });
