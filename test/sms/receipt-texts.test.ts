@@ -73,3 +73,30 @@ it('folds characters from REGIDESO that GSM-7 lacks instead of switching to UCS-
   expect(text).toContain('Reve-1');
   expect(text).toContain('c-1');
 });
+
+it('gives up the balance first, then the bill, then the reference, as the catalogue declares: never amount nor receipt number', () => {
+  const facts = (numAcquit: string) => ({ amountCentimes: LARGEST, refClient: LONG_REF, billNumbers: ['8326224601541', '8326224601542', '8326224601543'], numAcquit, remainingCentimes: LARGEST });
+  // In French everything fits exactly (160) with the 44-character receipt number; each longer one costs a part.
+  const steps: Array<[number, string[], string[]]> = [
+    [44, ['fact 8326224601541+2', `réf ${LONG_REF}`, 'reste total'], []],
+    [49, ['fact 8326224601541+2', `réf ${LONG_REF}`], ['reste total']],
+    [76, [`réf ${LONG_REF}`], ['reste total', 'fact ']],
+    [97, [], ['reste total', 'fact ', 'réf ']],
+  ];
+  for (const [length, kept, dropped] of steps) {
+    const acq = LONG_ACQ + 'X'.repeat(length - LONG_ACQ.length);
+    const text = receiptText('fr', facts(acq));
+    const where = { length, text };
+    expect({ ...where, fits: gsm7Length(text) <= SMS_SEGMENT }).toEqual({ ...where, fits: true });
+    expect(text.startsWith('REGIDESO: payé 999 999 999,99 CDF ')).toBe(true);
+    expect(text).toContain(`quittance ${acq}`);
+    for (const k of kept) expect({ ...where, kept: text.includes(k) }).toEqual({ ...where, kept: true });
+    for (const d of dropped) expect({ ...where, dropped: !text.includes(d) }).toEqual({ ...where, dropped: true });
+  }
+});
+
+it('names the refusal and the wallet reason in the notice, in the subscriber language', () => {
+  const facts = { amountCentimes: 10_000, refClient: '83262' };
+  expect(paymentRefusedText('fr', 'bills_already_paid', facts)).toBe('REGIDESO: paiement de 100 CDF (réf 83262) refusé: factures déjà payées. Aucun montant prélevé.');
+  expect(notDebitedText('sw', 'insufficient_balance', facts)).toBe('REGIDESO: malipo ya 100 CDF (ref 83262) hayakufanyika: salio haitoshi. Hakuna pesa iliyotolewa.');
+});
