@@ -125,8 +125,9 @@ const NOTICE = { amount: AMOUNT, refClient: REF };
 
 export const MESSAGES = {
   /**
-   * The answers of the HTTP layer to a hop it could not read or could not finish in time. French
-   * only: the phone's language is unknown when the request cannot be read.
+   * The answers of the HTTP layer to a hop it could not read, or that broke or ran out of time.
+   * French only: that layer answers without the session, so without the phone's language (unknown
+   * anyway when the request cannot be read).
    */
   'http.bad_request': { fit: 'screen', languages: ['fr'], values: {} },
   'http.unavailable': { fit: 'screen', languages: ['fr'], values: {} },

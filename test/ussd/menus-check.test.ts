@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Language } from '../../src/language';
@@ -99,6 +99,24 @@ test('a menu version changes with the content', () => {
   expect(a?.version).toMatch(/^t\+[0-9a-f]{8}$/);
   expect(b).toBeUndefined();
   expect(checkMenu(path.join(fixtures, 'valid')).menu?.version).toBe(a?.version);
+});
+
+test('rewording an SMS keeps the menu version (sessions in progress go on); rewording a screen makes a new one', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'menus-version-'));
+  try {
+    cpSync(path.join(root, 'menus'), dir, { recursive: true });
+    const fr = path.join(dir, 'lang', 'fr.yaml');
+    const original = readFileSync(fr, 'utf8');
+    const version = loadMenu(dir).version;
+    writeFileSync(fr, original.replace("n'a pas abouti. Aucun montant", "n'a pas pu aboutir. Aucun montant"));
+    const reworded = loadMenu(dir);
+    expect(reworded.texts.fr['sms.notice.failed']).toContain("n'a pas pu aboutir");
+    expect(reworded.version).toBe(version);
+    writeFileSync(fr, original.replace('main.pay: Payer une facture', 'main.pay: Payer ma facture'));
+    expect(loadMenu(dir).version).not.toBe(version);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the graph names every screen and edge', () => {
