@@ -34,6 +34,7 @@ import { createOutboxTransport } from './sms/outbox';
 import { createSmsQueue } from './sms/queue';
 import { createSmsStore } from './sms/store';
 import type { SmsTransport } from './sms/transport';
+import { createMessages } from './texts/catalogue';
 import { createUssdEngine } from './ussd/engine';
 import { loadMenu } from './ussd/menu/load';
 
@@ -97,6 +98,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const retention = config.records.retentionSeconds;
   // Fails before anything listens: a broken menu must stop the deploy, not a subscriber.
   const menu = loadMenu(opts.menuDir ?? MENU_DIR);
+  // The menu's catalogue holds every text the product sends: SMS and HTTP fallbacks too.
+  const messages = createMessages(menu);
 
   const db = opts.db ?? (await openLedger(config, logger));
   const sweep = opts.sweep ?? DEFAULT_SWEEP;
@@ -157,6 +160,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
     onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
+    messages,
     metrics,
     sweep,
     ...opts.payments,
@@ -164,7 +168,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   flagUndelivered = (intentId, detail) => {
     payments.flag(intentId, 'sms_undelivered', detail).catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: intentId, err }));
   };
-  const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics });
+  const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics, messages });
   const smsSweeper = createSweeper({
     sources: [smsQueue.sweepSource, inbound.sweepSource],
     logger,
@@ -217,6 +221,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const app = createApp({
     logger,
     metrics,
+    messages,
     readiness: async (): Promise<{ required: Record<string, boolean>; info?: Record<string, boolean> }> => {
       if (draining) return { required: { accepting: false } };
       const [redisOk, ledgerOk, regidesoOk] = await Promise.all([redis.ping().then((r) => r === 'PONG', () => false), db.ping(), regideso.ping()]);
@@ -231,7 +236,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     ],
     // The outbox and the operator's views hold subscribers' data: behind the same token as the callbacks.
     callbacks: [
-      createUssdRouter({ engine, logger }),
+      createUssdRouter({ engine, logger, messages }),
       createSmsRouter({ inbound, redis, prefix, logger, metrics }),
       callbacksRouter,
       createOperatorRouter(payments, logger),

@@ -46,6 +46,18 @@ export function toGsm7(text: string): string {
   return out;
 }
 
+/** The longest start of `text` that takes at most `limit` GSM-7 septets (an extension character takes two). */
+export function fitGsm7(text: string, limit: number): string {
+  let n = 0;
+  let end = 0;
+  for (const ch of text) {
+    n += gsm7Length(ch);
+    if (n > limit) break;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
 export const SCREEN_LIMIT = 182;
 export const SMS_SEGMENT = 160;
 /** A concatenated SMS loses 7 septets per segment to its header. */

@@ -1,8 +1,10 @@
 import express from 'express';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
+import type { Messages } from '../texts/catalogue';
 import { createHealthRouter, type ReadinessCheck } from './health-router';
 import { keepRawBody } from './raw-body';
+import { ussdFallbacks } from './ussd-fallbacks';
 
 export interface AppDeps {
   logger: Logger;
@@ -12,13 +14,12 @@ export interface AppDeps {
   callbacks: express.Router[];
   /** Runs before every callback: token check, then rate limits. */
   guard: express.RequestHandler[];
+  /** The catalogue: what a USSD subscriber sees when something unexpected breaks. */
+  messages: Messages;
 }
 
-/** What a USSD subscriber sees when something unexpected breaks: a sentence, never a dead session. */
-const USSD_FALLBACK = 'END Service momentanément indisponible. Veuillez réessayer plus tard.';
-const USSD_BAD_REQUEST = 'END Requête invalide. Recomposez le code.';
-
 export function createApp(deps: AppDeps): express.Express {
+  const fallbacks = ussdFallbacks(deps.messages);
   const app = express();
   app.disable('x-powered-by');
   // Behind the operator's load balancer: the client address comes from X-Forwarded-For.
@@ -56,8 +57,8 @@ export function createApp(deps: AppDeps): express.Express {
     if (res.headersSent) return;
     if (req.path.endsWith('/ussd')) {
       // The gateway shows a USSD answer to the subscriber: a sentence, whatever broke.
-      if (status >= 500) res.status(200).type('text/plain').send(USSD_FALLBACK);
-      else res.status(400).type('text/plain').send(USSD_BAD_REQUEST);
+      if (status >= 500) res.status(200).type('text/plain').send(fallbacks.unavailable);
+      else res.status(400).type('text/plain').send(fallbacks.badRequest);
       return;
     }
     res.status(status).json({ error: status >= 500 ? 'internal_error' : 'bad_request', message: status >= 500 ? 'Internal error' : messageOf(err) });

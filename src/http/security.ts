@@ -130,12 +130,6 @@ export interface RateLimitByPhoneDeps {
   logger?: Logger;
   /** The metric label; defaults to the phone field. */
   name?: string;
-  /**
-   * Only these paths (as the router sees them, e.g. `/ussd`) are limited. Set it when the limiter
-   * guards several routes: delivery reports and session notices carry a `phoneNumber` too, and
-   * must never be refused.
-   */
-  paths?: string[];
 }
 
 /**
@@ -146,12 +140,7 @@ export interface RateLimitByPhoneDeps {
 export function rateLimitByPhone(deps: RateLimitByPhoneDeps): RequestHandler {
   const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
   const label = deps.name ?? deps.phoneField;
-  const paths = deps.paths === undefined ? undefined : new Set(deps.paths);
   return async (req, res, next) => {
-    if (paths !== undefined && !paths.has(req.path)) {
-      next();
-      return;
-    }
     const body: unknown = req.body;
     const raw = body !== null && typeof body === 'object' && deps.phoneField in body ? (body as Record<string, unknown>)[deps.phoneField] : undefined;
     const phone = typeof raw === 'string' ? raw.replace(/[^\d+]/g, '') : '';
@@ -176,14 +165,6 @@ export function rateLimitByPhone(deps: RateLimitByPhoneDeps): RequestHandler {
     }
     next();
   };
-}
-
-/** A polite end to a USSD session over its limit (GSM-7, one screen). */
-export function ussdLimitedReply(_req: Request, res: Response): void {
-  res
-    .status(200)
-    .type('text/plain')
-    .send('END Trop de demandes depuis ce numéro. Réessayez dans quelques minutes.\nToo many requests, please try again later.');
 }
 
 /** SMS over the limit: 200 so the gateway stops retrying, and no reply (no reply storm). */

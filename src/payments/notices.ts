@@ -1,14 +1,5 @@
 import { depositFailureKind } from '../collections/failure-codes';
-import {
-  appliedWithoutReceiptText,
-  notDebitedText,
-  paymentFailedText,
-  paymentRefusedText,
-  receiptText,
-  refundedText,
-  refundFailedText,
-  underReviewText,
-} from '../sms/receipt-texts';
+import type { ReceiptTexts } from '../sms/receipt-texts';
 import { ownReferenceFor } from './ids';
 import type { Intent } from './intent';
 import type { QueuedSms } from './ledger';
@@ -17,8 +8,10 @@ import type { QueuedSms } from './ledger';
  * The SMS a change of an intent owes the subscriber, queued in the same transaction as the change.
  * Each notice has an id of its own per intent (`<intent>-receipt`, `<intent>-review`, …), so a step
  * run twice queues it once, and a later outcome (resolved after "under review") is a new message.
+ * The sentences come from the catalogue loaded at start-up (`texts`).
  */
-export function noticesFor(prev: Intent, next: Intent): QueuedSms[] {
+export function noticesFor(prev: Intent, next: Intent, texts: ReceiptTexts): QueuedSms[] {
+  const { receiptText, appliedWithoutReceiptText, underReviewText, paymentFailedText, paymentRefusedText, notDebitedText, refundedText, refundFailedText } = texts;
   const facts = { amountCentimes: next.collectedCentimes ?? next.amountCentimes, refClient: next.refClient };
   const reference = next.numAcquit ?? ownReferenceFor(next.id);
   const sms = (suffix: string, kind: QueuedSms['kind'], body: string): QueuedSms => ({ id: `${next.id}-${suffix}`, kind, recipient: next.phone, body });

@@ -10,6 +10,8 @@ import { maskPhone } from '../logging/mask';
 import type { Metrics } from '../metrics';
 import type { RedisFactory } from '../redis';
 import type { RegidesoClient } from '../regideso/types';
+import { receiptTexts } from '../sms/receipt-texts';
+import type { Messages } from '../texts/catalogue';
 import { intentIdFor } from './ids';
 import { isOpen, newIntent, outcomeOf, sameRequest, toRecord, type Intent } from './intent';
 import { createPaymentJob } from './job';
@@ -36,6 +38,8 @@ export interface PaymentServiceDeps {
   minCentimes: number;
   /** The SMS an intent's change queued, once committed: to the SMS queue. */
   onSms: (sms: QueuedSms[]) => void;
+  /** The catalogue's texts: the receipts and notices are written from it. */
+  messages: Messages;
   /** How long the confirm hop waits for PayFact (operator collects upstream) before answering "in progress"; default 2000. */
   confirmWaitMs?: number;
   now?: () => Date;
@@ -91,7 +95,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
         prefix: deps.prefix,
       });
 
-  const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms });
+  const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms, receiptTexts: receiptTexts(deps.messages) });
   const runner: JobRunner = deps.redis.inMemory
     ? createInProcessRunner({ name: 'payments', handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}) })
     : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...deps.worker });

@@ -8,8 +8,9 @@ import type { Metrics } from '../metrics';
 import type { PaymentRecords } from '../payments/types';
 import type { RedisFactory } from '../redis';
 import type { RegidesoClient } from '../regideso/types';
+import type { Messages } from '../texts/catalogue';
 import { runCommand } from './commands/dispatch';
-import { unavailable } from './keyword-texts';
+import { keywordTexts } from './keyword-texts';
 import { parseSms } from './keywords';
 import type { SmsQueue } from './queue';
 import type { SmsStore } from './store';
@@ -48,10 +49,13 @@ export function createInboundAnswerer(deps: {
   prefix: string;
   logger: Logger;
   metrics: Metrics;
+  /** The catalogue's texts: every reply is written from it. */
+  messages: Messages;
   now?: () => Date;
 }): InboundAnswerer {
   const now = deps.now ?? (() => new Date());
   const inbound = smsInboundCounter(deps.metrics);
+  const texts = keywordTexts(deps.messages);
 
   async function answer(jobId: string): Promise<RunResult> {
     const id = inboundIdOf(jobId);
@@ -60,14 +64,14 @@ export function createInboundAnswerer(deps: {
     const parsed = parseSms(msg.body);
     let reply: string;
     try {
-      const result = await runCommand({ from: msg.sender, regideso: deps.regideso, records: deps.records, logger: deps.logger }, parsed);
+      const result = await runCommand({ from: msg.sender, regideso: deps.regideso, records: deps.records, logger: deps.logger, texts }, parsed);
       inbound.inc({ command: result.command, outcome: result.outcome });
       reply = result.reply;
     } catch (err) {
       // A fault (a bug, the records unreadable): the subscriber still hears something.
       deps.logger.error('sms command failed', { err, smsId: id, command: parsed.command });
       inbound.inc({ command: parsed.command, outcome: 'error' });
-      reply = unavailable(parsed.language);
+      reply = texts.unavailable(parsed.language);
     }
     const replyId = replyIdOf(id);
     await deps.store.answer(id, { id: replyId, recipient: msg.sender, body: reply }, now());

@@ -1,7 +1,7 @@
+import type { KeywordLanguage } from '../language';
 import { parseProvince, type Province } from '../provinces';
 
-/** SMS keywords exist in French and English; the reply is in the language of the keyword. */
-export type KeywordLanguage = 'fr' | 'en';
+export type { KeywordLanguage } from '../language';
 
 export type KeywordName = 'receipt' | 'bill' | 'help';
 

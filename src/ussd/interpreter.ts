@@ -1,4 +1,4 @@
-import { gsm7Length } from '../gsm7';
+import { fitGsm7, gsm7Length } from '../gsm7';
 import type { Json, Vars } from '../json';
 import { DEFAULT_LANGUAGE, type Language } from '../language';
 import type { Logger } from '../logging/logger';
@@ -9,7 +9,7 @@ import { isCheckName, type ActionResult } from './actions/types';
 import type { Menu } from './menu/model';
 import { sideEffectTargets } from './menu/side-effects';
 import type { MenuOption, Screen } from './menu/schema';
-import { BACK_KEY, BODY_LIMIT, fitGsm7, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+import { BACK_KEY, BODY_LIMIT, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
 
 /** Runs the named action over the session's values (the gateway binds it to the hop and its budget). */
 export type Act = (name: string, s: Readonly<SessionState>) => Promise<ActionResult>;

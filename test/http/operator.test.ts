@@ -9,6 +9,7 @@ import type { PaymentServiceHandle } from '../../src/payments/service';
 import type { PaymentRecord } from '../../src/payments/types';
 import { intentOf, PHONE, requestFor, settledRecord, startHarness, type Harness } from '../payments/harness';
 import { metricNow } from './sms-kit';
+import { productMessages } from '../support/texts';
 
 /**
  * The operator's views of the ledger over HTTP, mounted by the real app factory behind the webhook
@@ -32,6 +33,7 @@ function appFor(token: string | undefined, payments = service): express.Express 
     logger,
     metrics,
     readiness: async () => ({ required: { test: true } }),
+    messages: productMessages(),
     guard: [requireWebhookToken(token, { logger, metrics, failedAuthLimiter: createFailedAuthLimiter({ redis: limiterRedis, prefix: `${h.prefix}op:`, limit: 1000, windowSeconds: 60 }) })],
     callbacks: [createOperatorRouter(payments, logger)],
   });

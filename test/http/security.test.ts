@@ -1,17 +1,17 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
-import { gsm7Length, isGsm7, SCREEN_LIMIT } from '../../src/gsm7';
 import { createApp } from '../../src/http/app';
 import { createCallbacksRouter } from '../../src/http/callbacks-router';
 import { createOutboxRouter } from '../../src/http/outbox-router';
-import { createFailedAuthLimiter, rateLimitByPhone, requireWebhookToken, ussdLimitedReply } from '../../src/http/security';
+import { createFailedAuthLimiter, requireWebhookToken } from '../../src/http/security';
 import { createSmsRouter } from '../../src/http/sms-router';
 import { createLogger, type Logger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { InboundAnswerer } from '../../src/sms/inbound';
 import { sandboxClient } from '../support/regideso';
+import { productMessages } from '../support/texts';
 import { memoryRecords, messagesTo, metricValue, smsStack, type SmsStack } from './sms-kit';
 
 /**
@@ -36,7 +36,7 @@ let answerer: InboundAnswerer;
 let metrics: Metrics;
 let ussdHits = 0;
 
-function buildApp(token: string | undefined, opts: { failedAuthLimit?: number; ussdLimit?: number } = {}): express.Express {
+function buildApp(token: string | undefined, opts: { failedAuthLimit?: number } = {}): express.Express {
   metrics = createMetrics({ defaults: false });
   const ussd = express.Router();
   ussd.post('/ussd', (_req, res) => {
@@ -46,6 +46,7 @@ function buildApp(token: string | undefined, opts: { failedAuthLimit?: number; u
   return createApp({
     logger,
     metrics,
+    messages: productMessages(),
     readiness: async () => ({ required: { test: true } }),
     guard: [
       requireWebhookToken(token, {
@@ -57,18 +58,6 @@ function buildApp(token: string | undefined, opts: { failedAuthLimit?: number; u
           limit: opts.failedAuthLimit ?? 100,
           windowSeconds: 300,
         }),
-      }),
-      rateLimitByPhone({
-        redis: stack.redis,
-        prefix: `${stack.prefix}${Math.random().toString(36).slice(2)}:`,
-        limit: opts.ussdLimit ?? 100,
-        windowSeconds: 300,
-        phoneField: 'phoneNumber',
-        paths: ['/ussd'],
-        onLimited: ussdLimitedReply,
-        metrics,
-        logger,
-        name: 'ussd',
       }),
     ],
     callbacks: [
@@ -168,43 +157,6 @@ describe('webhook token', () => {
     }
     // Another address that fails is only at its first failure.
     await request(app).post('/ussd').set(from('198.51.100.7')).type('form').send(hop('+243810000001')).expect(401);
-  });
-});
-
-describe('rate limit per phone number on /ussd', () => {
-  it('a flood from one number ends politely with END while another number is served', async () => {
-    const app = buildApp(TOKEN, { ussdLimit: 3 });
-    const flooder = '+243811112222';
-    const answers: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const res = await request(app).post(`/${TOKEN}/ussd`).type('form').send(hop(flooder)).expect(200);
-      answers.push(res.text);
-    }
-    expect(answers.slice(0, 3)).toEqual(['END ok', 'END ok', 'END ok']);
-    for (const polite of answers.slice(3)) {
-      expect(polite.startsWith('END ')).toBe(true);
-      expect(polite).toContain('Réessayez');
-      expect(isGsm7(polite)).toBe(true);
-      expect(gsm7Length(polite)).toBeLessThanOrEqual(SCREEN_LIMIT);
-    }
-    await request(app).post(`/${TOKEN}/ussd`).type('form').send(hop('+243833334444')).expect(200, 'END ok');
-    expect(metricValue(await metrics.registry.metrics(), 'rate_limited_total', { limit: 'ussd' })).toBe(2);
-  });
-
-  it('session notices and delivery reports for that number are not limited', async () => {
-    const app = buildApp(TOKEN, { ussdLimit: 1 });
-    const phone = '+243855556666';
-    await request(app).post(`/${TOKEN}/ussd`).type('form').send(hop(phone)).expect(200, 'END ok');
-    await request(app).post(`/${TOKEN}/ussd`).type('form').send(hop(phone)).expect(200);
-    for (let i = 0; i < 3; i++) {
-      await request(app).post(`/${TOKEN}/ussd/events`).type('form').send({ sessionId: `N-${i}`, status: 'Incomplete', phoneNumber: phone }).expect(200, 'OK');
-      await request(app).post(`/${TOKEN}/sms/delivery`).type('form').send({ id: `D-${i}`, status: 'Success', phoneNumber: phone }).expect(200, 'OK');
-    }
-  });
-
-  it('a malformed USSD hop without phoneNumber passes the limiter to be refused by validation downstream', async () => {
-    const app = buildApp(TOKEN, { ussdLimit: 0 });
-    await request(app).post(`/${TOKEN}/ussd`).type('form').send({ sessionId: 'x', text: '' }).expect(200, 'END ok');
   });
 });
 

@@ -16,6 +16,7 @@ import type { OutboxMessage, RetryReason, SmsSendOutcome, SmsTransport } from '.
 import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
 import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
 import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
+import { productMessages } from '../support/texts';
 
 /**
  * Shared pieces of the SMS and callback tests: the SMS side as compose.ts builds it (the store on a
@@ -135,7 +136,7 @@ export async function smsStack(area: string, opts: SmsStackOptions = {}): Promis
     smsStore,
     smsQueue,
     async answerer(deps) {
-      const a = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso: deps.regideso, records: deps.records, redis: factory, prefix: deps.prefix ?? prefix, logger, metrics });
+      const a = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso: deps.regideso, records: deps.records, redis: factory, prefix: deps.prefix ?? prefix, logger, metrics, messages: productMessages() });
       answerers.push(a);
       if (deps.start !== false) await a.start();
       return a;

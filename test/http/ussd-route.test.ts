@@ -1,15 +1,20 @@
 import express from 'express';
 import request from 'supertest';
+import { gsm7Length, isGsm7, SCREEN_LIMIT } from '../../src/gsm7';
+import { createApp } from '../../src/http/app';
+import { ussdFallbacks } from '../../src/http/ussd-fallbacks';
 import { createUssdRouter } from '../../src/http/ussd-router';
 import { silentLogger } from '../../src/logging/logger';
+import { createMetrics } from '../../src/metrics';
 import { newPhone, newSessionId, startWorld, type World } from '../ussd/world';
+import { productMessages } from '../support/texts';
 
 let w: World;
 let app: express.Express;
 beforeAll(async () => {
   w = await startWorld();
   app = express();
-  app.use(createUssdRouter({ engine: w.engine, logger: silentLogger() }));
+  app.use(createUssdRouter({ engine: w.engine, logger: silentLogger(), messages: productMessages() }));
 });
 afterAll(async () => {
   await w.close();
@@ -81,9 +86,41 @@ test('an engine that breaks still answers END with a sentence', async () => {
         },
       },
       logger: silentLogger(),
+      messages: productMessages(),
     }),
   );
   const res = await request(broken).post('/ussd').type('form').send({ sessionId: 's1', phoneNumber: '+243810000000', text: '' });
   expect(res.status).toBe(200);
   expect(res.text).toMatch(/^END Service momentanément indisponible/);
+  expect(res.text).toBe(ussdFallbacks(productMessages()).unavailable);
+});
+
+test('the answers to a hop that cannot be read or finished: from the catalogue, in GSM-7 on one screen, the same from the router and the app', async () => {
+  const fallbacks = ussdFallbacks(productMessages());
+  expect(fallbacks.badRequest).toBe('END Demande invalide. Recomposez le code.');
+  for (const answer of [fallbacks.badRequest, fallbacks.unavailable]) {
+    expect({ answer, gsm7: isGsm7(answer), fits: gsm7Length(answer) <= SCREEN_LIMIT }).toEqual({ answer, gsm7: true, fits: true });
+  }
+  const byRouter = await request(app).post('/ussd').type('form').send({ phoneNumber: '+243810000000', text: '' });
+  expect(byRouter.text).toBe(fallbacks.badRequest);
+
+  // The app's own error handler: a body express cannot parse, and a route that throws.
+  const crashing = express.Router();
+  crashing.post('/ussd', () => {
+    throw new Error('boom');
+  });
+  const full = createApp({
+    logger: silentLogger(),
+    metrics: createMetrics({ defaults: false }),
+    readiness: async () => ({ required: { test: true } }),
+    guard: [],
+    callbacks: [crashing],
+    messages: productMessages(),
+  });
+  const unreadable = await request(full).post('/ussd').set('content-type', 'application/json').send('{"sessionId":');
+  expect(unreadable.status).toBe(400);
+  expect(unreadable.text).toBe(fallbacks.badRequest);
+  const broken = await request(full).post('/ussd').type('form').send({ sessionId: 's1', phoneNumber: '+243810000000', text: '' });
+  expect(broken.status).toBe(200);
+  expect(broken.text).toBe(fallbacks.unavailable);
 });

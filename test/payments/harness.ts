@@ -17,6 +17,7 @@ import type { SmsTransport } from '../../src/sms/transport';
 import { testDb, testPglite } from '../support/db';
 import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
 import { sandboxClient } from '../support/regideso';
+import { productMessages } from '../support/texts';
 
 /**
  * One payment service against the sandbox REGIDESO over HTTP, a real PostgreSQL ledger (a schema of
@@ -108,6 +109,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         operator: 'FINCA',
         minCentimes: 10_000,
         onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
+        messages: productMessages(),
         retry: { attempts: 10, backoffMs: 50, jitter: 0.5 },
         timings: FAST_TIMINGS,
         sweep: { intervalMs: 200, graceMs: 300 },

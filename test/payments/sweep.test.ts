@@ -14,6 +14,8 @@ import type { PaymentRequest } from '../../src/payments/types';
 import { metricValue } from '../support/metrics';
 import { deleteKeys } from '../support/redis';
 import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
+import { receiptTexts } from '../../src/sms/receipt-texts';
+import { productMessages } from '../support/texts';
 
 /**
  * The ledger is the truth, the queue a means: every so often the sweep lists the open intents whose
@@ -280,6 +282,7 @@ describe('a stale run loses its compare-and-set and stops', () => {
       now: () => new Date(),
       timings: { ...DEFAULT_TIMINGS, ...FAST_TIMINGS },
       signal: createLocalSettleSignal(),
+      receiptTexts: receiptTexts(productMessages()),
       afterCommit: (m) => sms.push(...m.map((x) => x.id)),
     });
     return { ledger, run, sms };

@@ -7,6 +7,8 @@ import { runCommand } from '../../src/sms/commands/dispatch';
 import { parseSms } from '../../src/sms/keywords';
 import { memoryRecords, record } from '../http/sms-kit';
 import { sandboxClient } from '../support/regideso';
+import { keywordTexts } from '../../src/sms/keyword-texts';
+import { productMessages } from '../support/texts';
 
 /** The keyword commands on their own, against the sandbox REGIDESO over HTTP. */
 
@@ -22,7 +24,8 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const ctx = (records: PaymentRecords, from = PHONE): CommandContext => ({ from, regideso, records, logger: silentLogger() });
+const texts = keywordTexts(productMessages());
+const ctx = (records: PaymentRecords, from = PHONE): CommandContext => ({ from, regideso, records, logger: silentLogger(), texts });
 
 it('a receipt under our own reference is answered from the record, without asking REGIDESO', async () => {
   const records = memoryRecords([record({ numAcquit: 'RGD-OWN-1', ownReference: true, status: 'reconciled', amountCentimes: 150_000 })]);

@@ -1,7 +1,13 @@
 import { gsm7Length, isGsm7, SMS_TWO_SEGMENTS } from '../../src/gsm7';
-import * as texts from '../../src/sms/keyword-texts';
+import { keywordTexts } from '../../src/sms/keyword-texts';
 import { parseSms } from '../../src/sms/keywords';
 import { receiptNumberCandidates } from '../../src/sms/commands/receipt';
+import { fitSms } from '../../src/texts/catalogue';
+import { renderTemplate } from '../../src/texts/template';
+import { productMessages } from '../support/texts';
+
+/** The replies as the product sends them: from the catalogue in menus/lang. */
+const texts = keywordTexts(productMessages());
 
 describe('parseSms', () => {
   it.each([
@@ -178,14 +184,41 @@ describe('keyword texts', () => {
     expect(texts.recentReceipts([...one, ...one], 'en').split('\n')[0]).toBe('REGIDESO, your last 2 payments:');
   });
 
-  it('formats dates for people, dropping a midnight time', () => {
-    expect(texts.formatDate('2025-01-29 00:00:00', 'fr')).toBe('29/01/2025');
-    expect(texts.formatDate('2025-01-29 10:42:58', 'fr')).toBe('29/01/2025 10:42');
-    expect(texts.formatDate('2025-01-29 10:42:58', 'en')).toBe('2025-01-29 10:42');
+  it('formats dates for people, dropping a midnight time (the datetime filters the texts use)', () => {
+    const fill = (text: string, at: string) => renderTemplate(text, { at }, () => undefined);
+    expect(fill('{at|datetime}', '2025-01-29 00:00:00')).toBe('29/01/2025');
+    expect(fill('{at|datetime}', '2025-01-29 10:42:58')).toBe('29/01/2025 10:42');
+    expect(fill('{at|isodatetime}', '2025-01-29 10:42:58')).toBe('2025-01-29 10:42');
+    expect(texts.receiptOwnReference({ reference: 'RGD-1', amountCentimes: 10_000, at: '2025-01-29 10:42:58', refClient: '83262' }, 'fr')).toContain('le 29/01/2025 10:42,');
+    expect(texts.receiptOwnReference({ reference: 'RGD-1', amountCentimes: 10_000, at: '2025-01-29 00:00:00', refClient: '83262' }, 'en')).toContain('on 2025-01-29,');
+  });
+
+  it('the last payments: when three do not fit two segments, the older make way whole and the head says how many', () => {
+    const views = [1, 2, 3].map((i) => ({
+      numAcquit: `29-01-25${'OPERATOR'.repeat(5)}-8326${i}-0dfe8`,
+      refClient: '83262',
+      amountCentimes: 99_999_999_999,
+      at: '2025-01-29 10:42:58',
+      status: 'checking' as const,
+    }));
+    const reply = texts.recentReceipts(views, 'fr');
+    const lines = reply.split('\n');
+    expect(lines[0]).toBe('REGIDESO, vos 2 derniers paiements:');
+    expect(lines).toHaveLength(3);
+    for (const line of lines.slice(1)) expect(line.endsWith('999 999 999,99 CDF 29/01/2025 10:42 en vérification')).toBe(true);
+    expect(gsm7Length(reply)).toBeLessThanOrEqual(SMS_TWO_SEGMENTS);
+    expect(reply).not.toContain('...');
+  });
+
+  it('data is cut by GSM-7 septets, an extension character counting two', () => {
+    const name = '€'.repeat(40);
+    const reply = texts.noUnpaidBill({ refClient: '83262', province: 'KIN', subscriberName: name }, 'fr');
+    // 30 septets for a name: fifteen euro signs.
+    expect(reply).toBe(`REGIDESO 83262 (KIN) ${'€'.repeat(15)}: aucune facture impayée. Merci.`);
   });
 
   it('fitSms cuts a text that would need three segments', () => {
-    const out = texts.fitSms('x'.repeat(400));
+    const out = fitSms('x'.repeat(400));
     expect(gsm7Length(out)).toBe(SMS_TWO_SEGMENTS);
     expect(out.endsWith('...')).toBe(true);
   });

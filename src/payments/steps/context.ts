@@ -4,6 +4,7 @@ import type { RunResult } from '../../jobs/runner';
 import type { Logger } from '../../logging/logger';
 import { maskPhone } from '../../logging/mask';
 import type { RegidesoClient } from '../../regideso/types';
+import type { ReceiptTexts } from '../../sms/receipt-texts';
 import { isOpen, type Intent, type IntentPatch } from '../intent';
 import { AccountBusyError, type AuditEvent, type Ledger, type QueuedSms } from '../ledger';
 import type { PaymentMetrics } from '../metrics';
@@ -58,6 +59,8 @@ export interface StepDeps {
   signal: SettleSignal;
   /** After a change that queued SMS commits: hand them to the SMS queue (the sweep catches any missed). */
   afterCommit: (sms: QueuedSms[]) => void;
+  /** The sentences of the SMS a change owes the subscriber, from the catalogue. */
+  receiptTexts: ReceiptTexts;
 }
 
 /** What a step did: moved the intent and the job goes on at once, or the job is done or waits. */
@@ -94,7 +97,7 @@ const PERSIST_RETRIES_MS = [250, 500, 1000, 2000, 4000, 8000];
  */
 export async function change(d: StepDeps, cur: Intent, patch: IntentPatch, events: AuditEvent[] = []): Promise<Intent> {
   const projected: Intent = { ...cur, ...patch };
-  const sms = noticesFor(cur, projected);
+  const sms = noticesFor(cur, projected, d.receiptTexts);
   for (let attempt = 0; ; attempt++) {
     try {
       const written = await d.ledger.update(cur, patch, { events, sms });

@@ -1,6 +1,5 @@
 import { DEFAULT_PROVINCE, type Province } from '../../provinces';
 import type { KeywordLanguage } from '../keywords';
-import * as texts from '../keyword-texts';
 import type { CommandContext, CommandResult } from './context';
 
 /**
@@ -20,11 +19,11 @@ export async function billCommand(
       const name = result.bills.find((b) => b.subscriberName.trim() !== '')?.subscriberName;
       const oldest = [...unpaid].sort((a, b) => a.issuedOn.localeCompare(b.issuedOn))[0];
       if (oldest === undefined) {
-        return { outcome: 'no_unpaid', reply: texts.noUnpaidBill({ refClient: cmd.refClient, province, subscriberName: name }, lang) };
+        return { outcome: 'no_unpaid', reply: ctx.texts.noUnpaidBill({ refClient: cmd.refClient, province, subscriberName: name }, lang) };
       }
       return {
         outcome: 'summary',
-        reply: texts.billSummary(
+        reply: ctx.texts.billSummary(
           {
             refClient: cmd.refClient,
             province,
@@ -38,10 +37,10 @@ export async function billCommand(
       };
     }
     case 'client_not_found':
-      return { outcome: 'not_found', reply: texts.clientNotFound(cmd.refClient, province, lang) };
+      return { outcome: 'not_found', reply: ctx.texts.clientNotFound(cmd.refClient, province, lang) };
     case 'unauthorized':
     case 'unavailable':
       ctx.logger.warn('sms bill: REGIDESO unavailable', { kind: result.kind, message: result.message, from: ctx.from });
-      return { outcome: 'unavailable', reply: texts.unavailable(lang) };
+      return { outcome: 'unavailable', reply: ctx.texts.unavailable(lang) };
   }
 }

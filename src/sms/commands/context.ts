@@ -1,6 +1,7 @@
 import type { Logger } from '../../logging/logger';
 import type { PaymentRecords } from '../../payments/types';
 import type { RegidesoClient } from '../../regideso/types';
+import type { KeywordTexts } from '../keyword-texts';
 
 export { samePhone } from '../phone';
 
@@ -10,6 +11,8 @@ export interface CommandContext {
   regideso: RegidesoClient;
   records: PaymentRecords;
   logger: Logger;
+  /** The replies' sentences, from the catalogue. */
+  texts: KeywordTexts;
 }
 
 /** The reply, and a short outcome label for the metrics. */

@@ -15,10 +15,10 @@ export async function runCommand(ctx: CommandContext, parsed: ParsedSms): Promis
     case 'bill':
       return { command: 'bill', ...(await billCommand(ctx, parsed)) };
     case 'usage':
-      return { command: parsed.keyword, ...usageCommand(parsed) };
+      return { command: parsed.keyword, ...usageCommand(ctx.texts, parsed) };
     case 'unknown_province':
-      return { command: parsed.keyword, ...unknownProvinceCommand(parsed) };
+      return { command: parsed.keyword, ...unknownProvinceCommand(ctx.texts, parsed) };
     case 'help':
-      return { command: 'help', ...helpCommand(parsed) };
+      return { command: 'help', ...helpCommand(ctx.texts, parsed) };
   }
 }

@@ -3,7 +3,6 @@ import type { PaymentRecord } from '../../payments/types';
 import { DEFAULT_PROVINCE, type Province } from '../../provinces';
 import type { VerifyOutcome } from '../../regideso/types';
 import type { KeywordLanguage } from '../keywords';
-import * as texts from '../keyword-texts';
 import { samePhone, type CommandContext, type CommandResult } from './context';
 
 /** REGIDESO's shape: `DD-MM-YY`, the operator in capitals, `-ref-`, five lower-case hex digits. */
@@ -45,7 +44,7 @@ export async function receiptCommand(
     // Our own reference for money that landed without REGIDESO's answer: REGIDESO cannot know it.
     return {
       outcome: 'own_reference',
-      reply: texts.receiptOwnReference(
+      reply: ctx.texts.receiptOwnReference(
         { reference: record.numAcquit ?? cmd.numAcquit, amountCentimes: record.amountCentimes, at: record.createdAt, refClient: record.refClient },
         lang,
       ),
@@ -62,7 +61,7 @@ export async function receiptCommand(
       const name = t.subscriberName.trim() === '' ? undefined : isPayer ? t.subscriberName : maskName(t.subscriberName);
       return {
         outcome: 'found',
-        reply: texts.receiptFound(
+        reply: ctx.texts.receiptFound(
           {
             numAcquit: t.numAcquit,
             status: t.status,
@@ -77,12 +76,12 @@ export async function receiptCommand(
     }
     case 'not_found': {
       const provinceKnown = cmd.province !== undefined || record !== undefined;
-      return { outcome: 'not_found', reply: texts.receiptNotFound(cmd.numAcquit, province, provinceKnown, lang) };
+      return { outcome: 'not_found', reply: ctx.texts.receiptNotFound(cmd.numAcquit, province, provinceKnown, lang) };
     }
     case 'unauthorized':
     case 'unavailable':
       ctx.logger.warn('sms receipt: REGIDESO unavailable', { kind: result.kind, message: result.message, from: ctx.from });
-      return { outcome: 'unavailable', reply: texts.unavailable(lang) };
+      return { outcome: 'unavailable', reply: ctx.texts.unavailable(lang) };
   }
 }
 

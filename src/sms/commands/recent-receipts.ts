@@ -1,7 +1,7 @@
 import type { PaymentRecord } from '../../payments/types';
 import { provinceLocalTime } from '../../provinces';
 import type { KeywordLanguage } from '../keywords';
-import * as texts from '../keyword-texts';
+import type { RecentPaymentView, RecentStatus } from '../keyword-texts';
 import type { CommandContext, CommandResult } from './context';
 
 const HOW_MANY = 3;
@@ -10,15 +10,15 @@ const HOW_MANY = 3;
 export async function recentReceiptsCommand(ctx: CommandContext, cmd: { language: KeywordLanguage }): Promise<CommandResult> {
   const records = await ctx.records.recentByPhone(ctx.from, HOW_MANY);
   const views = records.slice(0, HOW_MANY).map(toView);
-  return { outcome: views.length === 0 ? 'none' : 'listed', reply: texts.recentReceipts(views, cmd.language) };
+  return { outcome: views.length === 0 ? 'none' : 'listed', reply: ctx.texts.recentReceipts(views, cmd.language) };
 }
 
-function toView(r: PaymentRecord): texts.RecentPaymentView {
+function toView(r: PaymentRecord): RecentPaymentView {
   const at = Number.isNaN(Date.parse(r.createdAt)) ? r.createdAt : provinceLocalTime(new Date(r.createdAt), r.province);
   return { numAcquit: r.numAcquit ?? undefined, refClient: r.refClient, amountCentimes: r.amountCentimes, at, status: statusOf(r) };
 }
 
-function statusOf(r: PaymentRecord): texts.RecentStatus {
+function statusOf(r: PaymentRecord): RecentStatus {
   switch (r.status) {
     case 'succeeded':
       return 'succeeded';

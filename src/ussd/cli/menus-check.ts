@@ -2,11 +2,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkMenu, formatFault } from '../menu/load';
 import { menuJsonSchemas } from '../menu/schema';
+import { messageKeys } from '../../texts/messages';
 
 /**
  * `npm run menus:check [folder] [--schema-out file]`: every fault of a menu folder, precisely, and a
- * non-zero exit when there is one. Also writes the JSON Schema editors use (by default beside the
- * checked menu when it is the product's `menus/`).
+ * non-zero exit when there is one: its screens, and every text of its catalogue, those the product
+ * sends by SMS and HTTP included (src/texts/messages.ts). Also writes the JSON Schema editors use
+ * (by default beside the checked menu when it is the product's `menus/`).
  */
 function main(argv: string[]): number {
   const args = [...argv];
@@ -26,7 +28,10 @@ function main(argv: string[]): number {
     for (const f of faults) console.error(`  - ${formatFault(f)}`);
     return 1;
   }
-  console.log(`menus:check: ${Object.keys(menu.screens).length} screens, ${Object.keys(menu.texts).length} languages, version ${menu.version}: OK`);
+  const messages = [...messageKeys().keys()].filter((k) => Object.values(menu.texts).some((t) => t[k] !== undefined)).length;
+  console.log(
+    `menus:check: ${Object.keys(menu.screens).length} screens, ${messages} texts sent outside screens (SMS, HTTP), ${Object.keys(menu.texts).length} languages, version ${menu.version}: OK`,
+  );
   if (schemaOut !== undefined) console.log(`JSON Schema written to ${path.relative(process.cwd(), schemaOut)}`);
   return 0;
 }

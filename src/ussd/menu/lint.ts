@@ -3,7 +3,9 @@ import { LANGUAGES, type Language } from '../../language';
 import { ACTION_OUTCOMES, CHECK_ERRORS, isActionName, isCheckName } from '../actions/types';
 import { ACTIONS } from '../actions';
 import { ANSWER_PREFIX_LENGTH, BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, longestListError, worstFill, worstListBody } from '../render/screen';
-import { placeholders } from '../render/template';
+import { lintMessages } from '../../texts/lint';
+import { isMessageNamespace } from '../../texts/messages';
+import { placeholders } from '../../texts/template';
 import type { MenuFault } from './load';
 import type { Menu } from './model';
 import { sideEffectTargets } from './side-effects';
@@ -153,22 +155,29 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
   }
   for (const id of Object.keys(menu.screens)) if (!seen.has(id)) fault(id, 'unreachable from the start screen');
 
-  // Texts: present in every language, GSM-7, placeholders declared, nothing unused.
+  // Texts: present in every language, GSM-7, placeholders declared, nothing unused. The texts sent
+  // outside screens (sms.*, http.*) have their own values, languages and room: lintMessages.
   for (const lang of LANGUAGES) {
     const file = where.langFile(lang);
     const texts = menu.texts[lang];
     for (const key of used) if (texts[key] === undefined) faults.push({ file, message: `missing translation for "${key}"` });
     for (const [key, text] of Object.entries(texts)) {
-      if (!used.has(key)) faults.push({ file, message: `"${key}" is used by no screen` });
+      const message = isMessageNamespace(key);
+      if (!message && !used.has(key)) faults.push({ file, message: `"${key}" is used by no screen` });
       const bad = nonGsm7Chars(text);
       if (bad.length > 0) faults.push({ file, message: `"${key}" has characters outside GSM-7: ${bad.map((c) => JSON.stringify(c)).join(' ')}` });
       const { found, badFilters } = placeholders(text);
       for (const f of badFilters) faults.push({ file, message: `"${key}" uses unknown filter "${f}"` });
+      if (message) continue;
       for (const p of found) if (!declared(p.name)) faults.push({ file, message: `"${key}" shows undeclared variable "${p.name}" (declare it with its maxLength in ${where.menuFile})` });
     }
   }
+  faults.push(...lintMessages(menu.texts, where.langFile));
 
-  if (faults.length === 0) faults.push(...lintLengths(menu, where));
+  // Lengths are measured whatever else is wrong: one run shows every fault, a dangling screen and
+  // an over-long one together. Each screen is measured on its own, so a fault elsewhere cannot
+  // mislead the measure (a missing text counts as empty, and is reported above).
+  faults.push(...lintLengths(menu, where));
   return faults;
 }
 

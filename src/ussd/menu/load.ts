@@ -4,6 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { LANGUAGES, type Language } from '../../language';
+import { isMessageNamespace } from '../../texts/messages';
 import { lintMenu } from './lint';
 import type { Menu } from './model';
 import { langFileSchema, menuFileSchema, screensFileSchema, type Screen } from './schema';
@@ -80,9 +81,13 @@ export function checkMenu(dir: string): { menu: Menu | undefined; faults: MenuFa
       faults.push({ file: rel(file), message: `missing: every language (${LANGUAGES.join(', ')}) needs its text file` });
       continue;
     }
-    hash.update(lang).update(readFileSync(file));
     const parsed = parseFile(file, rel(file), langFileSchema, faults);
-    if (parsed.ok) texts[lang] = parsed.value;
+    if (!parsed.ok) continue;
+    texts[lang] = parsed.value;
+    // The version says which screens a session was walking: the texts sent outside screens (SMS,
+    // HTTP) are left out, so rewording a receipt does not end the sessions in progress at a deploy.
+    const screenTexts = Object.entries(parsed.value).filter(([key]) => !isMessageNamespace(key));
+    hash.update(lang).update(JSON.stringify(screenTexts));
   }
 
   if (!root.ok || faults.length > 0) return { menu: undefined, faults };

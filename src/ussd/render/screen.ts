@@ -3,7 +3,7 @@ import type { Language } from '../../language';
 import type { Menu } from '../menu/model';
 import type { MenuOption, Screen } from '../menu/schema';
 import type { Json, Vars } from '../../json';
-import { renderTemplate, worstCaseSample } from './template';
+import { renderTemplate, worstCaseSample } from '../../texts/template';
 
 /** The keys the engine owns on every screen; menus never define them. */
 export const BACK_KEY = '0';
@@ -123,18 +123,6 @@ export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars,
 function itemLine(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, item: Vars, i: number): string {
   const line = fill(screen.item, { ...vars, ...item });
   return screen.store === undefined ? `- ${line}` : `${itemKey(screen, i)}. ${line}`;
-}
-
-/** The longest start of `text` that takes at most `limit` GSM-7 septets (an extension character takes two). */
-export function fitGsm7(text: string, limit: number): string {
-  let n = 0;
-  let end = 0;
-  for (const ch of text) {
-    n += gsm7Length(ch);
-    if (n > limit) break;
-    end += ch.length;
-  }
-  return text.slice(0, end);
 }
 
 function listBody(
