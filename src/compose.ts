@@ -22,6 +22,7 @@ import { createUssdRouter } from './http/ussd-router';
 import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
+import { throttled } from './logging/throttle';
 import { createMetrics } from './metrics';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory } from './redis';
@@ -284,17 +285,6 @@ async function warnWithoutPersistence(redis: Redis, logger: Logger): Promise<voi
   if (Array.isArray(reply) && reply[1] === 'no') {
     logger.warn('Redis runs without an append-only file (appendonly no): after a Redis restart, queued work waits for the sweep to find it in the ledger; run it with appendonly yes');
   }
-}
-
-/** While Redis is down ioredis reports every reconnect attempt: one line per connection per period is enough. */
-function throttled(periodMs: number, log: (role: string, err: Error) => void): (role: string, err: Error) => void {
-  const last = new Map<string, number>();
-  return (role, err) => {
-    const now = Date.now();
-    if (now - (last.get(role) ?? 0) < periodMs) return;
-    last.set(role, now);
-    log(role, err);
-  };
 }
 
 function unreachable(): never {

@@ -2,6 +2,7 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type Redis from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
+import { throttled } from '../logging/throttle';
 import type { RedisFactory } from '../redis';
 import { closeConnection } from './connections';
 import { DEFAULT_RETRY, type JobHandler, type JobRunner, type RetryPolicy } from './runner';
@@ -64,7 +65,8 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       removeOnFail: true,
     },
   });
-  queue.on('error', (err) => opts.logger.error(`${opts.name} queue error`, { err }));
+  const reportError = throttled(10_000, (source: string, err: Error) => opts.logger.error(`${source} error`, { err }));
+  queue.on('error', (err) => reportError(`${opts.name} queue`, err));
   let worker: Worker | undefined;
   let workerConnection: Redis | undefined;
   let closing: Promise<void> | undefined;
@@ -122,7 +124,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
         ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
         ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
       });
-      worker.on('error', (err) => opts.logger.error(`${opts.name} worker error`, { err }));
+      worker.on('error', (err) => reportError(`${opts.name} worker`, err));
       worker.on('failed', (job, err) => {
         if (job !== undefined && !(err instanceof DelayedError)) {
           opts.logger.warn(`${opts.name} job attempt failed`, { jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message });
