@@ -41,6 +41,27 @@ describe('intent identity', () => {
   });
 });
 
+describe('the hop waiting for PayFact (the operator collects upstream)', () => {
+  it('blocks on its intent\'s key instead of polling the ledger, and wakes when the job settles it', async () => {
+    let reads = 0;
+    const counting: Db = {
+      ...h.db,
+      query: (text, params) => {
+        if (/^SELECT \* FROM payment_intents WHERE id = \$1/.test(text)) reads++;
+        return h.db.query(text, params);
+      },
+    };
+    const service = await h.service({ db: counting, confirmWaitMs: 5000 });
+    // PayFact takes a second: a hop polling every 100 ms would read the intent some ten times meanwhile.
+    h.sandbox.faults.payFact.push({ kind: 'hang', ms: 1000 });
+    const req = await requestFor(h.regideso);
+    const outcome = await service.confirm(req);
+    expect(outcome.kind).toBe('succeeded');
+    // The job's own reads (its run, its pre-PayFact steps) and the hop's read after the wake-up.
+    expect(reads).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('when the queue cannot be reached', () => {
   it('the intent is recorded: the hop says "in progress", and the sweep of a healthy instance pays it once', async () => {
     // This instance's Redis is nowhere: queueing fails, its workers never run.
