@@ -9,7 +9,11 @@ import { z } from 'zod';
  */
 const DEFAULT_COUNTRY = 'CD';
 
+/** A DRC mobile number already in E.164, as gateways send nearly every hop: no parsing needed. */
+const DRC_E164 = /^\+243[1-9]\d{8}$/;
+
 export function toE164(raw: string): string | undefined {
+  if (DRC_E164.test(raw)) return raw;
   let v = raw.trim().replace(/[\s().-]/g, '');
   if (v.startsWith('00')) v = `+${v.slice(2)}`;
   // Eleven digits or more without a plus is an international number missing its `+`.
