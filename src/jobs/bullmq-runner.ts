@@ -1,8 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
-import type Redis from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
-import type { RedisFactory } from '../redis';
+import type { RedisClient, RedisFactory } from '../redis';
 import { closeConnection } from './connections';
 import { DEFAULT_RETRY, type JobHandler, type JobRunner, type RetryPolicy } from './runner';
 
@@ -51,7 +50,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
   });
   queue.on('error', (err) => opts.logger.error(`${opts.name} queue error`, { err }));
   let worker: Worker | undefined;
-  let workerConnection: Redis | undefined;
+  let workerConnection: RedisClient | undefined;
   let closing: Promise<void> | undefined;
 
   async function process(job: Job, token?: string): Promise<void> {

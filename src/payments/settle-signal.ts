@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 
 /**
  * How the confirm hop learns that its payment moved, without polling the ledger: the job pushes to
@@ -17,10 +17,10 @@ const KEEP_MS = 30_000;
 /** Blocking connections kept at most; a hop beyond them falls back to a short sleep. */
 const MAX_BLOCKING = 16;
 
-export function createRedisSettleSignal(opts: { redis: Redis; connect: () => Redis; prefix: string }): SettleSignal {
+export function createRedisSettleSignal(opts: { redis: RedisClient; connect: () => RedisClient; prefix: string }): SettleSignal {
   const key = (id: string) => `${opts.prefix}pay:done:{${id}}`;
-  const idle: Redis[] = [];
-  const all = new Set<Redis>();
+  const idle: RedisClient[] = [];
+  const all = new Set<RedisClient>();
   return {
     notify(intentId) {
       // Best effort: a hop that misses it answers "in progress" and the SMS follows.
