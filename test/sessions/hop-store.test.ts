@@ -163,9 +163,10 @@ describe.each([
   });
 });
 
-/** Counts the writes on each node's socket (a single Redis is one node). */
-function countWrites(redis: RedisClient): () => number {
+/** Counts the writes on each node's socket (a single Redis is one node, connected first: a cluster's are lazy). */
+async function countWrites(redis: RedisClient): Promise<() => number> {
   const nodes = isCluster(redis) ? redis.nodes('master') : [redis];
+  await Promise.all(nodes.map((n) => n.ping()));
   let writes = 0;
   for (const node of nodes) {
     const stream = (node as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
@@ -189,7 +190,7 @@ test('open is one round trip on the wire: the rate count and begin leave in one 
     await store.open(first); // loads the scripts into Redis if needed
     await store.commit(session(id), first.token, undefined);
     await redis.ping();
-    const writes = countWrites(redis);
+    const writes = await countWrites(redis);
     const opening = store.open(hop(id, '1*83262'));
     // Everything is on the wire before any reply is read.
     const sentAtOnce = writes();
