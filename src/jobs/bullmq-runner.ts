@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { pid } from 'node:process';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
@@ -25,6 +27,11 @@ export interface BullmqRunnerOptions {
   /** A dead worker's job is picked up after this without renewal (BullMQ's lock). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /**
+   * Recorded on each job a worker takes (BullMQ's `processedBy`): with several instances, which one
+   * runs a job. Default `<hostname>:<pid>`.
+   */
+  workerName?: string;
 }
 
 const dataSchema = z.object({ id: z.string().min(1) });
@@ -98,6 +105,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       worker = new Worker(opts.name, process, {
         connection: workerConnection,
         prefix,
+        name: opts.workerName ?? `${hostname()}:${pid}`,
         concurrency: opts.concurrency ?? 8,
         ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
         ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
