@@ -15,12 +15,13 @@ import { spawnProduct, type ProductProcess } from '../test/support/product-proce
 import { startOwnCluster, type OwnCluster } from '../test/support/redis-cluster';
 
 /**
- * `npm run bench:failover [-- --runs 3 --kill queue|other --node-timeout 5000 --subscribers 6 --before 10 --after 30 --think 300]`
+ * `npm run bench:failover [-- --runs 3 --kill queue|other --collection pawapay|none --node-timeout 5000 --subscribers 6 --before 10 --after 30 --think 300 --drain 300]`
  *
  * A master of a Redis Cluster is killed (SIGKILL) during a stream of USSD hops and payments, and
  * its replica takes over. Two product instances (real processes, main.ts) share the cluster, one
  * PostgreSQL ledger (a schema of the run's own), the sandbox REGIDESO and the sandbox wallet
- * (COLLECTION=pawapay), as in production behind a load balancer; each hop of a session goes to the
+ * (COLLECTION=pawapay; `--collection none`: the operator collects upstream and the confirm hop
+ * waits up to 2 s for PayFact), as in production behind a load balancer; each hop of a session goes to the
  * other instance than the hop before. Each subscriber pays 100 CDF, then looks at the bills and hangs
  * up, again and again, with `--think` ms between a screen and the next input.
  *
@@ -47,6 +48,7 @@ const args = parseArgs({
     think: { type: 'string', default: '300' },
     database: { type: 'string', default: 'postgres://root@127.0.0.1:5432/test' },
     drain: { type: 'string', default: '300' },
+    collection: { type: 'string', default: 'pawapay' },
   },
 });
 const settings = z
@@ -60,6 +62,7 @@ const settings = z
     thinkMs: z.coerce.number().int().min(0).max(10_000),
     database: z.string().regex(/^postgres(ql)?:\/\//),
     drainS: z.coerce.number().int().min(10).max(3600),
+    collection: z.enum(['pawapay', 'none']),
   })
   .parse({
     runs: args.values.runs,
@@ -71,12 +74,18 @@ const settings = z
     thinkMs: args.values.think,
     database: args.values.database,
     drainS: args.values.drain,
+    collection: args.values.collection,
   });
 
 const PAY_100 = ['', '1', '1*83262', '1*83262*1', '1*83262*1*2', '1*83262*1*2*2', '1*83262*1*2*2*100', '1*83262*1*2*2*100*2'];
 /** A look at the bills, then the subscriber hangs up: every other session. */
 const BROWSE = PAY_100.slice(0, 4);
-const PROMISED = /^END Approuvez le paiement de 100 CDF/;
+/**
+ * What a confirm answers once the payment is in the ledger: with the wallet, the PIN prompt; when the
+ * operator collects upstream (--collection none), paid, in progress or recorded (the hop waits up
+ * to 2 s for PayFact).
+ */
+const PROMISED = settings.collection === 'pawapay' ? /^END Approuvez le paiement de 100 CDF/ : /^END Paiement de 100 CDF (réussi|en cours|enregistré)/;
 /** Africa's Talking waits about 10 s for an answer. */
 const GATEWAY_MS = 10_000;
 const FINAL = ['succeeded', 'reconciled', 'failed', 'refunded', 'refund_failed', 'partial'];
@@ -207,9 +216,7 @@ async function oneRun(n: number): Promise<RunResult> {
     REGIDESO_BASE_URL: regideso.baseUrl,
     REGIDESO_API_KEY: regideso.apiKey,
     REGIDESO_OPERATOR: 'BENCH',
-    COLLECTION: 'pawapay',
-    PAWAPAY_BASE_URL: wallet.baseUrl,
-    PAWAPAY_API_TOKEN: wallet.apiToken,
+    ...(settings.collection === 'pawapay' ? { COLLECTION: 'pawapay', PAWAPAY_BASE_URL: wallet.baseUrl, PAWAPAY_API_TOKEN: wallet.apiToken } : { COLLECTION: 'none' }),
     SMS_TRANSPORT: 'outbox',
   };
   const instances = await Promise.all([spawnProduct(env), spawnProduct(env)]);
@@ -262,7 +269,7 @@ async function oneRun(n: number): Promise<RunResult> {
     const drainMs = Date.now() - drainStart;
     const diagnosis = await diagnose(ledger, cluster.seeds, prefix);
     const result = { failoverMs, hops, killAt, promised, confirmErrors, tally: await tally(ledger, regideso, wallet, promised, confirmErrors), drainMs };
-    const logFile = path.join(tmpdir(), `rgd-failover-run${n}.log`);
+    const logFile = path.join(tmpdir(), `rgd-failover-${prefix.slice(0, -1)}-run${n}.log`);
     writeFileSync(logFile, [diagnosis, ...instances.map((p, i) => `--- instance ${i}\n${p.output()}`)].join('\n'));
     console.log(`run ${n}: instance logs in ${logFile}`);
     return result;
@@ -326,7 +333,7 @@ function report(n: number, r: RunResult): string[] {
 }
 
 async function main(): Promise<void> {
-  console.log(`failover bench: ${settings.runs} run(s), --kill ${settings.kill}, cluster-node-timeout ${settings.nodeTimeoutMs} ms, ${settings.subscribers} subscribers, ${settings.beforeS} s before the kill, ${settings.afterS} s after`);
+  console.log(`failover bench: ${settings.runs} run(s), --kill ${settings.kill}, --collection ${settings.collection}, cluster-node-timeout ${settings.nodeTimeoutMs} ms, ${settings.subscribers} subscribers, ${settings.beforeS} s before the kill, ${settings.afterS} s after`);
   let bad = false;
   const all: string[] = [];
   for (let n = 1; n <= settings.runs; n++) {

@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger';
 import type { RedisClient, RedisFactory } from '../redis';
 import { closeConnection } from './connections';
 import { DEFAULT_RETRY, type JobHandler, type JobRunner, type RetryPolicy } from './runner';
+import { startWorkerWatchdog, type WorkerSample, type WorkerWatchdog } from './worker-watchdog';
 
 /**
  * The durable runner: one BullMQ job per id (the job id is the id), so the same work is never
@@ -32,6 +33,8 @@ export interface BullmqRunnerOptions {
    * runs a job. Default `<hostname>:<pid>`.
    */
   workerName?: string;
+  /** How often the worker is looked at for a stall it cannot leave on its own (worker-watchdog.ts); default 15 s. */
+  watchdogMs?: number;
 }
 
 const dataSchema = z.object({ id: z.string().min(1) });
@@ -58,16 +61,71 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
   queue.on('error', (err) => opts.logger.error(`${opts.name} queue error`, { err }));
   let worker: Worker | undefined;
   let workerConnection: RedisClient | undefined;
+  let watchdog: WorkerWatchdog | undefined;
   let closing: Promise<void> | undefined;
+  /** Replaced workers still closing: close() waits for them too. */
+  const retiring = new Set<Promise<void>>();
+  // What the watchdog compares between two looks.
+  let started = 0;
+  let running = 0;
 
   async function process(job: Job, token?: string): Promise<void> {
-    const { id } = dataSchema.parse(job.data);
-    const r = await opts.handler(id);
-    if (r.kind === 'later') {
-      // BullMQ's pattern for a manual delay: no attempt is used.
-      await job.moveToDelayed(Date.now() + r.delayMs, token);
-      throw new DelayedError();
+    started++;
+    running++;
+    try {
+      const { id } = dataSchema.parse(job.data);
+      const r = await opts.handler(id);
+      if (r.kind === 'later') {
+        // BullMQ's pattern for a manual delay: no attempt is used.
+        await job.moveToDelayed(Date.now() + r.delayMs, token);
+        throw new DelayedError();
+      }
+    } finally {
+      running--;
     }
+  }
+
+  function startWorker(): void {
+    workerConnection = opts.redis.connect(`${opts.name}-worker`);
+    const w = new Worker(opts.name, process, {
+      connection: workerConnection,
+      prefix,
+      name: opts.workerName ?? `${hostname()}:${pid}`,
+      concurrency: opts.concurrency ?? 8,
+      ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
+      ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
+    });
+    w.on('error', (err) => opts.logger.error(`${opts.name} worker error`, { err }));
+    w.on('failed', (job, err) => {
+      if (job !== undefined && !(err instanceof DelayedError)) {
+        opts.logger.warn(`${opts.name} job attempt failed`, { jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message });
+      }
+    });
+    worker = w;
+  }
+
+  async function sample(): Promise<WorkerSample | undefined> {
+    if (worker === undefined) return undefined;
+    const counts = await queue.getJobCounts('wait', 'prioritized');
+    return { ready: Object.values(counts).reduce((a, b) => a + b, 0), started, running };
+  }
+
+  /** The stuck worker's connections are the broken part: it is closed without waiting on them. */
+  async function replaceWorker(seen: WorkerSample): Promise<void> {
+    if (closing !== undefined) return;
+    opts.logger.warn(`${opts.name} worker took no job while jobs were ready: replaced by a new one`, { ready: seen.ready });
+    const old = worker;
+    const oldConnection = workerConnection;
+    worker = undefined;
+    workerConnection = undefined;
+    const retired = (async () => {
+      await Promise.race([old?.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      oldConnection?.disconnect();
+    })();
+    retiring.add(retired);
+    await retired;
+    retiring.delete(retired);
+    if (closing === undefined) startWorker();
   }
 
   const add = (id: string, delayMs = 0) => queue.add(opts.name, { id }, { jobId: id, ...(delayMs > 0 ? { delay: delayMs } : {}) });
@@ -100,25 +158,14 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       if ((await job.getState()) === 'delayed') await job.promote().catch(() => undefined);
     },
     async start() {
-      if (worker !== undefined) return;
-      workerConnection = opts.redis.connect(`${opts.name}-worker`);
-      worker = new Worker(opts.name, process, {
-        connection: workerConnection,
-        prefix,
-        name: opts.workerName ?? `${hostname()}:${pid}`,
-        concurrency: opts.concurrency ?? 8,
-        ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
-        ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
-      });
-      worker.on('error', (err) => opts.logger.error(`${opts.name} worker error`, { err }));
-      worker.on('failed', (job, err) => {
-        if (job !== undefined && !(err instanceof DelayedError)) {
-          opts.logger.warn(`${opts.name} job attempt failed`, { jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message });
-        }
-      });
+      if (worker !== undefined || closing !== undefined) return;
+      startWorker();
+      watchdog = startWorkerWatchdog({ intervalMs: opts.watchdogMs ?? 15_000, sample, onStuck: replaceWorker });
     },
     close(closeOpts) {
       closing ??= (async () => {
+        watchdog?.stop();
+        await Promise.all(retiring);
         await worker?.close(closeOpts?.force === true);
         await queue.close();
         await Promise.all([workerConnection, producer].map((c) => (c === undefined ? undefined : closeConnection(c))));
