@@ -166,7 +166,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const warnings: string[] = [];
 
   if (production) {
-    if (e.REDIS_URL === undefined && e.REDIS_CLUSTER_NODES === undefined) errors.push('REDIS_URL: required when NODE_ENV=production (or REDIS_CLUSTER_NODES for a Redis Cluster)');
+    // A Redis Cluster (REDIS_CLUSTER_NODES) stands in for REDIS_URL.
+    if (e.REDIS_URL === undefined && e.REDIS_CLUSTER_NODES === undefined) errors.push('REDIS_URL: required when NODE_ENV=production');
     for (const name of ['REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL'] as const) {
       if (e[name] === undefined) errors.push(`${name}: required when NODE_ENV=production`);
     }
