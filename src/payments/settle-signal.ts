@@ -36,13 +36,27 @@ export function createRedisSettleSignal(opts: { redis: RedisClient; connect: () 
         await new Promise((r) => setTimeout(r, Math.min(ms, 200)));
         return;
       }
+      // BLPOP's own timeout is not a bound when its node stops answering (a Redis Cluster master
+      // failing over: the client retries for seconds): the hop's wait is bounded here, and a
+      // connection that may still be blocked is not reused.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), ms + 250);
+      });
       try {
         // BLPOP takes seconds; a fraction is allowed since Redis 6.
-        await conn.blpop(key(intentId), Math.max(ms, 10) / 1000);
-        idle.push(conn);
+        const outcome = await Promise.race([conn.blpop(key(intentId), Math.max(ms, 10) / 1000).then(() => 'answered' as const), late]);
+        if (outcome === 'answered') {
+          idle.push(conn);
+          return;
+        }
+        all.delete(conn);
+        conn.disconnect();
       } catch {
         all.delete(conn);
         conn.disconnect();
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {
