@@ -41,12 +41,12 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-/** Six ports whose cluster bus ports (+10000) are free too, below the ephemeral range. */
+/** Six ports whose cluster bus ports (+10000) are free too, both below Linux's ephemeral range (32768+). */
 async function sixPorts(): Promise<number[]> {
   const out: number[] = [];
   for (let tries = 0; out.length < 6; tries++) {
     if (tries > 500) throw new Error('no free ports for a Redis Cluster');
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const port = 20_000 + Math.floor(Math.random() * 2_700);
     if (out.includes(port)) continue;
     if ((await listening(port)) && (await listening(port + 10_000))) out.push(port);
   }
