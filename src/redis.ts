@@ -26,8 +26,6 @@ export interface RedisFactory {
   /** A new connection; `role` only names it in logs and errors. */
   connect(role: string, opts?: { failFast?: boolean }): RedisClient;
   inMemory: boolean;
-  /** Connections are Redis Cluster clients. */
-  cluster: boolean;
 }
 
 export function isCluster(conn: RedisClient): conn is Cluster {
@@ -74,12 +72,11 @@ function clusterOptions(role: string, failFast: boolean): ClusterOptions {
 export function createRedisFactory(target: RedisTarget | string | undefined, onError?: (role: string, err: Error) => void): RedisFactory {
   if (target === undefined) {
     // Every mock instance shares one in-memory data set, as connections to one server would.
-    return { inMemory: true, cluster: false, connect: () => new RedisMock() as unknown as Redis };
+    return { inMemory: true, connect: () => new RedisMock() as unknown as Redis };
   }
   const t: RedisTarget = typeof target === 'string' ? { url: target } : target;
   return {
     inMemory: false,
-    cluster: 'cluster' in t,
     connect: (role, opts) => {
       const failFast = opts?.failFast === true;
       const conn: RedisClient = 'cluster' in t ? new Cluster(t.cluster.map((n) => ({ host: n.host, port: n.port })), clusterOptions(role, failFast)) : new Redis(t.url, nodeOptions(role, failFast));

@@ -1,7 +1,7 @@
 /**
  * A BullMQ worker whose blocking connection never comes back takes no job again, while
  * `isRunning()` stays true and no error is emitted. Seen on Redis Cluster after a master failover
- * (bench/failover.ts, about one run in four before this watchdog): the worker's duplicate Cluster
+ * (bench/failover.ts: in about one run in five the queues' master was killed): the worker's duplicate Cluster
  * client parks in status `close` with no node, and BullMQ waits for a `ready` that never comes
  * (the family of bullmq#4138; the maintainers' advice is to replace such a worker). Seen from
  * outside, such a worker is one with jobs ready in its queue, none started and none running here,
