@@ -1,8 +1,9 @@
 /**
  * A BullMQ worker whose blocking connection never comes back takes no job again, while
  * `isRunning()` stays true and no error is emitted. Seen on Redis Cluster after a master failover
- * (bench/failover.ts: in about one run in five the queues' master was killed): the worker's duplicate Cluster
- * client parks in status `close` with no node, and BullMQ waits for a `ready` that never comes
+ * (bench/failover.ts: in about one run in five where the queues' master was killed): the worker's
+ * duplicate Cluster client parks in status `close` with no node, and BullMQ waits for a `ready`
+ * that never comes
  * (the family of bullmq#4138; the maintainers' advice is to replace such a worker). Seen from
  * outside, such a worker is one with jobs ready in its queue, none started and none running here,
  * at two looks in a row: a worker that is alive takes a ready job within milliseconds.
