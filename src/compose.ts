@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type express from 'express';
-import type Redis from 'ioredis';
 import { Gauge } from 'prom-client';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
@@ -25,7 +24,7 @@ import type { Logger } from './logging/logger';
 import { throttled } from './logging/throttle';
 import { createMetrics } from './metrics';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
-import { createRedisFactory } from './redis';
+import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
 import { createRedisHopStore } from './sessions/hop-store';
@@ -118,7 +117,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const callbackKey = collection.mode === 'pawapay' && collection.publicKeyPem !== undefined ? loadCallbackPublicKey(collection.publicKeyPem) : undefined;
 
   const metrics = createMetrics({ defaults: opts.defaultMetrics ?? true });
-  const redisFactory = createRedisFactory(config.redisUrl, throttled(10_000, (role, err) => logger.warn('redis connection error', { role, err })));
+  const redisTarget = config.redisCluster !== undefined ? { cluster: config.redisCluster } : config.redisUrl;
+  const redisFactory = createRedisFactory(redisTarget, throttled(10_000, (role, err) => logger.warn('redis connection error', { role, err })));
   // Everything on the hop's path fails fast when Redis is down, rather than hold the hop.
   const redis = redisFactory.connect('stores', { failFast: true });
 
@@ -278,11 +278,14 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
 
 /**
  * BullMQ jobs live in Redis: one restarted without its data loses queued work until the sweep
- * finds it again in the ledger. Managed Redis may refuse CONFIG: then say nothing.
+ * finds it again in the ledger. Managed Redis may refuse CONFIG: then say nothing. On a cluster
+ * every node is asked (a replica promoted by a failover must keep the file too).
  */
-async function warnWithoutPersistence(redis: Redis, logger: Logger): Promise<void> {
-  const reply: unknown = await redis.config('GET', 'appendonly').catch(() => undefined);
-  if (Array.isArray(reply) && reply[1] === 'no') {
+async function warnWithoutPersistence(redis: RedisClient, logger: Logger): Promise<void> {
+  await redis.ping().catch(() => undefined);
+  const nodes = isCluster(redis) ? redis.nodes('all') : [redis];
+  const replies = await Promise.all(nodes.map((n) => n.config('GET', 'appendonly').catch(() => undefined) as Promise<unknown>));
+  if (replies.some((reply) => Array.isArray(reply) && reply[1] === 'no')) {
     logger.warn('Redis runs without an append-only file (appendonly no): after a Redis restart, queued work waits for the sweep to find it in the ledger; run it with appendonly yes');
   }
 }

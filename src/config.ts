@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import type { HostPort } from './redis';
 
 /**
  * The one place that reads the environment. Everything else receives a typed `Config`.
@@ -36,6 +37,16 @@ const envSchema = z.object({
   NODE_ENV: optionalString.pipe(z.enum(['production', 'development', 'test']).optional()),
   PORT: intFrom(0, 65535),
   REDIS_URL: optionalUrl,
+  REDIS_CLUSTER_NODES: optionalString.pipe(
+    z
+      .string()
+      .transform((v, ctx) => {
+        const nodes = parseClusterNodes(v);
+        if (nodes === undefined) ctx.addIssue({ code: 'custom', message: 'must be comma-separated host:port seeds (10.0.0.1:7000,10.0.0.2:7000)' });
+        return nodes ?? [];
+      })
+      .optional(),
+  ),
   REDIS_KEY_PREFIX: optionalString.pipe(
     z
       .string()
@@ -70,6 +81,18 @@ const envSchema = z.object({
   SIMULATOR: optionalString.pipe(z.enum(['on', 'off']).optional()),
 });
 
+/** `host:port,host:port` as seeds; undefined when any part is not `host:port` (IPv6 in brackets). */
+function parseClusterNodes(text: string): HostPort[] | undefined {
+  const out: HostPort[] = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})\s*$/.exec(part);
+    const port = Number(m?.[2]);
+    if (m?.[1] === undefined || !(port >= 1 && port <= 65535)) return undefined;
+    out.push({ host: m[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
 /** Where the embedded default keeps its ledger (`<DATA_DIR>/ledger`): the project's `data/` folder. */
 const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', 'data');
 
@@ -81,8 +104,10 @@ export interface Config {
   production: boolean;
   port: number;
   logLevel: (typeof LOG_LEVELS)[number];
-  /** undefined: the in-memory Redis of the embedded default. */
+  /** undefined (and no cluster): the in-memory Redis of the embedded default. */
   redisUrl: string | undefined;
+  /** REDIS_CLUSTER_NODES: the seeds of a Redis Cluster, used instead of `redisUrl` when set. */
+  redisCluster: HostPort[] | undefined;
   /** Every key and the payment queue live under it: two deployments can share one Redis. */
   redisPrefix: string;
   regideso: {
@@ -141,7 +166,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const warnings: string[] = [];
 
   if (production) {
-    for (const name of ['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL'] as const) {
+    // A Redis Cluster (REDIS_CLUSTER_NODES) stands in for REDIS_URL.
+    if (e.REDIS_URL === undefined && e.REDIS_CLUSTER_NODES === undefined) errors.push('REDIS_URL: required when NODE_ENV=production');
+    for (const name of ['REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL'] as const) {
       if (e[name] === undefined) errors.push(`${name}: required when NODE_ENV=production`);
     }
     if (e.COLLECTION === undefined) errors.push('COLLECTION: required when NODE_ENV=production (pawapay: collect from the wallet first; none: the operator collects upstream)');
@@ -161,7 +188,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (e.DATABASE_URL === undefined) warnings.push(`DATABASE_URL is unset: the payment ledger is an embedded PostgreSQL (PGlite) in this process, kept in ${path.join(e.DATA_DIR ?? DEFAULT_DATA_DIR, 'ledger')}; one process only`);
   if (e.COLLECTION === 'none') warnings.push('COLLECTION=none: no wallet is debited; the operator collects upstream and confirm goes straight to PayFact');
   if (e.COLLECTION === undefined) warnings.push('COLLECTION is unset: money is collected from the embedded sandbox wallet, no real wallet is debited');
-  if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is unset: USSD sessions and job queues live in memory (lost on restart; the ledger keeps every payment and finishes it after a restart)');
+  if (e.REDIS_URL === undefined && e.REDIS_CLUSTER_NODES === undefined) warnings.push('REDIS_URL is unset: USSD sessions and job queues live in memory (lost on restart; the ledger keeps every payment and finishes it after a restart)');
+  if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined) warnings.push('REDIS_URL is ignored: REDIS_CLUSTER_NODES is set, the Redis Cluster is used');
   if (e.REGIDESO_BASE_URL === undefined) warnings.push('REGIDESO_BASE_URL is unset: talking to the embedded sandbox REGIDESO, no real payment is made');
   if (e.WEBHOOK_TOKEN === undefined) warnings.push('WEBHOOK_TOKEN is unset: callbacks are not authenticated');
 
@@ -190,7 +218,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       production,
       port: e.PORT ?? 3000,
       logLevel: e.LOG_LEVEL ?? 'info',
-      redisUrl: e.REDIS_URL,
+      redisUrl: e.REDIS_CLUSTER_NODES === undefined ? e.REDIS_URL : undefined,
+      redisCluster: e.REDIS_CLUSTER_NODES,
       redisPrefix: e.REDIS_KEY_PREFIX ?? 'rgd:',
       regideso: {
         baseUrl: e.REGIDESO_BASE_URL,

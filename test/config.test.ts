@@ -149,3 +149,37 @@ describe('loadConfig', () => {
     expect(r.ok && r.config.payments.minCentimes).toBe(50_000);
   });
 });
+
+describe('REDIS_CLUSTER_NODES', () => {
+  it('takes comma-separated host:port seeds (spaces, names, IPv6 in brackets) instead of REDIS_URL', () => {
+    const r = loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b.internal:7001,[fd00::3]:7002 ' });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.redisCluster).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b.internal', port: 7001 },
+      { host: 'fd00::3', port: 7002 },
+    ]);
+    expect(r.config.redisUrl).toBeUndefined();
+    // Not the in-memory Redis: no warning that sessions are lost on restart.
+    expect(r.config.warnings.join('\n')).not.toMatch(/REDIS_URL is unset/);
+  });
+
+  it('stands in for REDIS_URL in production', () => {
+    const r = loadConfig({ ...PROD_OK, REDIS_URL: undefined, REDIS_CLUSTER_NODES: '10.0.0.1:7000' });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.redisCluster).toEqual([{ host: '10.0.0.1', port: 7000 }]);
+  });
+
+  it('wins over REDIS_URL when both are set, with a warning', () => {
+    const r = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000' });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.redisUrl).toBeUndefined();
+    expect(r.config.warnings.join('\n')).toMatch(/REDIS_URL is ignored/);
+  });
+
+  it.each(['127.0.0.1', '127.0.0.1:0', '127.0.0.1:70000', 'redis://127.0.0.1:7000', '127.0.0.1:7000,,127.0.0.1:7001', 'a b:7000'])('refuses %s, naming the variable', (value) => {
+    const r = loadConfig({ REDIS_CLUSTER_NODES: value });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join('\n')).toMatch(/^REDIS_CLUSTER_NODES: must be comma-separated host:port seeds/);
+  });
+});

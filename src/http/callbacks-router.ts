@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import { createDeliveryReports, deliveryReportSchema } from '../sms/delivery-reports';
@@ -11,7 +11,7 @@ import { bodyOf, sendValidationError } from './bad-request';
 export interface CallbacksRouterDeps {
   smsStore: SmsStore;
   smsQueue: Pick<SmsQueue, 'sendNow'>;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   metrics: Metrics;

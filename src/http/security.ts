@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import { rateLimitedCounter, webhookAuthCounter } from '../channel-metrics';
@@ -23,7 +23,7 @@ export interface FailedAuthLimiter {
 }
 
 /** Fixed window per source address: `limit` failures per `windowSeconds`, then 429. */
-export function createFailedAuthLimiter(deps: { redis: Redis; prefix: string; limit: number; windowSeconds: number }): FailedAuthLimiter {
+export function createFailedAuthLimiter(deps: { redis: RedisClient; prefix: string; limit: number; windowSeconds: number }): FailedAuthLimiter {
   return {
     async recordFailure(address) {
       const key = `${deps.prefix}authfail:${digest(address).toString('hex').slice(0, 32)}`;
@@ -34,7 +34,7 @@ export function createFailedAuthLimiter(deps: { redis: Redis; prefix: string; li
 }
 
 /** INCR inside a fixed window that starts at the first hit (SET NX EX, then INCR). */
-async function windowCount(redis: Redis, key: string, windowSeconds: number): Promise<number> {
+async function windowCount(redis: RedisClient, key: string, windowSeconds: number): Promise<number> {
   const res = await redis.multi().set(key, '0', 'EX', windowSeconds, 'NX').incr(key).exec();
   const incr = res?.[1];
   if (incr === undefined || incr[0] !== null || typeof incr[1] !== 'number') throw new Error('rate limit counter failed');
@@ -119,7 +119,7 @@ export function requireWebhookToken(
 }
 
 export interface RateLimitByPhoneDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   limit: number;
   windowSeconds: number;

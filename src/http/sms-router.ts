@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
@@ -21,7 +21,7 @@ export const inboundSmsSchema = z.object({
 
 export interface SmsRouterDeps {
   inbound: InboundAnswerer;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   metrics: Metrics;

@@ -1,11 +1,13 @@
+import { hostname } from 'node:os';
+import { pid } from 'node:process';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
-import type Redis from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
 import { throttled } from '../logging/throttle';
-import type { RedisFactory } from '../redis';
+import type { RedisClient, RedisFactory } from '../redis';
 import { closeConnection } from './connections';
 import { DEFAULT_RETRY, type JobHandler, type JobRunner, type RetryPolicy } from './runner';
+import { startWorkerWatchdog, type WorkerSample, type WorkerWatchdog } from './worker-watchdog';
 
 /**
  * The durable runner: one BullMQ job per id (the job id is the id), so the same work is never
@@ -27,6 +29,13 @@ export interface BullmqRunnerOptions {
   /** A dead worker's job is picked up after this without renewal (BullMQ's lock). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /**
+   * Recorded on each job a worker takes (BullMQ's `processedBy`): with several instances, which one
+   * runs a job. Default `<hostname>:<pid>`.
+   */
+  workerName?: string;
+  /** How often the worker is looked at for a stall it cannot leave on its own (worker-watchdog.ts); default 15 s. */
+  watchdogMs?: number;
 }
 
 const dataSchema = z.object({ id: z.string().min(1) });
@@ -68,17 +77,72 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
   const reportError = throttled(10_000, (source: string, err: Error) => opts.logger.error(`${source} error`, { err }));
   queue.on('error', (err) => reportError(`${opts.name} queue`, err));
   let worker: Worker | undefined;
-  let workerConnection: Redis | undefined;
+  let workerConnection: RedisClient | undefined;
+  let watchdog: WorkerWatchdog | undefined;
   let closing: Promise<void> | undefined;
+  /** Replaced workers still closing: close() waits for them too. */
+  const retiring = new Set<Promise<void>>();
+  // What the watchdog compares between two looks.
+  let started = 0;
+  let running = 0;
 
   async function process(job: Job, token?: string): Promise<void> {
-    const { id } = dataSchema.parse(job.data);
-    const r = await opts.handler(id);
-    if (r.kind === 'later') {
-      // BullMQ's pattern for a manual delay: no attempt is used.
-      await job.moveToDelayed(Date.now() + r.delayMs, token);
-      throw new DelayedError();
+    started++;
+    running++;
+    try {
+      const { id } = dataSchema.parse(job.data);
+      const r = await opts.handler(id);
+      if (r.kind === 'later') {
+        // BullMQ's pattern for a manual delay: no attempt is used.
+        await job.moveToDelayed(Date.now() + r.delayMs, token);
+        throw new DelayedError();
+      }
+    } finally {
+      running--;
     }
+  }
+
+  function startWorker(): void {
+    workerConnection = opts.redis.connect(`${opts.name}-worker`);
+    const w = new Worker(opts.name, process, {
+      connection: workerConnection,
+      prefix,
+      name: opts.workerName ?? `${hostname()}:${pid}`,
+      concurrency: opts.concurrency ?? 8,
+      ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
+      ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
+    });
+    w.on('error', (err) => reportError(`${opts.name} worker`, err));
+    w.on('failed', (job, err) => {
+      if (job !== undefined && !(err instanceof DelayedError)) {
+        opts.logger.warn(`${opts.name} job attempt failed`, { jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message });
+      }
+    });
+    worker = w;
+  }
+
+  async function sample(): Promise<WorkerSample | undefined> {
+    if (worker === undefined) return undefined;
+    const counts = await queue.getJobCounts('wait', 'prioritized');
+    return { ready: Object.values(counts).reduce((a, b) => a + b, 0), started, running };
+  }
+
+  /** The stuck worker's connections are the broken part: it is closed without waiting on them. */
+  async function replaceWorker(seen: WorkerSample): Promise<void> {
+    if (closing !== undefined) return;
+    opts.logger.warn(`${opts.name} worker took no job while jobs were ready: replaced by a new one`, { ready: seen.ready });
+    const old = worker;
+    const oldConnection = workerConnection;
+    worker = undefined;
+    workerConnection = undefined;
+    const retired = (async () => {
+      await Promise.race([old?.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      oldConnection?.disconnect();
+    })();
+    retiring.add(retired);
+    await retired;
+    retiring.delete(retired);
+    if (closing === undefined) startWorker();
   }
 
   // BullMQ waits for its connection to be ready before it sends anything, with no limit of its own:
@@ -86,13 +150,14 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
   // time is found again by the sweep (if it was queued after all, its id makes it one job).
   const add = (id: string, delayMs = 0) =>
     withTimeout(queue.add(opts.name, { id }, { jobId: id, ...(delayMs > 0 ? { delay: delayMs } : {}) }), QUEUE_TIMEOUT_MS, `${opts.name}: queueing ${id}`);
+  const getJob = (id: string) => withTimeout(queue.getJob(id), QUEUE_TIMEOUT_MS, `${opts.name}: reading ${id}`);
 
   return {
     async enqueue(id, delayMs) {
       await add(id, delayMs);
     },
     async ensure(id) {
-      const job = await withTimeout(queue.getJob(id), QUEUE_TIMEOUT_MS, `${opts.name}: reading ${id}`);
+      const job = await getJob(id);
       if (job === undefined) {
         await add(id);
         return 'queued';
@@ -106,7 +171,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       return 'present';
     },
     async nudge(id) {
-      const job = await withTimeout(queue.getJob(id), QUEUE_TIMEOUT_MS, `${opts.name}: reading ${id}`);
+      const job = await getJob(id);
       if (job === undefined) {
         await add(id);
         return;
@@ -115,24 +180,14 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       if ((await job.getState()) === 'delayed') await job.promote().catch(() => undefined);
     },
     async start() {
-      if (worker !== undefined) return;
-      workerConnection = opts.redis.connect(`${opts.name}-worker`);
-      worker = new Worker(opts.name, process, {
-        connection: workerConnection,
-        prefix,
-        concurrency: opts.concurrency ?? 8,
-        ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
-        ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
-      });
-      worker.on('error', (err) => reportError(`${opts.name} worker`, err));
-      worker.on('failed', (job, err) => {
-        if (job !== undefined && !(err instanceof DelayedError)) {
-          opts.logger.warn(`${opts.name} job attempt failed`, { jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message });
-        }
-      });
+      if (worker !== undefined || closing !== undefined) return;
+      startWorker();
+      watchdog = startWorkerWatchdog({ intervalMs: opts.watchdogMs ?? 15_000, sample, onStuck: replaceWorker });
     },
     close(closeOpts) {
       closing ??= (async () => {
+        watchdog?.stop();
+        await Promise.all(retiring);
         // A worker or queue whose Redis is gone never finishes closing: bounded, then cut.
         await withTimeout(Promise.all([worker?.close(closeOpts?.force === true), queue.close()]), CLOSE_TIMEOUT_MS, `${opts.name}: closing`).catch(() => undefined);
         await Promise.all([workerConnection, producer].map((c) => (c === undefined ? undefined : closeConnection(c))));

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 
 /**
  * How the confirm hop learns that its payment moved, without polling the ledger: the job pushes to
@@ -17,10 +17,10 @@ const KEEP_MS = 30_000;
 /** Blocking connections kept at most; a hop beyond them falls back to a short sleep. */
 const MAX_BLOCKING = 16;
 
-export function createRedisSettleSignal(opts: { redis: Redis; connect: () => Redis; prefix: string }): SettleSignal {
+export function createRedisSettleSignal(opts: { redis: RedisClient; connect: () => RedisClient; prefix: string }): SettleSignal {
   const key = (id: string) => `${opts.prefix}pay:done:{${id}}`;
-  const idle: Redis[] = [];
-  const all = new Set<Redis>();
+  const idle: RedisClient[] = [];
+  const all = new Set<RedisClient>();
   return {
     notify(intentId) {
       // Best effort: a hop that misses it answers "in progress" and the SMS follows.
@@ -36,13 +36,27 @@ export function createRedisSettleSignal(opts: { redis: Redis; connect: () => Red
         await new Promise((r) => setTimeout(r, Math.min(ms, 200)));
         return;
       }
+      // BLPOP's own timeout is not a bound when its node stops answering (a Redis Cluster master
+      // failing over: the client retries for seconds): the hop's wait is bounded here, and a
+      // connection that may still be blocked is not reused.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), ms + 250);
+      });
       try {
         // BLPOP takes seconds; a fraction is allowed since Redis 6.
-        await conn.blpop(key(intentId), Math.max(ms, 10) / 1000);
-        idle.push(conn);
+        const outcome = await Promise.race([conn.blpop(key(intentId), Math.max(ms, 10) / 1000).then(() => 'answered' as const), late]);
+        if (outcome === 'answered') {
+          idle.push(conn);
+          return;
+        }
+        all.delete(conn);
+        conn.disconnect();
       } catch {
         all.delete(conn);
         conn.disconnect();
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {

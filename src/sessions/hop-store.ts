@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis';
 import { phoneKeys, sessionKeys } from './keys';
 import { decodeRecord, encodeRecord, type RecordParts } from './record';
 import { BEGIN, COMMIT, GIVE_UP, PEEK, PHONE, RELEASE } from './scripts';
@@ -33,7 +34,7 @@ export interface HopStoreOptions {
   prefsTtlSeconds: number;
 }
 
-function register(redis: Redis): Redis & HopCommands {
+function register(redis: RedisClient): RedisClient & HopCommands {
   const scripts: Array<[keyof HopCommands, number, string]> = [
     ['ussdBegin', 3, BEGIN],
     ['ussdCommit', 3, COMMIT],
@@ -43,7 +44,7 @@ function register(redis: Redis): Redis & HopCommands {
     ['ussdPhone', 2, PHONE],
   ];
   for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
-  return redis as Redis & HopCommands;
+  return redis as RedisClient & HopCommands;
 }
 
 const strings = (reply: unknown): string[] => (Array.isArray(reply) ? reply.map((x) => (typeof x === 'string' ? x : String(x))) : []);
@@ -79,11 +80,11 @@ function opened(id: string, reply: unknown): Opened {
  * Sessions in Redis, at two round trips a hop: `open` (one flush: the phone's rate count and
  * preferences, and `begin` on the session) then `commit`. A retry is answered by `open` alone.
  */
-export function createRedisHopStore(redis: Redis, opts: HopStoreOptions): HopStore {
+export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): HopStore {
   const r = register(redis);
   // Redis Cluster serves the phone's slot and the session's from different nodes: there the two
   // commands go out together without a pipeline, still one round trip of waiting.
-  const isCluster = (redis as { isCluster?: boolean }).isCluster === true;
+  const cluster = isCluster(redis);
   const beginArgs = (hop: HopKey) => {
     const k = sessionKeys(opts.prefix, hop.id);
     return [k.record, k.lease, k.wait, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0'] as const;
@@ -95,7 +96,7 @@ export function createRedisHopStore(redis: Redis, opts: HopStoreOptions): HopSto
       const p = phoneKeys(opts.prefix, hop.phone);
       let phoneReply: unknown;
       let beginReply: unknown;
-      if (isCluster) {
+      if (cluster) {
         [phoneReply, beginReply] = await Promise.all([r.ussdPhone(p.rate, p.prefs, opts.rateWindowSeconds), r.ussdBegin(...beginArgs(hop))]);
       } else {
         const results = await (r.pipeline() as HopPipeline).ussdPhone(p.rate, p.prefs, opts.rateWindowSeconds).ussdBegin(...beginArgs(hop)).exec();
@@ -119,7 +120,7 @@ export function createRedisHopStore(redis: Redis, opts: HopStoreOptions): HopSto
       const fields = Object.entries(remember).filter((e): e is [string, string] => typeof e[1] === 'string');
       if (fields.length === 0) return Number(await r.ussdCommit(...args)) === 1;
       const prefs = phoneKeys(opts.prefix, session.phone).prefs;
-      if (isCluster) {
+      if (cluster) {
         const [saved] = await Promise.all([r.ussdCommit(...args), r.multi().hset(prefs, Object.fromEntries(fields)).expire(prefs, opts.prefsTtlSeconds).exec()]);
         return Number(saved) === 1;
       }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis';
 import { isLanguage } from '../language';
 import { phoneKeys } from './keys';
 import type { Prefs, SubscriberPrefs } from './types';
@@ -12,7 +12,7 @@ export function readPrefs(language: unknown, lastRef: unknown): Prefs {
 }
 
 /** Per phone number: the language chosen and the last reference looked up, in one hash. */
-export function createSubscriberPrefs(redis: Redis, opts: { prefix: string; ttlSeconds: number }): SubscriberPrefs {
+export function createSubscriberPrefs(redis: RedisClient, opts: { prefix: string; ttlSeconds: number }): SubscriberPrefs {
   const key = (phone: string) => phoneKeys(opts.prefix, phone).prefs;
   const set = async (phone: string, field: string, value: string) => {
     await redis.multi().hset(key(phone), field, value).expire(key(phone), opts.ttlSeconds).exec();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 import { z } from 'zod';
 import type { OutboxMessage, SmsSendOutcome, SmsTransport } from './transport';
 
@@ -20,7 +20,7 @@ const KEEP_SECONDS = 7 * 86_400;
 
 const storedSchema = z.object({ to: z.string(), message: z.string(), at: z.string() });
 
-export function createOutboxTransport(redis: Redis, opts: { prefix: string; now?: () => Date }): OutboxTransport {
+export function createOutboxTransport(redis: RedisClient, opts: { prefix: string; now?: () => Date }): OutboxTransport {
   const now = opts.now ?? (() => new Date());
   const keyFor = (to: string) => `${opts.prefix}outbox:${to}`;
   // Each list is its own key (and its own Redis Cluster slot): written by separate transactions.

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 import { z } from 'zod';
 import { ussdSessionCounter, ussdSessionDuration, ussdStopScreenCounter } from '../channel-metrics';
 import type { Logger } from '../logging/logger';
@@ -43,7 +43,7 @@ export type SessionOutcome = 'success' | 'incomplete' | 'failed' | 'other';
 export type ScreenResolver = (event: UssdEvent) => Promise<string | undefined> | string | undefined;
 
 export interface UssdEventRecorderDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   metrics: Metrics;

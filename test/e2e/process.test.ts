@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { createPostgresDb } from '../../src/db/postgres';
 import { DATABASE_TEST_URL } from '../support/db';
-import { deleteKeys, REDIS_URL } from '../support/redis';
+import { deletePrefix, REDIS_ENV } from '../support/redis';
 import { tempDataDir } from './product-kit';
 
 // main.ts as a process: refuses a bad production environment, serves, and stops cleanly on SIGTERM.
@@ -72,7 +71,7 @@ test('with DATABASE_URL naming a schema, it migrates that schema (nothing else) 
   const port = await freePort();
   try {
     const url = `${DATABASE_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const p = run({ PORT: String(port), LOG_LEVEL: 'warn', REDIS_URL, REDIS_KEY_PREFIX: prefix, DATABASE_URL: url, COLLECTION: 'none' });
+    const p = run({ PORT: String(port), LOG_LEVEL: 'warn', ...REDIS_ENV, REDIS_KEY_PREFIX: prefix, DATABASE_URL: url, COLLECTION: 'none' });
     const ready = await answered(port, '/readyz');
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { redis: true, ledger: true } });
@@ -83,8 +82,7 @@ test('with DATABASE_URL naming a schema, it migrates that schema (nothing else) 
   } finally {
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.close();
-    const redis = new Redis(REDIS_URL);
-    await deleteKeys(redis, prefix).finally(() => redis.disconnect());
+    await deletePrefix(prefix);
   }
 }, 60_000);
 

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { composeProduct, type ComposeOptions, type Product } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/logging/logger';
 import { testDb, type TestDb } from '../support/db';
-import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
+import { deletePrefix, newTestPrefix, REDIS_ENV, REDIS_URL } from '../support/redis';
 
-export { REDIS_URL };
+/** REDIS_ENV points a product at the tests' Redis: REDIS_URL, or REDIS_CLUSTER_NODES in the cluster run. */
+export { REDIS_ENV, REDIS_URL };
 
 export interface RunningProduct {
   product: Product;
@@ -28,7 +28,7 @@ export interface RunningProduct {
 export interface StartOptions extends Pick<ComposeOptions, 'payments' | 'db'> {
   logger?: Logger;
   /**
-   * Where the ledger lives. `schema` (the default with REDIS_URL): a PostgreSQL schema of the test's
+   * Where the ledger lives. `schema` (the default with REDIS_URL or REDIS_CLUSTER_NODES): a PostgreSQL schema of the test's
    * own, passed in as ComposeOptions.db. `data-dir` (the default without): the embedded PGlite,
    * opened by the product itself in DATA_DIR, a temporary folder unless the env names one (a restart
    * on the same folder finds its ledger again). Ignored when `db` is given.
@@ -45,7 +45,8 @@ export function tempDataDir(): string {
 
 /** The whole product as main.ts builds it, from an environment given here (not process.env). */
 export async function startProduct(env: Record<string, string>, opts: StartOptions = {}): Promise<RunningProduct> {
-  const { logger = silentLogger(), ledger = env.REDIS_URL !== undefined ? 'schema' : 'data-dir', keepDataDir = false, ...composeOpts } = opts;
+  const onRedis = env.REDIS_URL !== undefined || env.REDIS_CLUSTER_NODES !== undefined;
+  const { logger = silentLogger(), ledger = onRedis ? 'schema' : 'data-dir', keepDataDir = false, ...composeOpts } = opts;
   const pg = composeOpts.db === undefined && ledger === 'schema' && env.DATABASE_URL === undefined ? await testDb('e2e') : undefined;
   const ownDataDir = composeOpts.db === undefined && ledger === 'data-dir' && env.DATA_DIR === undefined ? tempDataDir() : undefined;
   const dataDir = env.DATA_DIR ?? ownDataDir;
@@ -71,10 +72,7 @@ export async function startProduct(env: Record<string, string>, opts: StartOptio
     },
     async close() {
       await product.stop();
-      if (env.REDIS_URL !== undefined) {
-        const redis = new Redis(REDIS_URL);
-        await deleteKeys(redis, prefix).finally(() => redis.disconnect());
-      }
+      if (onRedis) await deletePrefix(prefix);
       await pg?.drop();
       if (ownDataDir !== undefined && !keepDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },

@@ -4,7 +4,7 @@ import type { Db } from '../../src/db/types';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
 import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
-import { newPhone, newSession, REDIS_URL, startProduct, type RunningProduct } from './product-kit';
+import { newPhone, newSession, REDIS_ENV, startProduct, type RunningProduct } from './product-kit';
 
 /**
  * /readyz is about this process and what it cannot serve without: Redis and the ledger. REGIDESO's
@@ -23,7 +23,7 @@ beforeAll(async () => {
   pg = await testDb('e2eready');
   proxy = await startTcpProxy(hostPortOf(DATABASE_TEST_URL));
   db = createPostgresDb({ url: viaProxy(DATABASE_TEST_URL, proxy), schema: pg.schema, statementTimeoutMs: 1500, max: 4 });
-  p = await startProduct({ REDIS_URL, REGIDESO_BASE_URL: sandbox.baseUrl, REGIDESO_API_KEY: sandbox.apiKey, REGIDESO_OPERATOR: 'FINCA', COLLECTION: 'none' }, { db });
+  p = await startProduct({ ...REDIS_ENV, REGIDESO_BASE_URL: sandbox.baseUrl, REGIDESO_API_KEY: sandbox.apiKey, REGIDESO_OPERATOR: 'FINCA', COLLECTION: 'none' }, { db });
 });
 afterAll(async () => {
   await p.close();

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
-import { newPhone, newSession, PAY_100_ON_108776771, REDIS_URL, startProduct, type RunningProduct } from './product-kit';
+import { newPhone, newSession, PAY_100_ON_108776771, REDIS_ENV, startProduct, type RunningProduct } from './product-kit';
 
 // The product as deployed: real Redis (BullMQ jobs), the ledger in PostgreSQL (a schema of this
 // file's own), an external REGIDESO, a webhook token; the operator collects upstream (COLLECTION=none).
@@ -11,7 +11,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   p = await startProduct(
     {
-      REDIS_URL,
+      ...REDIS_ENV,
       REGIDESO_BASE_URL: sandbox.baseUrl,
       REGIDESO_API_KEY: sandbox.apiKey,
       REGIDESO_OPERATOR: 'FINCA',

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import { createPostgresDb } from '../../src/db/postgres';
 import type { Db } from '../../src/db/types';
 import { createSweeper, type Sweeper } from '../../src/jobs/sweep';
 import { silentLogger, type Logger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import type { PaymentRecord, PaymentRecords } from '../../src/payments/types';
-import { createRedisFactory, type RedisFactory } from '../../src/redis';
+import type { RedisClient, RedisFactory } from '../../src/redis';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { createInboundAnswerer, type InboundAnswerer } from '../../src/sms/inbound';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
@@ -14,7 +13,7 @@ import { createSmsQueue, type SmsQueue, type SmsQueueDeps } from '../../src/sms/
 import { createSmsStore, type SmsMessage, type SmsStore } from '../../src/sms/store';
 import type { OutboxMessage, RetryReason, SmsSendOutcome, SmsTransport } from '../../src/sms/transport';
 import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
-import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
+import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
 import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
 import { productMessages } from '../support/texts';
 
@@ -30,7 +29,7 @@ export interface RecordingOutbox extends OutboxTransport {
   sent: Array<{ to: string; message: string; id: string }>;
 }
 
-export function outboxWithIds(redis: Redis, prefix: string): RecordingOutbox {
+export function outboxWithIds(redis: RedisClient, prefix: string): RecordingOutbox {
   const outbox = createOutboxTransport(redis, { prefix });
   const sent: RecordingOutbox['sent'] = [];
   return {
@@ -80,7 +79,7 @@ export interface SmsStack {
   db: Db;
   /** Set with `ledgerProxy`: the ledger's connections go through it, so a test can cut them. */
   proxy: TcpProxy | undefined;
-  redis: Redis;
+  redis: RedisClient;
   factory: RedisFactory;
   prefix: string;
   metrics: Metrics;
@@ -110,7 +109,7 @@ export async function smsStack(area: string, opts: SmsStackOptions = {}): Promis
   const pg = await testDb(area);
   const proxy = opts.ledgerProxy === true ? await startTcpProxy(hostPortOf(DATABASE_TEST_URL)) : undefined;
   const db = proxy === undefined ? pg.db : createPostgresDb({ url: viaProxy(DATABASE_TEST_URL, proxy), schema: pg.schema, max: 3, statementTimeoutMs: 2000 });
-  const factory = createRedisFactory(REDIS_URL);
+  const factory = testRedisFactory();
   const redis = factory.connect('test');
   const prefix = newTestPrefix(area);
   const metrics = createMetrics({ defaults: false });

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../src/redis';
 import { queuePrefix } from '../../src/jobs/bullmq-runner';
 import { newIntent, type Intent } from '../../src/payments/intent';
 import type { PaymentServiceHandle } from '../../src/payments/service';
@@ -132,7 +132,7 @@ describe('waiting for the account', () => {
     // This job has two attempts only, and waits far more times than that.
     const service = await h.service({ confirmWaitMs: 100, retry: { attempts: 2, backoffMs: 10, jitter: 0 } });
     const elsewhere = await holdElsewhere(service);
-    const conn: Redis = h.redis.connect('test-queue');
+    const conn: RedisClient = h.redis.connect('test-queue');
     const queue = new Queue('payments', { connection: conn, prefix: queuePrefix(h.prefix) });
     try {
       const req = await requestFor(h.regideso);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { CollectionPort } from '../../src/collections/types';
 import type { Db } from '../../src/db/types';
 import { silentLogger } from '../../src/logging/logger';
@@ -7,7 +6,7 @@ import { createMetrics, type Metrics } from '../../src/metrics';
 import { intentIdFor } from '../../src/payments/ids';
 import { createPaymentService, type PaymentServiceDeps, type PaymentServiceHandle } from '../../src/payments/service';
 import type { PaymentRecord, PaymentRequest } from '../../src/payments/types';
-import { createRedisFactory, type RedisFactory } from '../../src/redis';
+import { createRedisFactory, type RedisClient, type RedisFactory } from '../../src/redis';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
@@ -15,7 +14,7 @@ import { createSmsQueue, type SmsQueue } from '../../src/sms/queue';
 import { createSmsStore, type SmsStore } from '../../src/sms/store';
 import type { SmsTransport } from '../../src/sms/transport';
 import { testDb, testPglite } from '../support/db';
-import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
+import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
 import { sandboxClient } from '../support/regideso';
 import { productMessages } from '../support/texts';
 
@@ -75,10 +74,10 @@ export const FAST_TIMINGS = {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const sandbox = await startSandbox();
   const prefix = newTestPrefix('payments');
-  const redis = createRedisFactory(opts.inMemory === true ? undefined : REDIS_URL);
+  const redis = opts.inMemory === true ? createRedisFactory(undefined) : testRedisFactory();
   const pg = opts.inMemory === true || opts.db !== undefined ? undefined : await testDb('payments');
   const db = opts.db ?? pg?.db ?? (await testPglite(opts.dataDir));
-  const conn: Redis = redis.connect('test');
+  const conn: RedisClient = redis.connect('test');
   const outbox = createOutboxTransport(conn, { prefix });
   const metrics = createMetrics({ defaults: false });
   const smsStore = createSmsStore(db);

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../src/redis';
 import { queuePrefix } from '../../src/jobs/bullmq-runner';
 import type { SmsSendOutcome, SmsTransport } from '../../src/sms/transport';
 import { eventually, intentOf, PHONE, requestFor, settledRecord, startHarness, type Harness } from './harness';
@@ -30,7 +30,7 @@ function scripted(script: (n: number) => SmsSendOutcome | undefined): Scripted {
 
 let h: Harness;
 let transport: Scripted;
-let conn: Redis | undefined;
+let conn: RedisClient | undefined;
 afterEach(async () => {
   await h.cleanup();
   await conn?.quit();

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../src/redis';
 import type { Db } from '../../src/db/types';
 import { queuePrefix } from '../../src/jobs/bullmq-runner';
 import { silentLogger } from '../../src/logging/logger';
@@ -25,7 +25,7 @@ import { productMessages } from '../support/texts';
  * BullMQ on the real Redis, the sandbox over HTTP.
  */
 let h: Harness;
-let conn: Redis;
+let conn: RedisClient;
 let queue: Queue;
 beforeEach(async () => {
   h = await startHarness();

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import express from 'express';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { createOutboxRouter } from '../../src/http/outbox-router';
 import { createOutboxTransport } from '../../src/sms/outbox';
 import type { OutboxMessage } from '../../src/sms/transport';
-import { deleteKeys, REDIS_URL } from '../support/redis';
+import { connectTestRedis, deleteKeys } from '../support/redis';
 
 /**
  * GET /outbox[?to=PHONE] over HTTP: first in front of a stand-in list, to see exactly what the route
@@ -71,7 +70,7 @@ it('answers 503, not a bare 500, when the outbox cannot be read (Redis down)', a
 });
 
 describe('in front of the real outbox on Redis', () => {
-  const redis = new Redis(REDIS_URL);
+  const redis = connectTestRedis();
   const prefix = `test:outboxroute:${randomBytes(4).toString('hex')}:`;
   afterAll(async () => {
     await deleteKeys(redis, prefix);

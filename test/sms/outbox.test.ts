@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import RedisMock from 'ioredis-mock';
 import { createOutboxTransport } from '../../src/sms/outbox';
-import { deleteKeys, REDIS_URL } from '../support/redis';
+import type { RedisClient } from '../../src/redis';
+import { connectTestRedis, deleteKeys } from '../support/redis';
 
 /** The outbox on the real Redis (own prefix, own keys deleted) and on ioredis-mock (the embedded default). */
 const prefix = `test:outbox:${randomUUID().slice(0, 8)}:`;
-const redis = new Redis(REDIS_URL);
-const mock = new RedisMock() as unknown as Redis;
+const redis = connectTestRedis();
+const mock = new RedisMock() as unknown as RedisClient;
 
 afterAll(async () => {
   await deleteKeys(redis, prefix);

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type Redis from 'ioredis';
 import nock from 'nock';
 import type { Db } from '../../src/db/types';
 import { createSweeper } from '../../src/jobs/sweep';
 import { createLogger, silentLogger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
-import { createRedisFactory } from '../../src/redis';
+import { createRedisFactory, type RedisClient } from '../../src/redis';
 import { createAfricasTalkingTransport } from '../../src/sms/africastalking';
 import { createSmsQueue, type SmsQueue } from '../../src/sms/queue';
 import { createSmsStore, type SmsMessage, type SmsStore } from '../../src/sms/store';
 import { gatewayOver, metricNow, outboxWithIds, smsRow, until, type Gateway, type RecordingOutbox } from '../http/sms-kit';
 import { testDb, testPglite } from '../support/db';
-import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
+import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
 
 /**
  * The SMS queue's rules, on both of its runners: BullMQ on the real Redis with the ledger in
@@ -43,8 +42,8 @@ async function rig(kind: 'bullmq' | 'in-process'): Promise<Rig> {
   const durable = kind === 'bullmq';
   const pg = durable ? await testDb('smsqueue') : undefined;
   const db = pg?.db ?? (await testPglite());
-  const factory = createRedisFactory(durable ? REDIS_URL : undefined);
-  const conn: Redis = factory.connect('test');
+  const factory = durable ? testRedisFactory() : createRedisFactory(undefined);
+  const conn: RedisClient = factory.connect('test');
   const prefix = newTestPrefix('smsqueue');
   const outbox = outboxWithIds(conn, prefix);
   const gateway = gatewayOver(outbox);
@@ -226,8 +225,8 @@ describe("through Africa's Talking (nock at its HTTP edge)", () => {
   const AT = 'https://api.africastalking.com';
   let pg: Awaited<ReturnType<typeof testDb>>;
   let store: SmsStore;
-  let conn: Redis;
-  const factory = createRedisFactory(REDIS_URL);
+  let conn: RedisClient;
+  const factory = testRedisFactory();
   const prefix = newTestPrefix('smsqueue-at');
   const queues: SmsQueue[] = [];
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { silentLogger } from '../../src/logging/logger';
 import type { ConfirmOutcome, PaymentRequest, PaymentService } from '../../src/payments/types';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
@@ -10,7 +9,8 @@ import type { HopStore, SubscriberPrefs } from '../../src/sessions/types';
 import { createUssdEngine, type UssdEngine, type UssdEngineDeps } from '../../src/ussd/engine';
 import { loadMenu } from '../../src/ussd/menu/load';
 import type { Menu } from '../../src/ussd/menu/model';
-import { deleteKeys, newTestPrefix, REDIS_URL } from '../support/redis';
+import type { RedisClient } from '../../src/redis';
+import { connectTestRedis, deleteKeys, newTestPrefix } from '../support/redis';
 import { sandboxClient } from '../support/regideso';
 
 export const MENU_DIR = path.join(__dirname, '../../menus');
@@ -40,7 +40,7 @@ export function recordingPayments(): RecordingPayments {
 export interface World {
   menu: Menu;
   sandbox: RunningSandbox;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   sessions: HopStore;
   prefs: SubscriberPrefs;
@@ -53,10 +53,10 @@ export interface World {
 }
 
 /** The real sandbox REGIDESO over HTTP, the real client, real Redis under a prefix of our own. */
-export async function startWorld(opts: { redis?: Redis; hopBudgetMs?: number; regidesoTimeoutMs?: number } = {}): Promise<World> {
+export async function startWorld(opts: { redis?: RedisClient; hopBudgetMs?: number; regidesoTimeoutMs?: number } = {}): Promise<World> {
   const menu = loadMenu(MENU_DIR);
   const sandbox = await startSandbox();
-  const redis = opts.redis ?? new Redis(REDIS_URL, { lazyConnect: false });
+  const redis = opts.redis ?? connectTestRedis();
   const prefix = newTestPrefix('ussd');
   const sessions = createRedisHopStore(redis, { prefix, ttlSeconds: 180, leaseMs: (opts.hopBudgetMs ?? 8000) + 2000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
   const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 3600 });
