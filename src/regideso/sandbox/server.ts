@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../../listen';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { SANDBOX_API_KEY } from '../../config';
@@ -239,22 +238,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     res.status(status).json({ success: false, message });
   });
 
-  const server = createServer(app);
-  // Longer than a client agent's idle timeout, so the client never reuses a socket we just closed.
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const { server, baseUrl } = await listenOn(app, opts);
 
   let closing: Promise<void> | undefined;
   return {
-    baseUrl: `http://${host}:${port}`,
+    baseUrl,
     apiKey,
     faults,
     calls,
