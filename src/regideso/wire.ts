@@ -142,13 +142,13 @@ export const payFactBodySchema = z.object({
     .string()
     .trim()
     .toUpperCase()
-    .pipe(z.enum(PROVINCE_CODES, 'province doit être KIN, KC, KAT, NK, SK, MB ou KAN.'))
+    .pipe(z.enum(PROVINCE_CODES, 'province doit valoir KIN, KC, KAT, NK, SK, MB ou KAN.'))
     .optional()
     .transform((v): Province => v ?? 'KIN'),
   opérateur: z.string('opérateur est requis.').trim().min(1, 'opérateur est requis.').max(40, 'opérateur est trop long.'),
   bills: z
     .array(z.object({ fae_id: wireId }, 'Chaque facture doit avoir un fae_id.'), 'bills est requis.')
-    .min(1, 'Au moins une facture doit être indiquée.')
+    .min(1, 'Indiquez au moins une facture.')
     .max(50, 'Trop de factures dans une seule demande.')
     .refine((bs) => new Set(bs.map((b) => b.fae_id)).size === bs.length, 'Une facture est indiquée deux fois.'),
 });
