@@ -1,3 +1,4 @@
+import { intOption, option, stopOnSignals } from '../../cli-options';
 import { startSandboxWallet } from './server';
 import { TEST_NUMBER_GUIDE } from './test-numbers';
 
@@ -7,24 +8,6 @@ import { TEST_NUMBER_GUIDE } from './test-numbers';
  * PAWAPAY_BASE_URL at or to try with curl. Options come from argv, not the environment: only
  * src/config.ts reads the environment.
  */
-function option(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  const arg = args[i] ?? '';
-  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
-}
-
-function intOption(args: string[], name: string, fallback: number, max: number): number {
-  const raw = option(args, name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    console.error(`--${name} must be a whole number between 0 and ${max}, got "${raw}"`);
-    process.exit(2);
-  }
-  return n;
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const wallet = await startSandboxWallet({
@@ -41,12 +24,7 @@ async function main(): Promise<void> {
   console.log('test numbers (the last two digits decide; any Vodacom 81-83, Airtel 97-99 or Orange 84/85/89 prefix):');
   for (const t of TEST_NUMBER_GUIDE) console.log(`  ${t.example}  ${t.what}`);
 
-  const stop = (signal: string): void => {
-    console.log(`${signal}: stopping`);
-    void wallet.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(() => wallet.close());
 }
 
 main().catch((err: unknown) => {
