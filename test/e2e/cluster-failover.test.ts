@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { until as waitUntil } from '../support/wait';
 import request from 'supertest';
 import { composeProduct, type Product } from '../../src/compose';
 import { loadConfig } from '../../src/config';
@@ -50,13 +51,6 @@ let seq = 0;
 /** 9 digits after +243, ending in 90: the sandbox wallet approves the debit on its own. */
 const newPhone = () => `+24381${String(seq++ % 100_000).padStart(5, '0')}90`;
 
-async function until<T>(check: () => Promise<T | undefined | false>): Promise<T> {
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** One session walked to the confirm; stops at the first screen that is not the one expected. */
 async function pay(hops: Hop[], promised: string[]): Promise<boolean> {
@@ -120,3 +114,8 @@ test("the master holding the queues is killed mid-stream: its replica takes over
     expect(h.text).toMatch(/^END /);
   }
 }, 150_000);
+
+/** Servers may be down for a while here: a check that throws is "not yet". */
+function until<T>(check: () => Promise<T | undefined | false>): Promise<T> {
+  return waitUntil(check, { retryOnError: true, everyMs: 100 });
+}

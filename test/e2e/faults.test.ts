@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/logging/logger';
 import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
 import { startOwnRedis, type OwnRedis } from '../support/processes';
 import { newTestPrefix } from '../support/redis';
+import { until } from '../support/wait';
 import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
 
 /**
@@ -32,14 +33,6 @@ async function walk(product: Product, phone: string, hops = PAY_100): Promise<st
   return screens;
 }
 
-async function until<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  void what;
-}
 
 describe('Redis killed (kill -9) right after a confirm, restarted empty', () => {
   let redis: OwnRedis;
@@ -70,9 +63,9 @@ describe('Redis killed (kill -9) right after a confirm, restarted empty', () => 
     const sandbox = product.parts.sandbox;
     const wallet = product.parts.sandboxWallet;
     if (sandbox === undefined || wallet === undefined) throw new Error('embedded sandboxes expected');
-    const payment = await until(async () => sandbox.payments().find((p) => p.amountCentimes === 10_000), 'PayFact');
+    const payment = await until(async () => sandbox.payments().find((p) => p.amountCentimes === 10_000), { what: 'PayFact', retryOnError: true });
     // The ledger is written right after PayFact answers.
-    const intent = await until(async () => (await product.parts.payments.recentByPhone(phone, 5)).find((r) => r.status === 'succeeded'), 'the intent settled');
+    const intent = await until(async () => (await product.parts.payments.recentByPhone(phone, 5)).find((r) => r.status === 'succeeded'), { what: 'the intent settled', retryOnError: true });
     expect(intent).toMatchObject({ status: 'succeeded', numAcquit: payment.numAcquit });
     // Two more sweeps: nothing is paid or sent a second time.
     await new Promise((r) => setTimeout(r, 3 * SWEEP.intervalMs + SWEEP.graceMs));
@@ -116,7 +109,7 @@ describe('PostgreSQL cut off during a payment', () => {
 
     const sandbox = product.parts.sandbox;
     if (sandbox === undefined) throw new Error('embedded sandbox expected');
-    await until(async () => (await product.parts.payments.recentByPhone(first, 1))[0]?.status === 'succeeded', 'the first payment');
+    await until(async () => (await product.parts.payments.recentByPhone(first, 1))[0]?.status === 'succeeded', { what: 'the first payment', retryOnError: true });
     await new Promise((r) => setTimeout(r, 3 * SWEEP.intervalMs + SWEEP.graceMs));
     expect(sandbox.payments()).toHaveLength(1);
   }, 60_000);

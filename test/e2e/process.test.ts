@@ -7,6 +7,7 @@ import { createPostgresDb } from '../../src/db/postgres';
 import { DATABASE_TEST_URL } from '../support/db';
 import { deletePrefix, REDIS_ENV } from '../support/redis';
 import { tempDataDir } from './product-kit';
+import { freePort } from '../support/processes';
 
 // main.ts as a process: refuses a bad production environment, serves, and stops cleanly on SIGTERM.
 const ROOT = path.join(__dirname, '../..');
@@ -19,16 +20,6 @@ function run(env: Record<string, string>) {
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, output: () => output };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Polls the process (no deadline of its own: jest's timeout is the bound) until `path` answers. */

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { until as waitUntil } from '../support/wait';
 import { Queue } from 'bullmq';
 import { startSandboxWallet, type RunningSandboxWallet } from '../../src/collections/sandbox/server';
 import { createPostgresDb } from '../../src/db/postgres';
@@ -37,13 +38,6 @@ let seq = 0;
 const newPhone = () => `+24381${String(Date.now() % 10_000).padStart(4, '0')}${seq++ % 10}90`;
 const newSession = () => `ATUid_${randomUUID().replace(/-/g, '')}`;
 
-async function until<T>(check: () => Promise<T | undefined | false>): Promise<T> {
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 interface IntentRow {
   id: string;
@@ -239,3 +233,8 @@ test('the instance running a payment is killed while its PayFact is in flight: t
   expect(depositsOf(phone)).toHaveLength(1);
   expect(await receipts(survivor, done, phone)).toEqual({ ledger: 1, outbox: 1 });
 }, 180_000);
+
+/** Servers may be down for a while here: a check that throws is "not yet". */
+function until<T>(check: () => Promise<T | undefined | false>): Promise<T> {
+  return waitUntil(check, { retryOnError: true, everyMs: 200 });
+}

@@ -16,6 +16,7 @@ import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
 import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
 import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
 import { productMessages } from '../support/texts';
+import { until } from '../support/wait';
 
 /**
  * Shared pieces of the SMS and callback tests: the SMS side as compose.ts builds it (the store on a
@@ -156,13 +157,7 @@ export async function smsStack(area: string, opts: SmsStackOptions = {}): Promis
 }
 
 /** Polls until `check` gives a value (no deadline of its own: jest's test timeout is the bound). */
-export async function until<T>(check: () => Promise<T | undefined | null | false>): Promise<T> {
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== null && v !== false) return v;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { until };
 
 /** The outbox's messages to `to`, newest first, once there are at least `n`. */
 export function messagesTo(outbox: OutboxTransport, to: string, n: number): Promise<OutboxMessage[]> {

@@ -17,6 +17,7 @@ import { testDb, testPglite } from '../support/db';
 import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
 import { sandboxClient } from '../support/regideso';
 import { productMessages } from '../support/texts';
+import { until } from '../support/wait';
 
 /**
  * One payment service against the sandbox REGIDESO over HTTP, a real PostgreSQL ledger (a schema of
@@ -191,7 +192,7 @@ export function storyOf(events: string[]): string[] {
 
 /** Waits until `check` is true. */
 export async function eventually(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 25));
+  await until(check, { everyMs: 25 });
 }
 
 /** The outbox's messages to a phone, once there are at least `n`. */

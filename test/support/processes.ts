@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
+import { until } from './wait';
 
 /** A port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -14,13 +15,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * A Redis of a test's own, on a spare port, that the test may kill -9 and start again empty (no
@@ -51,28 +45,17 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await until(ping, `redis-server on ${port}`);
+    await until(ping, { what: `redis-server on ${port}`, deadlineMs: 10_000 });
+  };
+  const kill9 = async () => {
+    const c = child;
+    if (c === undefined) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+    child = undefined;
   };
   await start();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    async kill9() {
-      const c = child;
-      if (c === undefined) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-      child = undefined;
-    },
-    start,
-    async stop() {
-      const c = child;
-      if (c === undefined) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-      child = undefined;
-    },
-  };
+  // Nothing of a test's own Redis is worth keeping: stopping it is killing it.
+  return { url: `redis://127.0.0.1:${port}`, port, kill9, start, stop: kill9 };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
+import { until } from './wait';
 
 const run = promisify(execFile);
 
@@ -53,15 +54,6 @@ async function sixPorts(): Promise<number[]> {
   return out;
 }
 
-async function until<T>(check: () => Promise<T | undefined>, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function ask<T>(port: number, f: (c: Redis) => Promise<T>): Promise<T> {
   const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
@@ -132,7 +124,7 @@ export async function startOwnCluster(opts: OwnClusterOptions): Promise<OwnClust
   };
 
   try {
-    for (const port of ports) await until(async () => ((await ask(port, (c) => c.ping())) === 'PONG' ? true : undefined), `redis-server on ${port}`, 10_000);
+    for (const port of ports) await until(async () => ((await ask(port, (c) => c.ping())) === 'PONG' ? true : undefined), { what: `redis-server on ${port}`, deadlineMs: 10_000, everyMs: 100, retryOnError: true });
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
     // Every node says ok, and all three replicas are attached (create assigns them a moment later).
     await until(
@@ -141,8 +133,7 @@ export async function startOwnCluster(opts: OwnClusterOptions): Promise<OwnClust
         const nodes = parseNodes(String(await ask(ports[0] ?? 0, (c) => c.cluster('NODES'))));
         return nodes.filter((n) => !n.master).length === 3 ? true : undefined;
       },
-      'the cluster to form',
-      30_000,
+      { what: 'the cluster to form', deadlineMs: 30_000, everyMs: 100, retryOnError: true },
     );
     // A replica that has not finished its first sync is never promoted (it has no data to serve):
     // wait for every replica's link to its master (diskless sync starts after a 5 s delay).
@@ -152,8 +143,7 @@ export async function startOwnCluster(opts: OwnClusterOptions): Promise<OwnClust
         for (const r of replicas) if (!/master_link_status:up/.test(await ask(r.port, (c) => c.info('replication')))) return undefined;
         return true;
       },
-      'every replica in sync',
-      30_000,
+      { what: 'every replica in sync', deadlineMs: 30_000, everyMs: 100, retryOnError: true },
     );
   } catch (err) {
     await stop();
@@ -194,8 +184,7 @@ export async function startOwnCluster(opts: OwnClusterOptions): Promise<OwnClust
           const owner = await ownerOf(slot);
           return owner !== undefined && children.has(owner) ? owner : undefined;
         },
-        `slot ${slot} served by a live master`,
-        120_000,
+        { what: `slot ${slot} served by a live master`, deadlineMs: 120_000, everyMs: 100, retryOnError: true },
       );
     },
     stop,
