@@ -1,5 +1,5 @@
 # Build stage: compile TypeScript with the dev dependencies, then drop them.
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +9,7 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies, compiled code, the ledger's migrations, the menu files and the
 # browser phone only; runs as `node`.
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
@@ -22,7 +22,7 @@ COPY --chown=node:node menus ./menus
 COPY --chown=node:node web ./web
 USER node
 EXPOSE 3000
-# Node 20 has fetch built in: no curl needed in the slim image.
+# Node has fetch built in: no curl needed in the slim image.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node directly (not npm) so SIGTERM reaches the process and it stops cleanly.
