@@ -8,7 +8,7 @@ import { createOperatorStore } from '../../src/operators/store';
 import type { PaymentDetail } from '../../src/payments/detail';
 import type { PaymentServiceHandle } from '../../src/payments/service';
 import { createDeliveryReports } from '../../src/sms/delivery-reports';
-import { intentOf, requestFor, settledRecord, startHarness, type Harness } from '../payments/harness';
+import { intentOf, requestFor, settledRecord, startHarness, storyOf, type Harness } from '../payments/harness';
 import { until } from '../support/wait';
 import { bearer, operatorApp } from './operator-kit';
 
@@ -55,14 +55,11 @@ it('a collected and paid payment: the trail in order with who and when, the depo
     const d = await detailOf(id);
     return d.sms[0]?.sends[0] !== undefined ? d : undefined;
   });
-  expect(sent.trail.map((e) => [e.event, e.by])).toEqual([
-    ['confirmed', 'subscriber +243812345990'],
-    ['collection_started', 'product'],
-    ['deposit_initiated', 'product'],
-    ['deposit_completed', 'product'],
-    ['payfact_sent', 'product'],
-    ['paid', 'product'],
-  ]);
+  // storyOf: a busy machine may add a withheld PayFact's detour, which is not this test's story.
+  expect(storyOf(sent.trail.map((e) => e.event))).toEqual(['confirmed', 'collection_started', 'deposit_initiated', 'deposit_completed', 'payfact_sent', 'paid']);
+  expect(sent.trail[0]).toMatchObject({ event: 'confirmed', by: 'subscriber +243812345990' });
+  expect(sent.trail.slice(1).map((e) => e.by)).toEqual(sent.trail.slice(1).map(() => 'product'));
+  expect(sent.trail.map((e) => e.at)).toEqual([...sent.trail.map((e) => e.at)].sort());
   expect(sent.deposit).toEqual({
     id: record.depositId,
     provider: 'VODACOM_MPESA_COD',
