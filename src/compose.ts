@@ -12,6 +12,7 @@ import { startSandboxWallet, type RunningSandboxWallet } from './collections/san
 import type { CollectionPort } from './collections/types';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
+import { bearerKeyReader, createOperatorGuard, openUntilFirstKey, warnAboutOperatorAccess } from './http/operator-auth';
 import { createOperatorRouter } from './http/operator-router';
 import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
@@ -23,6 +24,8 @@ import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
 import { throttled } from './logging/throttle';
 import { createMetrics } from './metrics';
+import { createOperatorStore } from './operators/store';
+import { createPaymentDetails } from './payments/detail';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
@@ -218,6 +221,16 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     },
   });
 
+  // Operators' own keys, checked in the ledger on every request; the webhook token opens none of their routes.
+  const operators = createOperatorStore(db);
+  await warnAboutOperatorAccess(operators.any, config.production, logger);
+  const requireOperator = createOperatorGuard({
+    readers: [bearerKeyReader(operators.authenticate)],
+    ...(config.production ? {} : { openWithoutKeys: openUntilFirstKey(operators.any) }),
+    logger,
+    failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
+  });
+
   let draining = false;
   const app = createApp({
     logger,
@@ -235,12 +248,12 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
         failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
       }),
     ],
-    // The outbox and the operator's views hold subscribers' data: behind the same token as the callbacks.
+    operators: [createOperatorRouter({ payments, details: createPaymentDetails(db, payments.ledger), requireOperator, logger })],
+    // The outbox holds subscribers' data: behind the same token as the callbacks.
     callbacks: [
       createUssdRouter({ engine, logger, messages }),
       createSmsRouter({ inbound, redis, prefix, logger, metrics }),
       callbacksRouter,
-      createOperatorRouter(payments, logger),
       ...(wallet !== undefined ? [createWalletCallbacksRouter({ nudge: (ref) => payments.nudge(ref), publicKey: callbackKey, logger, metrics })] : []),
       ...(outbox ? [createOutboxRouter(outbox)] : []),
       // The browser phone: a demo of the gateway routes above, so behind the same token.

@@ -39,6 +39,16 @@ export function centimesToDecimal(c: Centimes): string {
   return frac === 0 ? `${sign}${whole}` : `${sign}${whole}.${String(frac).padStart(2, '0')}`;
 }
 
+/**
+ * Centimes → francs with always two decimals (`17865.57`, `100.00`), for files a spreadsheet
+ * reads as numbers: integer arithmetic only, so no amount is ever off by a binary rounding.
+ */
+export function centimesToCdfText(c: Centimes): string {
+  const abs = Math.abs(c);
+  const frac = abs % 100;
+  return `${c < 0 ? '-' : ''}${(abs - frac) / 100}.${String(frac).padStart(2, '0')}`;
+}
+
 /** French style for people: `17 865,57 CDF`; whole amounts drop the centimes: `100 CDF`. */
 export function formatCdf(c: Centimes): string {
   const sign = c < 0 ? '-' : '';

@@ -1,4 +1,4 @@
-import { centimesToDecimal, formatCdf, parseCentimes } from '../src/money';
+import { centimesToCdfText, centimesToDecimal, formatCdf, parseCentimes } from '../src/money';
 
 describe('money', () => {
   it.each([
@@ -38,6 +38,18 @@ describe('money', () => {
     expect(formatCdf(63420632)).toBe('634 206,32 CDF');
     expect(formatCdf(5)).toBe('0,05 CDF');
     expect(formatCdf(123456789012)).toBe('1 234 567 890,12 CDF');
+  });
+
+  it.each([
+    [1786557, '17865.57'],
+    [10000, '100.00'],
+    [5, '0.05'],
+    [0, '0.00'],
+    [-1230, '-12.30'],
+    [Number.MAX_SAFE_INTEGER, '90071992547409.91'],
+  ])('writes %p centimes as %p francs with two decimals (the CSV), exactly', (c, text) => {
+    expect(centimesToCdfText(c)).toBe(text);
+    expect(parseCentimes(text)).toBe(c);
   });
 
   it('writes decimals for REGIDESO', () => {

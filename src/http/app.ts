@@ -14,6 +14,11 @@ export interface AppDeps {
   callbacks: express.Router[];
   /** Runs before every callback: token check, then rate limits. */
   guard: express.RequestHandler[];
+  /**
+   * The operators' routes: each guards itself with an operator key (requireOperator), never the
+   * webhook token. Under `/:token/` too, where a token alone opens nothing (401).
+   */
+  operators?: express.Router[];
   /** The catalogue: what a USSD subscriber sees when something unexpected breaks. */
   messages: Messages;
 }
@@ -39,6 +44,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb', verify: keepRawBody }));
+
+  for (const r of deps.operators ?? []) {
+    app.use(r);
+    app.use('/:token', r);
+  }
 
   const guarded = express.Router({ mergeParams: true });
   for (const g of deps.guard) guarded.use(g);

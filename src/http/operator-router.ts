@@ -1,27 +1,47 @@
 import express from 'express';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
+import { centimesToCdfText } from '../money';
+import type { Role } from '../operators/store';
+import type { PaymentDetail } from '../payments/detail';
+import { INTENT_ID } from '../payments/ids';
 import type { LedgerQuery } from '../payments/ledger';
 import type { PaymentRecord, PaymentStatus } from '../payments/types';
 import { toCsv } from './csv';
 
 /**
- * The operator's views of the ledger, behind the webhook token with the callbacks:
- * - `GET /payments?from=&to=&status=&limit=`: payments by creation date, JSON, or CSV with
- *   `Accept: text/csv`, for the daily reconciliation with REGIDESO. A bare date is a whole day in
- *   Kinshasa time (UTC+1), `to` included; a full ISO timestamp is taken as it is.
- * - `GET /payments/flagged?limit=N`: the payments a person must look at, newest first.
- * - `POST /payments/flagged/:id/resolve` `{"note": "…", "by": "…"}`: marks one handled; the note,
- *   who and when go to its audit trail.
+ * The operator's views of the ledger, each behind an operator key of at least a role
+ * (src/http/operator-auth.ts), never the webhook token:
+ * - `GET /payments?from=&to=&status=&limit=&cursor=` (viewer): payments by creation date, oldest
+ *   first, a page at a time: JSON `{ payments, next }`, or CSV with `Accept: text/csv`, for the
+ *   daily reconciliation with REGIDESO; the next page, when there is one, is also in a
+ *   `Link: <…>; rel="next"` header. A bare date is a whole day in Kinshasa time (UTC+1), `to`
+ *   included; a full ISO timestamp is taken as it is.
+ * - `GET /payments/flagged?limit=N[&resolved=true]` (viewer): the payments a person must look at,
+ *   newest first; `resolved=true`: the ones already handled, newest resolution first.
+ * - `GET /payments/:intentId` (viewer): one payment, its audit trail, SMS, deposit and refund.
+ * - `POST /payments/flagged/:id/resolve` `{"note": "…"}` (resolver): marks one handled; the note,
+ *   when, and the operator's name from their key go to its audit trail.
  */
 export interface OperatorPayments {
   list(q: LedgerQuery): Promise<PaymentRecord[]>;
-  flagged(limit: number): Promise<PaymentRecord[]>;
+  flagged(limit: number, opts?: { resolved?: boolean }): Promise<PaymentRecord[]>;
   resolveFlag(intentId: string, note: string, by: string): Promise<boolean>;
+}
+
+export interface OperatorRouterDeps {
+  payments: OperatorPayments;
+  details: (intentId: string) => Promise<PaymentDetail | undefined>;
+  /** From createOperatorGuard: sets `req.operator`, or answers 401/403. */
+  requireOperator: (minRole: Role) => express.RequestHandler;
+  logger: Logger;
 }
 
 const STATUSES: readonly PaymentStatus[] = ['pending', 'collecting', 'collected', 'submitted', 'uncertain', 'refunding', 'succeeded', 'reconciled', 'failed', 'refunded', 'refund_failed', 'partial'];
 const KINSHASA = '+01:00';
+/** A page of /payments: never more than this at once, and never a silent cut (`next`, `Link`). */
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
 const DAY_MS = 86_400_000;
 
 const limit = (max: number) =>
@@ -54,67 +74,138 @@ const listQuery = z.object({
   from: when(false).optional(),
   to: when(true).optional(),
   status: z.enum(STATUSES as [PaymentStatus, ...PaymentStatus[]]).optional(),
-  limit: limit(10_000).optional(),
+  limit: limit(MAX_PAGE).optional(),
+  cursor: z.string().max(300).transform((v, ctx) => {
+    const after = decodeCursor(v);
+    if (after === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'not a cursor this server gave (take `next` from the previous page as it is)' });
+      return z.NEVER;
+    }
+    return after;
+  }).optional(),
 });
-const flaggedQuery = z.object({ limit: limit(500).optional() });
+const flaggedQuery = z.object({
+  limit: limit(500).optional(),
+  resolved: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+});
 const resolveBody = z.object({
   note: z.string().trim().min(3, 'say what was done (3 characters at least)').max(1000),
-  by: z.string().trim().min(1).max(80).optional(),
+  by: z.never({ error: 'not accepted: the resolution is recorded under the name of your operator key' }).optional(),
 });
 
-const CSV_COLUMNS: Array<keyof PaymentRecord> = [
-  'createdAt', 'intentId', 'status', 'refClient', 'province', 'amountCentimes', 'numAcquit', 'ownReference', 'phoneNumber', 'billIds',
+/**
+ * The position after a row, opaque to the client: base64url of `[createdAt, intentId]`. Payments
+ * are written with millisecond times (JavaScript's), so the ISO text holds the key exactly.
+ */
+function encodeCursor(r: PaymentRecord): string {
+  return Buffer.from(JSON.stringify([r.createdAt, r.intentId])).toString('base64url');
+}
+
+const cursorSchema = z.tuple([z.iso.datetime(), z.string().regex(INTENT_ID)]);
+
+function decodeCursor(v: string): { createdAt: Date; id: string } | undefined {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
+    return parsed.success ? { createdAt: new Date(parsed.data[0]), id: parsed.data[1] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type CsvRow = PaymentRecord & { amountCdf: string };
+/** `amountCdf` (`17865.57`) beside `amountCentimes`: a spreadsheet sums francs, a program the integer. */
+const CSV_COLUMNS: Array<keyof CsvRow> = [
+  'createdAt', 'intentId', 'status', 'refClient', 'province', 'amountCentimes', 'amountCdf', 'numAcquit', 'ownReference', 'phoneNumber', 'billIds',
   'collection', 'provider', 'depositId', 'depositStatus', 'providerTransactionId', 'refundId', 'refundStatus', 'flagReason', 'resolvedAt', 'updatedAt',
 ];
+
+/** The request's own query with the next page's cursor: what a `Link` header points at. */
+function nextLink(req: express.Request, next: string): string {
+  const params = new URLSearchParams();
+  for (const k of ['from', 'to', 'status', 'limit']) {
+    const v = req.query[k];
+    if (typeof v === 'string') params.set(k, v);
+  }
+  params.set('cursor', next);
+  return `<${req.baseUrl}${req.path}?${params.toString()}>; rel="next"`;
+}
 
 function badRequest(res: express.Response, error: z.ZodError): void {
   res.status(400).json({ error: 'bad_request', message: error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
 }
 
-export function createOperatorRouter(payments: OperatorPayments, logger: Logger): express.Router {
+export function createOperatorRouter(deps: OperatorRouterDeps): express.Router {
+  const { payments, logger, requireOperator } = deps;
   const router = express.Router();
   const unavailable = (res: express.Response, err: unknown) => {
     logger.error('payment records unreadable', { err });
     res.status(503).json({ error: 'unavailable', message: 'Payment records cannot be read right now' });
   };
 
-  router.get('/payments', async (req, res) => {
+  router.get('/payments', requireOperator('viewer'), async (req, res) => {
     const q = listQuery.safeParse(req.query);
     if (!q.success) return badRequest(res, q.error);
+    const { cursor, ...filters } = q.data;
+    const pageSize = filters.limit ?? DEFAULT_PAGE;
     let rows: PaymentRecord[];
     try {
-      rows = await payments.list({ ...q.data, limit: q.data.limit ?? 1000 });
+      // One row more than the page: whether a next page exists is known, never guessed.
+      rows = await payments.list({ ...filters, ...(cursor !== undefined ? { after: cursor } : {}), limit: pageSize + 1 });
     } catch (err) {
       return unavailable(res, err);
     }
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    const next = rows.length > pageSize && last !== undefined ? encodeCursor(last) : null;
+    if (next !== null) res.set('Link', nextLink(req, next));
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-      res.type('text/csv').send(toCsv(CSV_COLUMNS, rows));
+      res.type('text/csv').send(toCsv(CSV_COLUMNS, page.map((r) => ({ ...r, amountCdf: centimesToCdfText(r.amountCentimes) }))));
       return;
     }
-    res.json(rows);
+    res.json({ payments: page, next });
   });
 
-  router.get('/payments/flagged', async (req, res) => {
+  router.get('/payments/flagged', requireOperator('viewer'), async (req, res) => {
     const q = flaggedQuery.safeParse(req.query);
     if (!q.success) return badRequest(res, q.error);
     try {
-      res.json(await payments.flagged(q.data.limit ?? 50));
+      res.json(await payments.flagged(q.data.limit ?? 50, { resolved: q.data.resolved === 'true' }));
     } catch (err) {
       unavailable(res, err);
     }
   });
 
-  router.post('/payments/flagged/:id/resolve', async (req, res) => {
+  router.get('/payments/:intentId', requireOperator('viewer'), async (req, res) => {
+    const id = String(req.params.intentId);
+    if (!INTENT_ID.test(id)) {
+      res.status(400).json({ error: 'bad_request', message: 'intentId: not a payment id (pi- and 32 hexadecimal digits)' });
+      return;
+    }
+    try {
+      const detail = await deps.details(id);
+      if (detail === undefined) {
+        res.status(404).json({ error: 'not_found', message: 'no payment has this id' });
+        return;
+      }
+      res.json(detail);
+    } catch (err) {
+      unavailable(res, err);
+    }
+  });
+
+  router.post('/payments/flagged/:id/resolve', requireOperator('resolver'), async (req, res) => {
     const body = resolveBody.safeParse(req.body ?? {});
     if (!body.success) return badRequest(res, body.error);
     const id = String(req.params.id);
+    const operator = req.operator;
+    if (operator === undefined) throw new Error('resolve reached without an operator: requireOperator must run first');
     try {
-      const ok = await payments.resolveFlag(id, body.data.note, body.data.by ?? `operator@${req.ip ?? 'unknown'}`);
+      const ok = await payments.resolveFlag(id, body.data.note, operator.name);
       if (!ok) {
         res.status(404).json({ error: 'not_found', message: 'no flagged payment awaits resolution under this id' });
         return;
       }
-      res.json({ resolved: true, intentId: id });
+      res.json({ resolved: true, intentId: id, by: operator.name });
     } catch (err) {
       unavailable(res, err);
     }

@@ -10,6 +10,9 @@ export function intentIdFor(sessionId: string, sessionNonce: string): string {
   return `pi-${createHash('sha256').update(sessionId).update('\n').update(sessionNonce).digest('hex').slice(0, 32)}`;
 }
 
+/** What intentIdFor makes: anything else names no payment. */
+export const INTENT_ID = /^pi-[0-9a-f]{32}$/;
+
 /**
  * Our own reference for a payment whose receipt number was lost: short enough for an SMS and for a
  * subscriber to type after `RECU`, and stable for the intent.

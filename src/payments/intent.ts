@@ -164,6 +164,8 @@ export function toRecord(it: Intent): PaymentRecord {
     flagReason: it.flagReason,
     flaggedAt: iso(it.flaggedAt),
     resolvedAt: iso(it.resolvedAt),
+    resolvedBy: it.resolvedBy,
+    resolutionNote: it.resolutionNote,
     createdAt: it.createdAt.toISOString(),
     updatedAt: it.updatedAt.toISOString(),
   };

@@ -38,6 +38,8 @@ export interface LedgerQuery {
   from?: Date;
   to?: Date;
   status?: PaymentStatus;
+  /** Keyset paging: only rows after this one in (created_at, id) order, so new payments never shift a page. */
+  after?: { createdAt: Date; id: string };
   limit: number;
 }
 
@@ -50,13 +52,15 @@ export interface Ledger {
   /** When the job means to look again; not a change of state, so no version. */
   postpone(id: string, at: Date): Promise<void>;
   audit(id: string, event: string, detail?: string): Promise<void>;
-  events(id: string): Promise<Array<{ at: Date; event: string; detail: string | null }>>;
+  /** `actor`: the person who did it (an operator's name), null for the product's own steps. */
+  events(id: string): Promise<Array<{ at: Date; event: string; detail: string | null; actor: string | null }>>;
   byNumAcquit(numAcquit: string): Promise<Intent | undefined>;
   byDepositId(depositId: string): Promise<Intent | undefined>;
   byRefundId(refundId: string): Promise<Intent | undefined>;
   byPhone(phone: string, limit: number): Promise<Intent[]>;
   list(q: LedgerQuery): Promise<Intent[]>;
-  flagged(limit: number): Promise<Intent[]>;
+  /** Open flags newest first; with `resolved`, the cleared ones, newest resolution first. */
+  flagged(limit: number, opts?: { resolved?: boolean }): Promise<Intent[]>;
   /** Puts a payment on the operator's list for something outside its state (its SMS cannot be sent); false while it is flagged and unresolved. */
   flag(id: string, reason: string, detail: string): Promise<boolean>;
   /** Takes a payment off the flagged list, keeping the note; false when it was not flagged (or already resolved). */
@@ -157,7 +161,7 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     },
 
     async events(id) {
-      const r = await db.query<{ at: Date; event: string; detail: string | null }>('SELECT at, event, detail FROM payment_events WHERE intent_id = $1 ORDER BY id', [id]);
+      const r = await db.query<{ at: Date; event: string; detail: string | null; actor: string | null }>('SELECT at, event, detail, actor FROM payment_events WHERE intent_id = $1 ORDER BY id', [id]);
       return r.rows;
     },
 
@@ -172,12 +176,15 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
       if (q.from !== undefined) where.push(`created_at >= $${params.push(q.from)}`);
       if (q.to !== undefined) where.push(`created_at < $${params.push(q.to)}`);
       if (q.status !== undefined) where.push(`status = $${params.push(q.status)}`);
+      if (q.after !== undefined) where.push(`(created_at, id) > ($${params.push(q.after.createdAt)}, $${params.push(q.after.id)})`);
       const sql = `SELECT * FROM payment_intents ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT $${params.push(q.limit)}`;
       return many(sql, params);
     },
 
-    flagged: (limit) =>
-      many('SELECT * FROM payment_intents WHERE flagged_at IS NOT NULL AND resolved_at IS NULL ORDER BY flagged_at DESC LIMIT $1', [Math.max(limit, 1)]),
+    flagged: (limit, opts) =>
+      opts?.resolved === true
+        ? many('SELECT * FROM payment_intents WHERE flagged_at IS NOT NULL AND resolved_at IS NOT NULL ORDER BY resolved_at DESC LIMIT $1', [Math.max(limit, 1)])
+        : many('SELECT * FROM payment_intents WHERE flagged_at IS NOT NULL AND resolved_at IS NULL ORDER BY flagged_at DESC LIMIT $1', [Math.max(limit, 1)]),
 
     async flag(id, reason, detail) {
       const at = now();
@@ -204,7 +211,7 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
           [id, at, by, note],
         );
         if (r.rows.length === 0) return false;
-        await tx.query('INSERT INTO payment_events (intent_id, at, event, detail) VALUES ($1, $2, $3, $4)', [id, at, 'flag_resolved', `by ${by}: ${note}`]);
+        await tx.query('INSERT INTO payment_events (intent_id, at, event, detail, actor) VALUES ($1, $2, $3, $4, $5)', [id, at, 'flag_resolved', `by ${by}: ${note}`, by]);
         return true;
       });
     },

@@ -56,9 +56,9 @@ export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
   start(): Promise<void>;
   close(opts?: { force?: boolean }): Promise<void>;
   /** What happened to one payment, oldest first: for the operator and for tests. */
-  auditTrail(intentId: string): Promise<Array<{ at: string; event: string; detail: string | null }>>;
-  /** Payments a person must look at, newest first. */
-  flagged(limit: number): Promise<PaymentRecord[]>;
+  auditTrail(intentId: string): Promise<Array<{ at: string; event: string; detail: string | null; actor: string | null }>>;
+  /** Payments a person must look at, newest first; with `resolved`, the ones already handled, newest resolution first. */
+  flagged(limit: number, opts?: { resolved?: boolean }): Promise<PaymentRecord[]>;
   /** Takes a flagged payment off the list with the operator's note; false when it is not (or no longer) flagged. */
   resolveFlag(intentId: string, note: string, by: string): Promise<boolean>;
   /** Flags a payment for something outside its steps (its SMS cannot be sent); once per reason. */
@@ -201,8 +201,8 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       return record(await ledger.byNumAcquit(n));
     },
     recentByPhone: async (phone, limit) => (await ledger.byPhone(phone, limit)).map(toRecord),
-    auditTrail: async (id) => (await ledger.events(id)).map((e) => ({ at: e.at.toISOString(), event: e.event, detail: e.detail })),
-    flagged: async (limit) => (await ledger.flagged(limit)).map(toRecord),
+    auditTrail: async (id) => (await ledger.events(id)).map((e) => ({ at: e.at.toISOString(), event: e.event, detail: e.detail, actor: e.actor })),
+    flagged: async (limit, opts) => (await ledger.flagged(limit, opts)).map(toRecord),
     async resolveFlag(id, note, by) {
       const ok = await ledger.resolveFlag(id, note, by, now());
       if (ok) {

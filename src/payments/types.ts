@@ -98,6 +98,9 @@ export interface PaymentRecord {
   flagReason: string | null;
   flaggedAt: string | null;
   resolvedAt: string | null;
+  /** Who cleared the flag (the operator's name from their key) and what they wrote. */
+  resolvedBy: string | null;
+  resolutionNote: string | null;
   createdAt: string;
   updatedAt: string;
 }

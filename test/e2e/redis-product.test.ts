@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createOperatorStore } from '../../src/operators/store';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import { newPhone, newSession, PAY_100_ON_108776771, REDIS_ENV, startProduct, type RunningProduct } from './product-kit';
 
@@ -106,14 +107,17 @@ test('an abandoned session shows in /metrics under the menu screen where the sub
   expect(metrics.text).toMatch(/ussd_session_stop_screen_total\{outcome="[a-z_]+",screen="pay_province"\} 1/);
 });
 
-test('a payment whose answer REGIDESO dropped is listed for the operator, behind the token', async () => {
+test('a payment whose answer REGIDESO dropped is listed for the operator, behind an operator key (the webhook token opens nothing there)', async () => {
+  const added = await createOperatorStore(p.product.parts.db).add('Rose Resolver', 'resolver');
+  if (added.kind !== 'added') throw new Error('no key');
+  const auth = { Authorization: `Bearer ${added.key}` };
   const session = newSession();
   const phone = newPhone();
   await walkToConfirm(session, phone);
   sandbox.faults.payFact.push({ kind: 'dropAfterApply' });
   await p.hop(session, phone, confirmText, `/${TOKEN}/ussd`);
   const flagged = await p.eventually(async () => {
-    const res = await request(p.product.app).get(`/${TOKEN}/payments/flagged`);
+    const res = await request(p.product.app).get('/payments/flagged').set(auth);
     const list = res.body as Array<{ intentId: string; sessionId: string; status: string; ownReference: boolean; numAcquit: string }>;
     const mine = list.find((r) => r.sessionId === session);
     return mine?.status === 'reconciled' ? mine : undefined;
@@ -121,13 +125,14 @@ test('a payment whose answer REGIDESO dropped is listed for the operator, behind
   expect(flagged.ownReference).toBe(true);
   expect(flagged.numAcquit).toMatch(/^RGD-[0-9A-F]{10}$/);
   expect((await request(p.product.app).get('/payments/flagged')).status).toBe(401);
-  expect((await request(p.product.app).get(`/${TOKEN}/payments/flagged?limit=abc`)).status).toBe(400);
+  expect((await request(p.product.app).get(`/${TOKEN}/payments/flagged`)).status).toBe(401);
+  expect((await request(p.product.app).get('/payments/flagged?limit=abc').set(auth)).status).toBe(400);
   // The operator looks, settles it with REGIDESO, and marks it handled with a note.
-  await request(p.product.app).post(`/${TOKEN}/payments/flagged/${flagged.intentId}/resolve`).send({ note: 'REGIDESO confirms it landed' }).expect(200);
-  const after = (await request(p.product.app).get(`/${TOKEN}/payments/flagged`)).body as Array<{ intentId: string }>;
+  await request(p.product.app).post(`/payments/flagged/${flagged.intentId}/resolve`).set(auth).send({ note: 'REGIDESO confirms it landed' }).expect(200);
+  const after = (await request(p.product.app).get('/payments/flagged').set(auth)).body as Array<{ intentId: string }>;
   expect(after.map((r) => r.intentId)).not.toContain(flagged.intentId);
   const trail = await p.product.parts.payments.auditTrail(flagged.intentId);
-  expect(trail.some((e) => e.event === 'flag_resolved' && (e.detail ?? '').includes('REGIDESO confirms it landed'))).toBe(true);
+  expect(trail.some((e) => e.event === 'flag_resolved' && e.actor === 'Rose Resolver' && (e.detail ?? '').includes('REGIDESO confirms it landed'))).toBe(true);
 });
 
 test('readiness: Redis and the ledger, with REGIDESO as information', async () => {

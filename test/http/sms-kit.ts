@@ -223,6 +223,8 @@ export function record(overrides: Partial<PaymentRecord>): PaymentRecord {
     flagReason: null,
     flaggedAt: null,
     resolvedAt: null,
+    resolvedBy: null,
+    resolutionNote: null,
     createdAt: '2025-01-29T09:42:58.000Z',
     updatedAt: '2025-01-29T09:42:58.000Z',
     ...overrides,
