@@ -82,7 +82,10 @@ async function openLedger(config: Config, logger: Logger): Promise<Db> {
   const db =
     config.database.url !== undefined
       ? createPostgresDb({ url: config.database.url, onError: (err) => logger.warn('ledger connection error', { err }) })
-      : await createPgliteDb({ dataDir: config.database.dataDir });
+      : await createPgliteDb({
+          dataDir: config.database.dataDir,
+          onStaleLock: (previous) => logger.warn('the embedded ledger was left locked by a process that is gone: lock taken over', { pid: previous.pid, since: previous.since }),
+        });
   const applied = await migrate(db);
   if (applied.length > 0) logger.info('ledger migrations applied', { applied });
   return db;
