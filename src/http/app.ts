@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import type { Messages } from '../texts/catalogue';
 import { createHealthRouter, type ReadinessCheck } from './health-router';
+import { dropControlCharacters } from './control-characters';
 import { keepRawBody } from './raw-body';
 import { ussdFallbacks } from './ussd-fallbacks';
 
@@ -44,6 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb', verify: keepRawBody }));
+  // Once for every callback: a NUL in an SMS must not make it unrecordable (and retried for ever).
+  app.use(dropControlCharacters);
 
   const guarded = express.Router({ mergeParams: true });
   for (const g of deps.guard) guarded.use(g);
