@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
  * SMS holding one could never be recorded and its gateway would retry it for ever. They are
  * removed once, where bodies are parsed, so every route sees clean fields.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 /** `value` (a parsed form or JSON body) with every control character removed from every string in it. */
