@@ -169,8 +169,11 @@ function liveness(h: LockHolder): Liveness {
   const bootId = readBootId();
   if (h.bootId !== null && bootId !== null && h.bootId !== bootId) return 'gone';
   if (h.pid === process.pid) {
-    // The same pid: this process, or an earlier one that had it (pid 1 in a restarted container).
-    return h.timeOrigin === performance.timeOrigin && h.startTicks === startTicksOf(process.pid) ? 'this-process' : 'gone';
+    // The same pid: this process (any of its threads), or an earlier one that had it (pid 1 in a
+    // restarted container), told apart by the start time; without one, only this very thread is sure.
+    const mine = startTicksOf(process.pid);
+    if (h.startTicks !== null && mine !== null) return h.startTicks === mine ? 'this-process' : 'gone';
+    return h.timeOrigin === performance.timeOrigin ? 'this-process' : 'unknown';
   }
   try {
     process.kill(h.pid, 0);
