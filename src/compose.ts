@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type express from 'express';
-import { Gauge } from 'prom-client';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { createPgliteDb } from './db/pglite';
@@ -29,6 +28,7 @@ import { createPaymentDetails } from './payments/detail';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
+import { createRegidesoWatch } from './regideso/health-watch';
 import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
 import { createRedisHopStore } from './sessions/hop-store';
 import { createAfricasTalkingTransport } from './sms/africastalking';
@@ -70,6 +70,8 @@ export interface ComposeOptions {
   sweep?: { intervalMs: number; graceMs: number };
   /** The wallet behind the browser phone's PIN prompt; until the sandbox wallet is wired here, tests pass one. */
   simulatorWallet?: SimulatorWallet;
+  /** How often REGIDESO's health is checked in the background (default 30 s). */
+  regidesoCheckMs?: number;
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
@@ -80,12 +82,17 @@ const WEB_DIR = path.resolve(__dirname, '..', 'web');
 const WALLET_TIMEOUT_MS = 10_000;
 /** A job lost with Redis is queued again within about a minute (grace + interval). */
 const DEFAULT_SWEEP = { intervalMs: 20_000, graceMs: 40_000 };
+/** REGIDESO's background health check: often enough for /readyz and /metrics, one GetFact-route call per 30 s. */
+const REGIDESO_CHECK_MS = 30_000;
 
 async function openLedger(config: Config, logger: Logger): Promise<Db> {
   const db =
     config.database.url !== undefined
       ? createPostgresDb({ url: config.database.url, onError: (err) => logger.warn('ledger connection error', { err }) })
-      : await createPgliteDb({ dataDir: config.database.dataDir });
+      : await createPgliteDb({
+          dataDir: config.database.dataDir,
+          onStaleLock: (previous) => logger.warn('the embedded ledger was left locked by a process that is gone: lock taken over', { pid: previous.pid, since: previous.since }),
+        });
   const applied = await migrate(db);
   if (applied.length > 0) logger.info('ledger migrations applied', { applied });
   return db;
@@ -211,15 +218,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     screenOf: async (event) => (await sessions.peek(event.sessionId).catch(() => undefined))?.screen,
   });
 
-  // REGIDESO's health, read when Prometheus scrapes: information, not readiness.
-  new Gauge({
-    name: 'regideso_up',
-    help: 'Whether REGIDESO answered a probe at the last scrape (1) or not (0)',
-    registers: [metrics.registry],
-    async collect() {
-      this.set((await regideso.ping()) ? 1 : 0);
-    },
-  });
+  // REGIDESO's health, checked in the background: information for /readyz and /metrics, never a call per request.
+  const regidesoWatch = createRegidesoWatch({ ping: () => regideso.ping(), intervalMs: opts.regidesoCheckMs ?? REGIDESO_CHECK_MS, metrics, logger });
 
   // Operators' own keys, checked in the ledger on every request; the webhook token opens none of their routes.
   const operators = createOperatorStore(db);
@@ -238,9 +238,11 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     messages,
     readiness: async (): Promise<{ required: Record<string, boolean>; info?: Record<string, boolean> }> => {
       if (draining) return { required: { accepting: false } };
-      const [redisOk, ledgerOk, regidesoOk] = await Promise.all([redis.ping().then((r) => r === 'PONG', () => false), db.ping(), regideso.ping()]);
-      return { required: { redis: redisOk, ledger: ledgerOk }, info: { regideso: regidesoOk } };
+      const [redisOk, ledgerOk] = await Promise.all([redis.ping().then((r) => r === 'PONG', () => false), db.ping()]);
+      return { required: { redis: redisOk, ledger: ledgerOk }, info: { regideso: regidesoWatch.last()?.up ?? false } };
     },
+    metricsToken: config.metricsToken,
+    trustProxy: config.trustProxy,
     guard: [
       requireWebhookToken(config.webhookToken, {
         logger,
@@ -267,6 +269,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     parts: { db, payments, sandbox, sandboxWallet },
     async start() {
       if (!redisFactory.inMemory) await warnWithoutPersistence(redis, logger);
+      await regidesoWatch.start();
       await Promise.all([payments.start(), smsQueue.start(), inbound.start()]);
       smsSweeper.start();
     },
@@ -278,6 +281,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       draining = true;
     },
     async stop() {
+      regidesoWatch.close();
       await smsSweeper.close();
       await payments.close();
       await Promise.all([inbound.close(), smsQueue.close()]);

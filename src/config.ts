@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { HostPort } from './redis';
@@ -79,7 +80,39 @@ const envSchema = z.object({
   PAWAPAY_API_TOKEN: optionalString,
   PAWAPAY_CALLBACK_PUBLIC_KEY: optionalString,
   SIMULATOR: optionalString.pipe(z.enum(['on', 'off']).optional()),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  TRUST_PROXY: optionalString.pipe(
+    z
+      .string()
+      .transform((v, ctx) => {
+        const trust = parseTrustProxy(v);
+        if (trust === undefined) ctx.addIssue({ code: 'custom', message: 'must be a hop count (1), true, false, or comma-separated addresses or subnets (10.0.0.1, 10.0.0.0/8, loopback)' });
+        return trust ?? false;
+      })
+      .optional(),
+  ),
 });
+
+/**
+ * TRUST_PROXY in express's own syntax ('trust proxy'): a number of hops, true/false, or addresses,
+ * subnets (CIDR) and express's names for ranges; undefined when any part is none of these.
+ */
+function parseTrustProxy(text: string): boolean | number | string[] | undefined {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const parts = text.split(',').map((p) => p.trim());
+  const valid = (part: string): boolean => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(part)) return true;
+    const [addr = '', bits, ...rest] = part.split('/');
+    const family = isIP(addr);
+    if (family === 0 || rest.length > 0) return false;
+    if (bits === undefined) return true;
+    if (family === 4 && isIP(bits) === 4) return true; // a netmask, as express also takes
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  };
+  return parts.every(valid) ? parts : undefined;
+}
 
 /** `host:port,host:port` as seeds; undefined when any part is not `host:port` (IPv6 in brackets). */
 function parseClusterNodes(text: string): HostPort[] | undefined {
@@ -140,6 +173,10 @@ export interface Config {
     | { mode: 'none' };
   /** Serve the browser phone at `/` (behind the webhook token like every callback). */
   simulator: boolean;
+  /** METRICS_TOKEN: /metrics asks for it as `Authorization: Bearer`; undefined: open (outside production only). */
+  metricsToken: string | undefined;
+  /** TRUST_PROXY, for express's 'trust proxy': which proxies' X-Forwarded-For is believed; false: none. */
+  trustProxy: boolean | number | string[];
   /** Non-fatal remarks for the operator, logged at start-up. */
   warnings: string[];
 }
@@ -168,7 +205,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (production) {
     // A Redis Cluster (REDIS_CLUSTER_NODES) stands in for REDIS_URL.
     if (e.REDIS_URL === undefined && e.REDIS_CLUSTER_NODES === undefined) errors.push('REDIS_URL: required when NODE_ENV=production');
-    for (const name of ['REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL'] as const) {
+    for (const name of ['REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL', 'METRICS_TOKEN'] as const) {
       if (e[name] === undefined) errors.push(`${name}: required when NODE_ENV=production`);
     }
     if (e.COLLECTION === undefined) errors.push('COLLECTION: required when NODE_ENV=production (pawapay: collect from the wallet first; none: the operator collects upstream)');
@@ -192,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined) warnings.push('REDIS_URL is ignored: REDIS_CLUSTER_NODES is set, the Redis Cluster is used');
   if (e.REGIDESO_BASE_URL === undefined) warnings.push('REGIDESO_BASE_URL is unset: talking to the embedded sandbox REGIDESO, no real payment is made');
   if (e.WEBHOOK_TOKEN === undefined) warnings.push('WEBHOOK_TOKEN is unset: callbacks are not authenticated');
+  if (e.TRUST_PROXY === true) warnings.push('TRUST_PROXY=true: X-Forwarded-For is believed from anyone, so a client can choose its own address; name the hop count or the proxies\' addresses instead');
 
   const transport = e.SMS_TRANSPORT ?? (e.AT_API_KEY !== undefined ? 'africastalking' : 'outbox');
   // An outbox in production keeps every receipt from its subscriber: only when asked for by name.
@@ -241,6 +279,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
             : { mode: 'sandbox' },
       // A demo page has no place on a production host unless the operator asks for it by name.
       simulator: e.SIMULATOR === undefined ? !production : e.SIMULATOR === 'on',
+      metricsToken: e.METRICS_TOKEN,
+      trustProxy: e.TRUST_PROXY ?? false,
       warnings,
     },
   };

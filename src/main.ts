@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const config = result.config;
   // How long a stopping instance keeps serving after /readyz turns 503; no load balancer in development.
   const drainMs = config.production ? 5000 : 0;
-  const secrets = [config.regideso.apiKey, config.webhookToken ?? '', config.sms.transport === 'africastalking' ? config.sms.apiKey : ''];
+  const secrets = [config.regideso.apiKey, config.webhookToken ?? '', config.metricsToken ?? '', config.sms.transport === 'africastalking' ? config.sms.apiKey : ''];
   const logger = createLogger({ level: config.logLevel, json: config.production, secrets });
   for (const w of config.warnings) logger.warn(w);
 

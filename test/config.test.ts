@@ -7,6 +7,7 @@ const PROD_OK = {
   REGIDESO_API_KEY: 'k-123456',
   REGIDESO_OPERATOR: 'FINCA',
   WEBHOOK_TOKEN: 'a-long-enough-secret-token',
+  METRICS_TOKEN: 'a-long-enough-metrics-token',
   AT_USERNAME: 'regideso',
   AT_API_KEY: 'at-key-123',
   DATABASE_URL: 'postgres://regideso@db.internal:5432/ledger',
@@ -43,7 +44,7 @@ describe('loadConfig', () => {
     expect(r.config.webhookToken).toBe(PROD_OK.WEBHOOK_TOKEN);
   });
 
-  it.each(['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL'] as const)(
+  it.each(['REDIS_URL', 'REGIDESO_BASE_URL', 'REGIDESO_API_KEY', 'REGIDESO_OPERATOR', 'WEBHOOK_TOKEN', 'DATABASE_URL', 'METRICS_TOKEN'] as const)(
     'refuses production without %s, naming it',
     (name) => {
       const env: Record<string, string | undefined> = { ...PROD_OK, [name]: undefined };
@@ -56,8 +57,8 @@ describe('loadConfig', () => {
   it('names every missing production variable in one answer', () => {
     const r = loadConfig({ NODE_ENV: 'production' });
     expect(r.ok).toBe(false);
-    // Five settings, the ledger, the choice of collection, and Africa's Talking's key and username.
-    if (!r.ok) expect(r.errors).toHaveLength(9);
+    // Five settings, the ledger, the metrics token, the choice of collection, and Africa's Talking's key and username.
+    if (!r.ok) expect(r.errors).toHaveLength(10);
   });
 
   it('production refuses to guess where the money comes from: COLLECTION must be named', () => {
@@ -125,10 +126,40 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['WEBHOOK_TOKEN', 'short'],
     ['REGIDESO_OPERATOR', 'has spaces in it'],
+    ['METRICS_TOKEN', 'short'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1, proxy.internal'],
+    ['TRUST_PROXY', '-1'],
   ])('refuses a bad %s (%s), naming the variable', (name, value) => {
     const r = loadConfig({ [name]: value });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('METRICS_TOKEN: open outside production when unset, kept when set', () => {
+    const open = loadConfig({});
+    expect(open.ok && open.config.metricsToken).toBeUndefined();
+    const set = loadConfig({ METRICS_TOKEN: 'a-long-enough-metrics-token' });
+    expect(set.ok && set.config.metricsToken).toBe('a-long-enough-metrics-token');
+  });
+
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['0', 0],
+    ['2', 2],
+    ['10.0.0.1', ['10.0.0.1']],
+    ['10.0.0.0/8, 192.168.1.0/255.255.255.0,loopback', ['10.0.0.0/8', '192.168.1.0/255.255.255.0', 'loopback']],
+    ['fd00::/8,uniquelocal', ['fd00::/8', 'uniquelocal']],
+  ])('TRUST_PROXY=%s is express\'s trust proxy %p (unset: X-Forwarded-For is not believed)', (value, trust) => {
+    const r = loadConfig({ TRUST_PROXY: value });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.trustProxy).toEqual(trust);
+    // Believing anyone's X-Forwarded-For is allowed, as express allows it, but said.
+    expect(r.config.warnings.some((w) => w.startsWith('TRUST_PROXY=true'))).toBe(trust === true);
   });
 
   it('chooses africastalking when an AT key is set, and requires the username with it', () => {

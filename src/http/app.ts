@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import type { Messages } from '../texts/catalogue';
 import { createHealthRouter, type ReadinessCheck } from './health-router';
+import { dropControlCharacters } from './control-characters';
 import { keepRawBody } from './raw-body';
 import { ussdFallbacks } from './ussd-fallbacks';
 
@@ -10,6 +11,10 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck;
+  /** TRUST_PROXY (express's 'trust proxy'): whose X-Forwarded-For gives the client address; default false, the socket's own. */
+  trustProxy?: boolean | number | string[];
+  /** METRICS_TOKEN: /metrics asks for it as a Bearer token when set. */
+  metricsToken?: string | undefined;
   /** Telco callbacks (/ussd, /ussd/events, /sms/*) and the outbox: behind `guard`, reachable under `/:token/` too. */
   callbacks: express.Router[];
   /** Runs before every callback: token check, then rate limits. */
@@ -27,8 +32,9 @@ export function createApp(deps: AppDeps): express.Express {
   const fallbacks = ussdFallbacks(deps.messages);
   const app = express();
   app.disable('x-powered-by');
-  // Behind the operator's load balancer: the client address comes from X-Forwarded-For.
-  app.set('trust proxy', 1);
+  // Believed only from the proxies TRUST_PROXY names: otherwise anyone could pick the address the
+  // failed-token throttle counts by, with a new X-Forwarded-For per request.
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
@@ -40,10 +46,12 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.use(createHealthRouter({ metrics: deps.metrics, readiness: deps.readiness }));
+  app.use(createHealthRouter({ metrics: deps.metrics, readiness: deps.readiness, metricsToken: deps.metricsToken }));
 
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb', verify: keepRawBody }));
+  // Once for every callback: a NUL in an SMS must not make it unrecordable (and retried for ever).
+  app.use(dropControlCharacters);
 
   for (const r of deps.operators ?? []) {
     app.use(r);

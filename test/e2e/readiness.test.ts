@@ -23,7 +23,7 @@ beforeAll(async () => {
   pg = await testDb('e2eready');
   proxy = await startTcpProxy(hostPortOf(DATABASE_TEST_URL));
   db = createPostgresDb({ url: viaProxy(DATABASE_TEST_URL, proxy), schema: pg.schema, statementTimeoutMs: 1500, max: 4 });
-  p = await startProduct({ ...REDIS_ENV, REGIDESO_BASE_URL: sandbox.baseUrl, REGIDESO_API_KEY: sandbox.apiKey, REGIDESO_OPERATOR: 'FINCA', COLLECTION: 'none' }, { db });
+  p = await startProduct({ ...REDIS_ENV, REGIDESO_BASE_URL: sandbox.baseUrl, REGIDESO_API_KEY: sandbox.apiKey, REGIDESO_OPERATOR: 'FINCA', COLLECTION: 'none' }, { db, regidesoCheckMs: 100 });
 });
 afterAll(async () => {
   await p.close();
@@ -41,9 +41,12 @@ test('everything up: 200, with each check named', async () => {
   expect(res.body).toEqual({ status: 'ready', checks: { redis: true, ledger: true }, info: { regideso: true } });
 });
 
-test('REGIDESO down: still ready (info.regideso false), regideso_up 0, and subscribers get our own "REGIDESO ne répond pas"', async () => {
+test('REGIDESO down: still ready (info.regideso false once the background check sees it), regideso_up 0, and subscribers get our own "REGIDESO ne répond pas"', async () => {
   await sandbox.close();
-  const res = await readyz().expect(200);
+  const res = await p.eventually(async () => {
+    const r = await readyz().expect(200);
+    return r.body.info.regideso === false ? r : undefined;
+  }, 'the background check sees REGIDESO down');
   expect(res.body).toEqual({ status: 'ready', checks: { redis: true, ledger: true }, info: { regideso: false } });
   expect((await request(p.product.app).get('/metrics')).text).toMatch(/^regideso_up 0$/m);
   const session = newSession();

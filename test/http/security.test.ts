@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
+import { loadConfig, type Config } from '../../src/config';
 import { createApp } from '../../src/http/app';
 import { createCallbacksRouter } from '../../src/http/callbacks-router';
 import { createOutboxRouter } from '../../src/http/outbox-router';
@@ -36,7 +37,7 @@ let answerer: InboundAnswerer;
 let metrics: Metrics;
 let ussdHits = 0;
 
-function buildApp(token: string | undefined, opts: { failedAuthLimit?: number } = {}): express.Express {
+function buildApp(token: string | undefined, opts: { failedAuthLimit?: number; trustProxy?: Config['trustProxy'] } = {}): express.Express {
   metrics = createMetrics({ defaults: false });
   const ussd = express.Router();
   ussd.post('/ussd', (_req, res) => {
@@ -48,6 +49,7 @@ function buildApp(token: string | undefined, opts: { failedAuthLimit?: number } 
     metrics,
     messages: productMessages(),
     readiness: async () => ({ required: { test: true } }),
+    trustProxy: opts.trustProxy,
     guard: [
       requireWebhookToken(token, {
         logger,
@@ -147,7 +149,7 @@ describe('webhook token', () => {
   });
 
   it('an address that keeps failing gets 429, while the gateway with the token is never throttled by address', async () => {
-    const app = buildApp(TOKEN, { failedAuthLimit: 3 });
+    const app = buildApp(TOKEN, { failedAuthLimit: 3, trustProxy: trustProxyOf('1') });
     const from = (ip: string) => ({ 'X-Forwarded-For': ip });
     for (let i = 0; i < 3; i++) await request(app).post('/ussd').set(from('203.0.113.9')).type('form').send(hop('+243810000001')).expect(401);
     await request(app).post('/ussd').set(from('203.0.113.9')).type('form').send(hop('+243810000001')).expect(429);
@@ -157,6 +159,40 @@ describe('webhook token', () => {
     }
     // Another address that fails is only at its first failure.
     await request(app).post('/ussd').set(from('198.51.100.7')).type('form').send(hop('+243810000001')).expect(401);
+  });
+});
+
+/** TRUST_PROXY as the product reads it (src/config.ts). */
+function trustProxyOf(value: string | undefined): Config['trustProxy'] {
+  const r = loadConfig({ TRUST_PROXY: value });
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  return r.config.trustProxy;
+}
+
+describe('TRUST_PROXY: whose X-Forwarded-For is believed', () => {
+  const wrongToken = (app: express.Express, forwardedFor: string) =>
+    request(app).post('/ussd?token=wrong-token-0123456789').set('X-Forwarded-For', forwardedFor).type('form').send(hop('+243810000001'));
+
+  it('unset: a new spoofed X-Forwarded-For on each wrong token does not escape the throttle', async () => {
+    const app = buildApp(TOKEN, { failedAuthLimit: 3, trustProxy: trustProxyOf(undefined) });
+    const hitsBefore = ussdHits;
+    for (let i = 1; i <= 3; i++) await wrongToken(app, `198.51.100.${i}`).expect(401);
+    for (let i = 4; i <= 6; i++) await wrongToken(app, `198.51.100.${i}`).expect(429);
+    expect(ussdHits).toBe(hitsBefore);
+  });
+
+  it.each([['1'], ['127.0.0.1'], ['loopback'], ['127.0.0.0/8, 10.0.0.0/8']])('TRUST_PROXY=%s (the proxy is this test, on loopback): each forwarded address is counted on its own', async (value) => {
+    const app = buildApp(TOKEN, { failedAuthLimit: 3, trustProxy: trustProxyOf(value) });
+    for (let i = 1; i <= 6; i++) await wrongToken(app, `198.51.100.${i}`).expect(401);
+    // The same forwarded client is still throttled.
+    for (let i = 0; i < 3; i++) await wrongToken(app, '203.0.113.50').expect(401);
+    await wrongToken(app, '203.0.113.50').expect(429);
+  });
+
+  it('trusting a proxy at another address believes nothing from this one', async () => {
+    const app = buildApp(TOKEN, { failedAuthLimit: 3, trustProxy: trustProxyOf('10.1.2.3') });
+    for (let i = 1; i <= 3; i++) await wrongToken(app, `198.51.100.${i}`).expect(401);
+    await wrongToken(app, '198.51.100.4').expect(429);
   });
 });
 
