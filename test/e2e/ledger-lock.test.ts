@@ -30,14 +30,17 @@ async function start(): Promise<ProductProcess> {
   return p;
 }
 
-/** `npm run db:migrate` as its script runs it (through tsx), on the same DATA_DIR. */
-function migrateCli(): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/db/cli.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A CLI of ours as its npm script runs it (through tsx), on the same DATA_DIR. */
+function cli(file: string, ...args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
+
+/** `npm run db:migrate`. */
+const migrateCli = () => cli('src/db/cli.ts');
 
 const payment = z.object({ intentId: z.string(), status: z.string(), phoneNumber: z.string(), numAcquit: z.string().nullable() });
 /** The ledger's list, a plain array or (once paged) the array inside the page. */
@@ -79,6 +82,10 @@ test('a second product and db:migrate on a held ledger are refused; after kill -
   const migrate = await migrateCli();
   expect(migrate.code).toBe(1);
   expect(migrate.output).toContain(refusal);
+  // `npm run operator` opens the ledger too: refused the same way, and no operator is made.
+  const operator = await cli('src/operators/cli.ts', 'add', '--name', 'amani', '--role', 'viewer');
+  expect(operator.code).toBe(1);
+  expect(operator.output).toContain(refusal);
 
   // The holder still serves, untouched by either attempt.
   expect((await first.get('/readyz')).status).toBe(200);
@@ -99,4 +106,8 @@ test('a second product and db:migrate on a held ledger are refused; after kill -
   const free = await migrateCli();
   expect(free).toMatchObject({ code: 0 });
   expect(free.output).toContain(`the embedded ledger in ${LEDGER}: up to date`);
+  // The refused `operator add` left nothing behind: the list is empty.
+  const list = await cli('src/operators/cli.ts', 'list');
+  expect(list.code).toBe(0);
+  expect(list.output).not.toContain('amani');
 }, 300_000);
