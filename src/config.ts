@@ -81,6 +81,9 @@ const envSchema = z.object({
   SIMULATOR: optionalString.pipe(z.enum(['on', 'off']).optional()),
 });
 
+/** The name of every variable the product reads: the schema's keys (test/env-example.test.ts holds `.env.example` to them). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** `host:port,host:port` as seeds; undefined when any part is not `host:port` (IPv6 in brackets). */
 function parseClusterNodes(text: string): HostPort[] | undefined {
   const out: HostPort[] = [];
