@@ -130,7 +130,7 @@ test('what compose.yaml gives the product from .env.example is a valid productio
   }
 });
 
-test('compose.yaml runs Redis and PostgreSQL as the README asks, each checked before the product starts, on named volumes', () => {
+test('compose.yaml runs Redis and PostgreSQL as the operations guide asks, each checked before the product starts, on named volumes', () => {
   const compose = readCompose();
   const { product, redis, postgres } = compose.services;
   expect(product?.build).toBe('.');
