@@ -66,7 +66,13 @@ test('SIGTERM to the npm of `npm start` stops the product too: the port goes qui
   try {
     if (npm.pid === undefined) throw new Error('npm did not start');
     const npmPid = npm.pid;
-    await until(() => answers(port), { what: `npm start answering on ${port}\n${output}` });
+    await until(
+      async () => {
+        if (npm.exitCode !== null) throw new Error(`npm start exited (${npm.exitCode}) before answering:\n${output}`);
+        return answers(port);
+      },
+      { what: `npm start answering on ${port}` },
+    );
     started = descendants(npmPid);
     // The product itself is among them: a node process, serving.
     expect(started.some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dist/main.js'))).toBe(true);
