@@ -114,6 +114,9 @@ function parseTrustProxy(text: string): boolean | number | string[] | undefined 
   return parts.every(valid) ? parts : undefined;
 }
 
+/** The name of every variable the product reads: the schema's keys (test/env-example.test.ts holds `.env.example` to them). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** `host:port,host:port` as seeds; undefined when any part is not `host:port` (IPv6 in brackets). */
 function parseClusterNodes(text: string): HostPort[] | undefined {
   const out: HostPort[] = [];

@@ -5,8 +5,9 @@ import type { OutboxMessage } from '../sms/transport';
 
 /**
  * `GET /outbox[?to=PHONE]`: what the outbox transport "sent", newest first, as JSON: to one number,
- * or every recent message. The number is read as any edge reads one (src/phone.ts): an unencoded
- * `+` that a query string turned into a space, no `+`, or a national `081…` all name the same phone.
+ * or every recent message, each with the `id` a delivery report (`POST /sms/delivery`) names it by.
+ * The number is read as any edge reads one (src/phone.ts): an unencoded `+` that a query string
+ * turned into a space, no `+`, or a national `081…` all name the same phone.
  */
 const querySchema = z.object({
   to: phoneSchema.optional(),
@@ -28,7 +29,7 @@ export function createOutboxRouter(outbox: { list(to?: string): Promise<OutboxMe
       res.status(503).json({ error: 'unavailable', message: 'The outbox cannot be read right now' });
       return;
     }
-    res.json(messages.map((m) => ({ to: m.to, message: m.message, at: m.at })));
+    res.json(messages.map((m) => ({ id: m.id, to: m.to, message: m.message, at: m.at })));
   });
   return router;
 }

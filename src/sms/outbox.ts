@@ -18,7 +18,7 @@ const KEEP_PER_RECIPIENT = 100;
 const KEEP_ALL = 200;
 const KEEP_SECONDS = 7 * 86_400;
 
-const storedSchema = z.object({ to: z.string(), message: z.string(), at: z.string() });
+const storedSchema = z.object({ id: z.string().optional(), to: z.string(), message: z.string(), at: z.string() });
 
 export function createOutboxTransport(redis: RedisClient, opts: { prefix: string; now?: () => Date }): OutboxTransport {
   const now = opts.now ?? (() => new Date());
@@ -29,7 +29,9 @@ export function createOutboxTransport(redis: RedisClient, opts: { prefix: string
   return {
     name: 'outbox',
     async send(to: string, message: string): Promise<SmsSendOutcome> {
-      const entry: OutboxMessage = { to, message, at: now().toISOString() };
+      // Kept with the message so that /outbox shows the id a delivery report must name.
+      const id = `outbox-${randomUUID()}`;
+      const entry: OutboxMessage = { id, to, message, at: now().toISOString() };
       const key = keyFor(to);
       try {
         await redis.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, KEEP_PER_RECIPIENT - 1).expire(key, KEEP_SECONDS).exec();
@@ -38,7 +40,7 @@ export function createOutboxTransport(redis: RedisClient, opts: { prefix: string
         // Redis down: the same answer a gateway gives when it cannot take the message now.
         return { kind: 'retry', reason: 'gateway', message: `outbox unavailable: ${err instanceof Error ? err.message : String(err)}` };
       }
-      return { kind: 'sent', messageId: `outbox-${randomUUID()}` };
+      return { kind: 'sent', messageId: id };
     },
     async list(to?: string): Promise<OutboxMessage[]> {
       const raw = await redis.lrange(to === undefined ? allKey : keyFor(to), 0, -1);

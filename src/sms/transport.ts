@@ -18,6 +18,11 @@ export interface SmsTransport {
 }
 
 export interface OutboxMessage {
+  /**
+   * The message id the transport answered, as a delivery report (`POST /sms/delivery`, field `id`)
+   * names it. Absent only on entries kept before the outbox recorded it.
+   */
+  id?: string;
   to: string;
   message: string;
   /** ISO 8601 */

@@ -64,6 +64,33 @@ test('an inbound SMS is answered through the outbox, once however often the gate
   expect(rows.rows.map((r) => r.status)).toHaveLength(1);
 });
 
+test("the README's delivery report: the id /outbox shows names the receipt, and a transient failure sends it again", async () => {
+  const phone = newPhone();
+  const session = newSession();
+  for (const text of PAY_100_ON_108776771) expect((await p.hop(session, phone, text)).status).toBe(200);
+  const withIds = z.array(z.object({ id: z.string(), to: z.string(), message: z.string(), at: z.string() }));
+  const [receipt] = await p.eventually(async () => {
+    const list = withIds.parse((await request(p.product.app).get('/outbox').query({ to: phone })).body);
+    return list.length > 0 ? list : undefined;
+  }, 'receipt in the outbox');
+  expect(receipt?.message).toContain('100 CDF');
+  const id = String(receipt?.id);
+  await request(p.product.app)
+    .post('/sms/delivery')
+    .type('form')
+    .send({ id, status: 'Failed', phoneNumber: phone, networkCode: '63001', failureReason: 'DeliveryFailure', retryCount: '0' })
+    .expect(200);
+  const again = await p.eventually(async () => {
+    const list = withIds.parse((await request(p.product.app).get('/outbox').query({ to: phone })).body);
+    return list.length > 1 ? list : undefined;
+  }, 'the receipt sent again');
+  expect(again).toHaveLength(2);
+  expect(again[0]?.message).toBe(receipt?.message);
+  expect(again[0]?.id).not.toBe(id);
+  const rows = await p.product.parts.db.query<{ delivery_status: string | null }>('SELECT delivery_status FROM sms_sends WHERE gateway_id = $1', [id]);
+  expect(rows.rows).toEqual([{ delivery_status: 'Failed' }]);
+});
+
 test('health, readiness and metrics answer on the embedded default', async () => {
   expect((await request(p.product.app).get('/healthz')).status).toBe(200);
   const ready = await request(p.product.app).get('/readyz');

@@ -11,9 +11,9 @@ import { connectTestRedis, deleteKeys } from '../support/redis';
  * asks for; then in front of the real outbox transport on the real Redis.
  */
 const kept: OutboxMessage[] = [
-  { to: '+243812345990', message: 'REGIDESO: second', at: '2025-01-29T09:43:10.000Z' },
-  { to: '+243899999999', message: 'REGIDESO: autre', at: '2025-01-29T09:43:00.000Z' },
-  { to: '+243812345990', message: 'REGIDESO: premier', at: '2025-01-29T09:42:58.000Z' },
+  { id: 'outbox-3', to: '+243812345990', message: 'REGIDESO: second', at: '2025-01-29T09:43:10.000Z' },
+  { id: 'outbox-2', to: '+243899999999', message: 'REGIDESO: autre', at: '2025-01-29T09:43:00.000Z' },
+  { id: 'outbox-1', to: '+243812345990', message: 'REGIDESO: premier', at: '2025-01-29T09:42:58.000Z' },
 ];
 const asked: Array<string | undefined> = [];
 const app = express().use(
@@ -80,12 +80,15 @@ describe('in front of the real outbox on Redis', () => {
   it('newest first, per number and for all numbers, whatever way the number is written', async () => {
     let t = Date.parse('2025-01-29T09:00:00.000Z');
     const outbox = createOutboxTransport(redis, { prefix, now: () => new Date((t += 1000)) });
-    await outbox.send('+243812345990', 'one');
+    const one = await outbox.send('+243812345990', 'one');
     await outbox.send('+243899999999', 'two');
-    await outbox.send('+243812345990', 'three');
+    const three = await outbox.send('+243812345990', 'three');
     const real = express().use(createOutboxRouter(outbox));
     const mine = await request(real).get('/outbox?to=0812345990').expect(200);
     expect((mine.body as OutboxMessage[]).map((m) => m.message)).toEqual(['three', 'one']);
+    // The id each send answered (the gateway id a delivery report names), shown with its message.
+    expect((mine.body as OutboxMessage[]).map((m) => m.id)).toEqual([three, one].map((o) => (o.kind === 'sent' ? o.messageId : 'not sent')));
+    expect((mine.body as OutboxMessage[]).every((m) => /^outbox-[0-9a-f-]{36}$/.test(m.id ?? ''))).toBe(true);
     const all = await request(real).get('/outbox').expect(200);
     expect((all.body as OutboxMessage[]).map((m) => [m.to, m.message])).toEqual([
       ['+243812345990', 'three'],

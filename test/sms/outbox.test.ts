@@ -35,9 +35,10 @@ describe.each([
     expect(a.kind).toBe('sent');
     expect(a.kind === 'sent' && b.kind === 'sent' && a.messageId !== b.messageId).toBe(true);
     expect(outbox.name).toBe('outbox');
+    // Each with the id the send answered: the one a delivery report names.
     expect(await outbox.list('+243812345990')).toEqual([
-      { to: '+243812345990', message: 'second', at: '2025-01-29T09:43:00.000Z' },
-      { to: '+243812345990', message: 'premier', at: '2025-01-29T09:42:59.000Z' },
+      { id: b.kind === 'sent' ? b.messageId : 'not sent', to: '+243812345990', message: 'second', at: '2025-01-29T09:43:00.000Z' },
+      { id: a.kind === 'sent' ? a.messageId : 'not sent', to: '+243812345990', message: 'premier', at: '2025-01-29T09:42:59.000Z' },
     ]);
     expect(await outbox.list('+243800000000')).toEqual([]);
   });
@@ -67,6 +68,13 @@ describe.each([
     expect(all[0]?.message).toBe('o99');
     expect(all[199]?.message).toBe('m5');
   });
+});
+
+it('lists a message kept before ids were recorded, without an id, rather than hide it', async () => {
+  const p = `${prefix}legacy:`;
+  await redis.lpush(`${p}outbox:+243812345990`, JSON.stringify({ to: '+243812345990', message: 'old', at: '2025-01-29T09:00:00.000Z' }));
+  const outbox = createOutboxTransport(redis, { prefix: p });
+  expect(await outbox.list('+243812345990')).toEqual([{ to: '+243812345990', message: 'old', at: '2025-01-29T09:00:00.000Z' }]);
 });
 
 it('on the real Redis, every list expires: a forgotten outbox does not grow for ever', async () => {

@@ -52,3 +52,43 @@ test('says which number it dials from, then shows the screens of the session', a
     await s.close();
   }
 });
+
+test('takes the server address as `npm start` announces it (no /ussd), with or without a trailing slash', async () => {
+  const s = await serveProduct({});
+  try {
+    for (const given of [s.url, `${s.url}/`]) {
+      const r = await dial(['--url', given], 'q\n');
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`at ${s.url}/ussd;`);
+      expect(r.out).toContain('+ 200 ');
+      expect(r.out).toContain('Consulter mes factures');
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+test('behind WEBHOOK_TOKEN, takes the token base (`/<token>/`) as well as the full callback URL', async () => {
+  const token = 'dial-token-0123456789';
+  const s = await serveProduct({ WEBHOOK_TOKEN: token });
+  try {
+    for (const given of [`${s.url}/${token}/`, `${s.url}/${token}`, `${s.url}/${token}/ussd`]) {
+      const r = await dial(['--url', given], 'q\n');
+      expect(r.err).toBe('');
+      expect(r.out).toContain(`at ${s.url}/${token}/ussd;`);
+      expect(r.out).toContain('Consulter mes factures');
+    }
+    const without = await dial(['--url', s.url], 'q\n');
+    expect(without.code).toBe(1);
+    expect(without.err).toContain(`wants the webhook token: --url http://HOST/<WEBHOOK_TOKEN>/`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('an --url that is not an http address gets a sentence, not a stack trace', async () => {
+  const r = await dial(['--url', 'localhost:3000'], 'q\n');
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(`--url wants the server's address, such as http://localhost:3000 (got "localhost:3000")`);
+});

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
+import { ussdUrl } from './dial-url';
 
 /**
- * `npm run dial -- [--url http://localhost:3000/ussd] [--phone +243812345678] [--code *123#] [--network 63001]`:
+ * `npm run dial -- [--url http://localhost:3000] [--phone +243812345678] [--code *123#] [--network 63001]`:
  * a terminal phone for people changing menus. Posts each hop as Africa's Talking does (the whole
  * path in `text`) and shows the screen; type `q` to hang up. The browser phone at
  * http://localhost:3000/ does the same with a keypad and an SMS inbox.
@@ -20,7 +21,13 @@ function noServer(err: unknown): boolean {
 }
 
 async function main(): Promise<void> {
-  const url = arg('url', 'http://localhost:3000/ussd');
+  const given = arg('url', 'http://localhost:3000');
+  const url = ussdUrl(given);
+  if (url === undefined) {
+    console.error(`--url wants the server's address, such as http://localhost:3000 (got "${given}")`);
+    process.exitCode = 2;
+    return;
+  }
   const phone = arg('phone', '+243812345678');
   const serviceCode = arg('code', '*123#');
   const networkCode = arg('network', '63001');
@@ -43,7 +50,7 @@ async function main(): Promise<void> {
         return;
       }
       if (res.status === 401) {
-        console.error(`${url} wants the webhook token: --url http://HOST/<WEBHOOK_TOKEN>/ussd`);
+        console.error(`${url} wants the webhook token: --url http://HOST/<WEBHOOK_TOKEN>/`);
         process.exitCode = 1;
         return;
       }
