@@ -61,7 +61,7 @@ describe('the embedded default', () => {
     await smsTo(h.outbox, PHONE);
     const app = express().use(createOutboxRouter(h.outbox));
     const res = await request(app).get('/outbox').query({ to: PHONE }).expect(200);
-    expect(res.body).toEqual([{ to: PHONE, message: expect.stringContaining(outcome.numAcquit), at: expect.any(String) }]);
+    expect(res.body).toEqual([{ id: expect.stringMatching(/^outbox-/), to: PHONE, message: expect.stringContaining(outcome.numAcquit), at: expect.any(String) }]);
     expect(res.body[0].message).toContain('REGIDESO: paid 17 865,57 CDF bill 8326224601541');
     expect(await h.smsStore.load(`${intentOf(req)}-receipt`)).toMatchObject({ status: 'sent', attempts: 1, kind: 'receipt' });
   });
