@@ -27,7 +27,9 @@ import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from 
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
+import { createResumer } from './resume/resumer';
 import { createRedisHopStore } from './sessions/hop-store';
+import { createResumeStore } from './sessions/resume-store';
 import { createAfricasTalkingTransport } from './sms/africastalking';
 import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
@@ -196,6 +198,17 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
   });
 
+  // A payment the network drops past the bills is kept for the phone, and an SMS says how to finish it.
+  const resumer = createResumer({
+    store: createResumeStore(redis, { prefix }),
+    peek: (id) => sessions.peek(id),
+    resumable: menu.resumable ?? [],
+    messages,
+    sms: smsQueue,
+    logger,
+    metrics,
+  });
+
   const callbacksRouter = createCallbacksRouter({
     smsStore,
     smsQueue,
@@ -206,6 +219,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     retentionSeconds: retention,
     // The menu's own screen id (a small fixed set) says where a subscriber gave up, in any language.
     screenOf: async (event) => (await sessions.peek(event.sessionId).catch(() => undefined))?.screen,
+    onSessionEnd: (event) => resumer.sessionEnded(event),
   });
 
   // REGIDESO's health, read when Prometheus scrapes: information, not readiness.
@@ -256,6 +270,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       if (!redisFactory.inMemory) await warnWithoutPersistence(redis, logger);
       await Promise.all([payments.start(), smsQueue.start(), inbound.start()]);
       smsSweeper.start();
+      resumer.start();
     },
     listening(baseUrl) {
       const token = config.webhookToken === undefined ? '' : `?token=${encodeURIComponent(config.webhookToken)}`;
@@ -265,6 +280,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       draining = true;
     },
     async stop() {
+      await resumer.close();
       await smsSweeper.close();
       await payments.close();
       await Promise.all([inbound.close(), smsQueue.close()]);
