@@ -88,6 +88,22 @@ test('the product menu with its confirmation paying on 1 again (the key of "exac
   expect(lintMenu(menu, where)).toEqual([]);
 });
 
+test('the screens menu.yaml names for a session\'s opening and for resuming must be of the right kind', () => {
+  const menu = loadMenu(path.join(root, 'menus'));
+  const where = { dir: 'menus', menuFile: 'menus/menu.yaml', langFile: (l: string) => `menus/lang/${l}.yaml` };
+  const messages = lintMenu({ ...menu, open: 'main', dialReference: 'pay_province', resumable: ['pay_submit', 'nowhere'] }, where).map((f) => f.message);
+  expect(messages).toEqual(
+    expect.arrayContaining([
+      'open screen "main" must be an action screen',
+      'dialReference screen "pay_province" must be an input screen',
+      'resumable screen "pay_submit" must be shown (not an action)',
+      'resumable screen "nowhere" is not defined',
+    ]),
+  );
+  // The open action's screens are reached from it, not from the start screen.
+  expect(lintMenu({ ...menu, open: undefined, dialReference: undefined }, where).map((f) => f.message)).toContain('unreachable from the start screen');
+});
+
 test('loadMenu refuses an invalid menu at start-up, naming file and screen', () => {
   expect(() => loadMenu(path.join(fixtures, 'dangling'))).toThrow(MenuLoadError);
   expect(() => loadMenu(path.join(fixtures, 'dangling'))).toThrow(/screens\/main\.yaml \(screen "main"\)/);
