@@ -52,3 +52,16 @@ test('says which number it dials from, then shows the screens of the session', a
     await s.close();
   }
 });
+
+test('a dial string with a reference after the code opens that reference, as the gateway would', async () => {
+  const s = await serveProduct({});
+  try {
+    const r = await dial(['--url', `${s.url}/ussd`, '--phone', '+243998887766', '--code', '*123*83262#'], '1\nq\n');
+    expect(r.err).toBe('');
+    expect(r.out).toContain('Dialling *123*83262# from +243998887766');
+    expect(r.out).toContain('Choisissez votre province');
+    expect(r.out).toContain('MUKEBA MUKEBA');
+  } finally {
+    await s.close();
+  }
+});
