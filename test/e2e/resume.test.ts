@@ -142,6 +142,16 @@ test('a bill paid meanwhile is dropped from the payment and the amount follows t
   expect(await again.send()).toContain(`Réf 62190 MBUYI K.\nMontant: ${formatCdf(total)}`);
   const confirm = await again.send('1');
   expect(confirm).toMatch(new RegExp(`^CON Payer ${formatCdf(total - oldest.balanceCentimes)}\nFacture\\(s\\): 12/2023-07/2024 \\(8\\)\nAbonné: MBUYI KALALA`));
+
+  // Dropped again, and everything is paid elsewhere before the subscriber comes back: said so.
+  await again.notice('Incomplete');
+  const rest = unpaid.slice(1);
+  const all = await client.payBills({ refClient: '62190', province: 'KIN', billIds: rest.map((b) => b.faeId), amountCentimes: rest.reduce((t, b) => t + b.balanceCentimes, 0), paidAt: new Date() });
+  expect(all.kind).toBe('paid');
+  const last = dialer(phone);
+  expect(await last.send()).toContain('Réf 62190 MBUYI K.');
+  expect(await last.send('1')).toBe('END Plus rien à payer pour la référence 62190: les factures ont été payées entre-temps. Merci!');
+  expect(await resumeSms(phone)).toHaveLength(1);
 });
 
 test('no SMS when the subscriber cancelled, nor for a session that never reached the bills; "start again" forgets the kept payment', async () => {
