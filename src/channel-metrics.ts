@@ -74,3 +74,12 @@ export function smsSendFailureCounter(m: Metrics) {
 export function jobsRecoveredCounter(m: Metrics) {
   return counter(m, 'jobs_recovered_total', 'Work the sweep found in the ledger without a job and queued again, by queue', ['queue'] as const);
 }
+
+export function resumeKeptCounter(m: Metrics) {
+  return counter(
+    m,
+    'ussd_payments_kept_total',
+    'Payments kept after the network dropped their session, by signal (notice, expiry) and result (sms, quiet: SMS already sent to the phone, paid: paid since)',
+    ['signal', 'result'] as const,
+  );
+}

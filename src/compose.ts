@@ -30,7 +30,9 @@ import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { createRegidesoWatch } from './regideso/health-watch';
 import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
+import { createResumer } from './resume/resumer';
 import { createRedisHopStore } from './sessions/hop-store';
+import { createResumeStore } from './sessions/resume-store';
 import { createAfricasTalkingTransport } from './sms/africastalking';
 import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
@@ -206,6 +208,17 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
   });
 
+  // A payment the network drops past the bills is kept for the phone, and an SMS says how to finish it.
+  const resumer = createResumer({
+    store: createResumeStore(redis, { prefix }),
+    peek: (id) => sessions.peek(id),
+    resumable: menu.resumable ?? [],
+    messages,
+    sms: smsQueue,
+    logger,
+    metrics,
+  });
+
   const callbacksRouter = createCallbacksRouter({
     smsStore,
     smsQueue,
@@ -216,6 +229,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     retentionSeconds: retention,
     // The menu's own screen id (a small fixed set) says where a subscriber gave up, in any language.
     screenOf: async (event) => (await sessions.peek(event.sessionId).catch(() => undefined))?.screen,
+    onSessionEnd: (event) => resumer.sessionEnded(event),
   });
 
   // REGIDESO's health, checked in the background: information for /readyz and /metrics, never a call per request.
@@ -272,6 +286,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       await regidesoWatch.start();
       await Promise.all([payments.start(), smsQueue.start(), inbound.start()]);
       smsSweeper.start();
+      resumer.start();
     },
     listening(baseUrl) {
       const token = config.webhookToken === undefined ? '' : `?token=${encodeURIComponent(config.webhookToken)}`;
@@ -282,6 +297,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     },
     async stop() {
       regidesoWatch.close();
+      await resumer.close();
       await smsSweeper.close();
       await payments.close();
       await Promise.all([inbound.close(), smsQueue.close()]);

@@ -79,7 +79,10 @@ export function createPhone(root, opts) {
     freshCode = true;
     hidePrompt();
     el.timeline.replaceChildren();
-    session = { id: newId('sim'), code, inputs: [], startedAt: Date.now(), hops: 0, last: '' };
+    // As the gateway does: the service code is the dial string's first field; what follows it
+    // (`*123*83262#`) is the first hop's text (`83262`).
+    const [base, ...extra] = code.slice(1, -1).split('*');
+    session = { id: newId('sim'), code: `*${base}#`, inputs: extra.filter((x) => x !== ''), startedAt: Date.now(), hops: 0, last: '' };
     show(`Calling ${code}\u2026`, 'USSD running');
     await hop(session);
   }

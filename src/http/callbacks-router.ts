@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics';
 import { createDeliveryReports, deliveryReportSchema } from '../sms/delivery-reports';
 import type { SmsQueue } from '../sms/queue';
 import type { SmsStore } from '../sms/store';
-import { createUssdEventRecorder, ussdEventSchema, type ScreenResolver } from '../ussd-events/recorder';
+import { createUssdEventRecorder, ussdEventSchema, type ScreenResolver, type UssdEvent } from '../ussd-events/recorder';
 import { bodyOf, sendValidationError } from './bad-request';
 
 export interface CallbacksRouterDeps {
@@ -21,6 +21,8 @@ export interface CallbacksRouterDeps {
   maxResends?: number;
   /** A stable screen id for a session, when the USSD engine can tell; see `ScreenResolver`. */
   screenOf?: ScreenResolver;
+  /** Told of every notice before it is recorded (a dropped payment's SMS, src/resume): a failure is a 503, and the gateway's retry gets here again. */
+  onSessionEnd?: (event: UssdEvent) => Promise<void>;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
       return;
     }
     try {
+      await deps.onSessionEnd?.(parsed.data);
       await recorder.record(parsed.data);
     } catch (err) {
       logger.error('ussd event not recorded', { err, sessionId: parsed.data.sessionId });

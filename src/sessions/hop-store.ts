@@ -1,10 +1,11 @@
 import type { ChainableCommander } from 'ioredis';
 import { isCluster, type RedisClient } from '../redis';
-import { phoneKeys, sessionKeys } from './keys';
+import { KEEP_SECONDS, decodeKept } from './kept-payment';
+import { phoneKeys, resumeDueKey, sessionKeys } from './keys';
 import { decodeRecord, encodeRecord, type RecordParts } from './record';
 import { BEGIN, COMMIT, GIVE_UP, PEEK, PHONE, RELEASE } from './scripts';
 import { readPrefs } from './subscriber-prefs';
-import type { HopKey, HopStore, Opened, Session } from './types';
+import type { DueChange, HopKey, HopStore, Opened, Remember, Session } from './types';
 
 type Reply = Promise<unknown>;
 
@@ -15,10 +16,10 @@ interface HopCommands {
   ussdRelease(lease: string, token: string): Reply;
   ussdGiveUp(record: string, wait: string, text: string, ttlS: number, phone: string): Reply;
   ussdPeek(record: string): Reply;
-  ussdPhone(rate: string, prefs: string, windowS: number): Reply;
+  ussdPhone(rate: string, prefs: string, kept: string, windowS: number): Reply;
 }
 type HopPipeline = ChainableCommander & {
-  ussdPhone(rate: string, prefs: string, windowS: number): HopPipeline;
+  ussdPhone(rate: string, prefs: string, kept: string, windowS: number): HopPipeline;
   ussdBegin(...args: Parameters<HopCommands['ussdBegin']>): HopPipeline;
   ussdCommit(...args: Parameters<HopCommands['ussdCommit']>): HopPipeline;
 };
@@ -41,7 +42,7 @@ function register(redis: RedisClient): RedisClient & HopCommands {
     ['ussdRelease', 1, RELEASE],
     ['ussdGiveUp', 2, GIVE_UP],
     ['ussdPeek', 1, PEEK],
-    ['ussdPhone', 2, PHONE],
+    ['ussdPhone', 3, PHONE],
   ];
   for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
   return redis as RedisClient & HopCommands;
@@ -76,6 +77,8 @@ function opened(id: string, reply: unknown): Opened {
   }
 }
 
+type Writes = (c: ChainableCommander) => ChainableCommander;
+
 /**
  * Sessions in Redis, at two round trips a hop: `open` (one flush: the phone's rate count and
  * preferences, and `begin` on the session) then `commit`. A retry is answered by `open` alone.
@@ -90,6 +93,27 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
     return [k.record, k.lease, k.wait, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0'] as const;
   };
 
+  /** What the hop keeps for the phone (one slot: the phone's hash tag), if anything. */
+  const phoneWrites = (session: Session, remember: Remember): Writes | undefined => {
+    const { resume, ...prefs } = remember;
+    const fields = Object.entries(prefs).filter((e): e is [string, string] => typeof e[1] === 'string');
+    if (fields.length === 0 && resume === undefined) return undefined;
+    const p = phoneKeys(opts.prefix, session.phone);
+    return (c) => {
+      if (fields.length > 0) c.hset(p.prefs, Object.fromEntries(fields)).expire(p.prefs, opts.prefsTtlSeconds);
+      if (resume !== undefined) c.del(p.kept);
+      // A dropped session that started before this paying one is not resumed (src/resume).
+      if (resume === 'paid') c.set(p.paid, String(session.startedAt), 'EX', KEEP_SECONDS);
+      return c;
+    };
+  };
+  /** Due when the gateway's session would expire (the gateway's own rule: TTL from its start). */
+  const dueChange = (session: Session, due: DueChange): Writes | undefined => {
+    if (due === undefined) return undefined;
+    const key = resumeDueKey(opts.prefix);
+    return due === 'enter' ? (c) => c.zadd(key, session.startedAt + opts.ttlSeconds * 1000, session.id) : (c) => c.zrem(key, session.id);
+  };
+
   return {
     ttlSeconds: opts.ttlSeconds,
     async open(hop) {
@@ -97,34 +121,41 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
       let phoneReply: unknown;
       let beginReply: unknown;
       if (cluster) {
-        [phoneReply, beginReply] = await Promise.all([r.ussdPhone(p.rate, p.prefs, opts.rateWindowSeconds), r.ussdBegin(...beginArgs(hop))]);
+        [phoneReply, beginReply] = await Promise.all([r.ussdPhone(p.rate, p.prefs, p.kept, opts.rateWindowSeconds), r.ussdBegin(...beginArgs(hop))]);
       } else {
-        const results = await (r.pipeline() as HopPipeline).ussdPhone(p.rate, p.prefs, opts.rateWindowSeconds).ussdBegin(...beginArgs(hop)).exec();
+        const results = await (r.pipeline() as HopPipeline).ussdPhone(p.rate, p.prefs, p.kept, opts.rateWindowSeconds).ussdBegin(...beginArgs(hop)).exec();
         const [phoneResult, beginResult] = results ?? [];
         if (phoneResult?.[0]) throw phoneResult[0];
         if (beginResult?.[0]) throw beginResult[0];
         phoneReply = phoneResult?.[1];
         beginReply = beginResult?.[1];
       }
-      const [count, language, lastRef] = Array.isArray(phoneReply) ? phoneReply : [];
-      return { count: Number(count), prefs: readPrefs(language, lastRef), opened: opened(hop.id, beginReply) };
+      const [count, language, lastRef, lastProvince, kept] = Array.isArray(phoneReply) ? phoneReply : [];
+      const prefs = readPrefs(language, lastRef, lastProvince);
+      const keptPayment = decodeKept(kept);
+      if (keptPayment !== undefined) prefs.kept = keptPayment;
+      return { count: Number(count), prefs, opened: opened(hop.id, beginReply) };
     },
     async begin(hop) {
       return opened(hop.id, await r.ussdBegin(...beginArgs(hop)));
     },
-    async commit(session: Session, token, clearWait, remember = {}) {
+    async commit(session: Session, token, clearWait, remember = {}, due = undefined) {
       const k = sessionKeys(opts.prefix, session.id);
       // The record outlives the gateway's session (twice as long): a late hop gets "session expired"
       // and a late retry still gets its answer.
       const args = [k.record, k.lease, k.wait, token, encodeRecord(session), opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? ''] as const;
-      const fields = Object.entries(remember).filter((e): e is [string, string] => typeof e[1] === 'string');
-      if (fields.length === 0) return Number(await r.ussdCommit(...args)) === 1;
-      const prefs = phoneKeys(opts.prefix, session.phone).prefs;
+      const phone = phoneWrites(session, remember);
+      const dueWrite = dueChange(session, due);
+      if (phone === undefined && dueWrite === undefined) return Number(await r.ussdCommit(...args)) === 1;
       if (cluster) {
-        const [saved] = await Promise.all([r.ussdCommit(...args), r.multi().hset(prefs, Object.fromEntries(fields)).expire(prefs, opts.prefsTtlSeconds).exec()]);
+        // The phone's keys, the session's and the due set live in three slots: sent together, one wait.
+        const [saved] = await Promise.all([r.ussdCommit(...args), phone?.(r.multi()).exec(), dueWrite?.(r.multi()).exec()]);
         return Number(saved) === 1;
       }
-      const results = await (r.pipeline() as HopPipeline).ussdCommit(...args).hset(prefs, Object.fromEntries(fields)).expire(prefs, opts.prefsTtlSeconds).exec();
+      let pipe: ChainableCommander = (r.pipeline() as HopPipeline).ussdCommit(...args);
+      if (phone !== undefined) pipe = phone(pipe);
+      if (dueWrite !== undefined) pipe = dueWrite(pipe);
+      const results = await pipe.exec();
       for (const [err] of results ?? []) if (err) throw err;
       return Number(results?.[0]?.[1]) === 1;
     },

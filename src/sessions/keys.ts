@@ -9,7 +9,17 @@ export function sessionKeys(prefix: string, id: string): { record: string; lease
   return { record, lease: `${record}:l`, wait: `${record}:w` };
 }
 
-export function phoneKeys(prefix: string, phone: string): { prefs: string; rate: string } {
+export function phoneKeys(prefix: string, phone: string): { prefs: string; rate: string; kept: string; resumeSent: string; paid: string } {
   const prefs = `${prefix}p:{${phone}}`;
-  return { prefs, rate: `${prefs}:rl` };
+  // kept: a dropped payment kept for a resume; resumeSent: its SMS went (one per phone per 30 min);
+  // paid: when the last confirmed payment's session started (older dropped sessions are not resumed).
+  return { prefs, rate: `${prefs}:rl`, kept: `${prefs}:rp`, resumeSent: `${prefs}:rs`, paid: `${prefs}:pd` };
+}
+
+/**
+ * Sessions on a screen a dropped payment resumes from, by the time they expire: a periodic scan
+ * finds those no network notice ended. One sorted set per prefix, in a slot of its own.
+ */
+export function resumeDueKey(prefix: string): string {
+  return `${prefix}resume:{due}`;
 }

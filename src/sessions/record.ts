@@ -29,6 +29,8 @@ interface Body {
   e: 0 | 1;
   t: number;
   k: number;
+  /** The service code, when the gateway gave one. */
+  c?: string;
 }
 
 export function encodeRecord(s: Session): string {
@@ -36,6 +38,7 @@ export function encodeRecord(s: Session): string {
   const bytes = (x: string) => Buffer.byteLength(x, 'utf8');
   const header = `${RECORD_VERSION}${SHAPE_CODE[s.shape]}${s.language}${s.prevText === undefined ? 0 : 1}:${bytes(s.text)}:${bytes(s.answer)}:${bytes(prevText)}:${s.phone}\n`;
   const body: Body = { n: s.nonce, m: s.menuVersion, s: s.screen, p: s.page, h: s.history, v: packVars(s.vars), e: s.ended ? 1 : 0, t: s.startedAt, k: s.hops };
+  if (s.serviceCode !== undefined && s.serviceCode !== '') body.c = s.serviceCode;
   return header + s.text + s.answer + prevText + JSON.stringify(body);
 }
 
@@ -77,6 +80,7 @@ export function decodeRecord(id: string, r: RecordParts): Session | undefined {
     ended: body.e === 1,
     startedAt: body.t,
     hops: body.k,
+    serviceCode: typeof body.c === 'string' ? body.c : undefined,
   };
 }
 

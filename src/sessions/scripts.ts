@@ -105,12 +105,13 @@ return parts('session', r)
 `;
 
 /**
- * KEYS: rate, prefs. ARGV: window s. Counts the hop in a fixed window that starts at the phone's
- * first hop, and reads the phone's preferences (a first hop needs them; reading costs no round trip).
+ * KEYS: rate, prefs, kept payment. ARGV: window s. Counts the hop in a fixed window that starts at
+ * the phone's first hop, and reads the phone's preferences and the payment kept for it after a
+ * drop (a first hop needs them; reading costs no round trip).
  */
 export const PHONE = `
 redis.call('SET', KEYS[1], '0', 'EX', ARGV[1], 'NX')
 local n = redis.call('INCR', KEYS[1])
-local p = redis.call('HMGET', KEYS[2], 'language', 'lastRef')
-return { n, p[1] or '', p[2] or '' }
+local p = redis.call('HMGET', KEYS[2], 'language', 'lastRef', 'lastProvince')
+return { n, p[1] or '', p[2] or '', p[3] or '', redis.call('GET', KEYS[3]) or '' }
 `;

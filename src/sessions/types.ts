@@ -1,5 +1,6 @@
 import type { Vars } from '../json';
 import type { Language } from '../language';
+import type { KeptPayment } from './kept-payment';
 
 /** What the menu interpreter reads and moves: where the subscriber is and what was gathered. */
 export interface SessionState {
@@ -39,14 +40,24 @@ export interface Session extends SessionState {
   prevText: string | undefined;
   startedAt: number;
   hops: number;
+  /** The code dialled (`*123#`): a dropped payment's SMS tells the dial string that resumes it. */
+  serviceCode?: string | undefined;
 }
 
-/** Preferences an action asks to keep for the phone: written with the hop's commit, in its flush. */
-export type Remember = Partial<{ language: Language; lastRef: string }>;
+/**
+ * Preferences an action asks to keep for the phone: written with the hop's commit, in its flush.
+ * `resume`: the phone's kept payment is done with: `dropped` (the subscriber started afresh) or
+ * `paid` (a payment was confirmed: no dropped session that started before this one is resumed).
+ */
+export type Remember = Partial<{ language: Language; lastRef: string; lastProvince: string; resume: 'dropped' | 'paid' }>;
 
 export interface Prefs {
   language: Language | undefined;
   lastRef: string | undefined;
+  /** The province `lastRef` was found in. */
+  lastProvince?: string | undefined;
+  /** A dropped payment kept for this phone (read in the hop's first round trip, never on its own). */
+  kept?: KeptPayment | undefined;
 }
 
 /** What we remember about a phone number across sessions. */
@@ -81,6 +92,12 @@ export interface HopKey {
   lastOnly: boolean;
 }
 
+/**
+ * The session reaches (`enter`) or leaves (`leave`) a screen a dropped payment resumes from: it is
+ * added to, or taken off, the set of sessions to look at when they expire (see resumeDueKey).
+ */
+export type DueChange = 'enter' | 'leave' | undefined;
+
 /** The USSD sessions' Redis side: every hop is two round trips, `open` then `commit`. */
 export interface HopStore {
   /** How long the gateway keeps a session; after this a hop gets "session expired". */
@@ -94,7 +111,7 @@ export interface HopStore {
    * it now (then nothing is written: false). `clearWait`: the "please wait" note for this text is past.
    * `remember`: the phone's preferences to keep, sent in the same flush.
    */
-  commit(session: Session, token: string, clearWait: string | undefined, remember?: Remember): Promise<boolean>;
+  commit(session: Session, token: string, clearWait: string | undefined, remember?: Remember, due?: DueChange): Promise<boolean>;
   /** Releases the lease if it is still ours, saving nothing. */
   release(id: string, token: string): Promise<void>;
   /**

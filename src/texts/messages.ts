@@ -153,6 +153,8 @@ export const MESSAGES = {
   'sms.notice.refunded': payment(NOTICE),
   /** The refund itself failed: the operator handles it. */
   'sms.notice.refund_failed': payment({ ...NOTICE, reference: OUR_REF }),
+  /** The network dropped a payment past the bills: the dial string that resumes it (`*123*83262#`). */
+  'sms.resume.dropped': payment({ ...NOTICE, dial: { maxLength: 28, whole: true } }),
 
   'sms.keyword.help': keyword({ provinces: PROVINCE_LIST }),
   'sms.keyword.usage.receipt': keyword({ provinces: PROVINCE_LIST }),

@@ -4,7 +4,7 @@ import { rateLimitedCounter } from '../channel-metrics';
 import { DEFAULT_LANGUAGE, type Language } from '../language';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
-import type { HopKey, HopStore, Prefs, Remember, Session } from '../sessions/types';
+import type { DueChange, HopKey, HopStore, Prefs, Remember, Session } from '../sessions/types';
 import { SAVE_MARGIN_MS, type RunAction } from './action-runner';
 import { nextPath, type GatewayMode } from './cursor';
 import { normalizeText, type UssdHop } from './hop';
@@ -42,22 +42,38 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
   const menu = interp.menu;
   const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
   const end = (language: Language, key: string) => `END ${interp.text(language, key)}`;
+  const resumable = new Set(menu.resumable ?? []);
 
-  /** Runs actions for this hop; what they ask to keep for the phone is gathered for the commit. */
-  const actFor = (s: Session, deadline: number, remember: Remember): Act => async (name, state) => {
-    const result = await deps.runAction(name, { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language }, deadline);
-    Object.assign(remember, result.remember);
-    return result;
+  /**
+   * Runs actions for this hop; what they ask to keep for the phone is gathered for the commit.
+   * `prefs`: what the first hop read about the phone, for the action that picks the first screen.
+   */
+  const actFor =
+    (s: Session, deadline: number, remember: Remember, prefs?: Prefs): Act =>
+    async (name, state) => {
+      const ctx = { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language, prefs };
+      const result = await deps.runAction(name, ctx, deadline);
+      Object.assign(remember, result.remember);
+      return result;
+    };
+
+  /** A session reaching a screen a dropped payment resumes from is watched until it expires (src/resume). */
+  const dueChange = (before: string | undefined, s: Session): DueChange => {
+    if (resumable.has(s.screen)) return before === s.screen ? undefined : 'enter';
+    return before !== undefined && resumable.has(before) ? 'leave' : undefined;
   };
 
-  /** Records `answer` as the answer to the hop's text and saves the session, releasing the lease. */
-  async function commit(s: Session, key: HopKey, answer: string, clearWait: string | undefined, remember: Remember = {}): Promise<string> {
+  /**
+   * Records `answer` as the answer to the hop's text and saves the session, releasing the lease.
+   * `before`: the screen the hop started from (undefined on a first hop).
+   */
+  async function commit(s: Session, key: HopKey, answer: string, clearWait: string | undefined, remember: Remember = {}, before?: string): Promise<string> {
     if (s.hops > 0) s.prevText = s.text;
     s.text = key.text;
     s.answer = answer;
     s.hops += 1;
     try {
-      if (!(await store.commit(s, key.token, clearWait, remember))) logger.warn('ussd session held by another hop at commit: not saved', { sessionId: s.id });
+      if (!(await store.commit(s, key.token, clearWait, remember, dueChange(before, s)))) logger.warn('ussd session held by another hop at commit: not saved', { sessionId: s.id });
     } catch (err) {
       // The screen is already decided, and may report money that moved (the confirm ran): a
       // failure screen now would invite a second payment. The next hop finds the older cursor and
@@ -67,7 +83,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     return answer;
   }
 
-  async function first(key: HopKey, prefs: Prefs, deadline: number): Promise<string> {
+  async function first(key: HopKey, prefs: Prefs, deadline: number, serviceCode: string): Promise<string> {
     const at = deps.now().getTime();
     const s: Session = {
       ...interp.start(prefs),
@@ -81,11 +97,15 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
       prevText: undefined,
       startedAt: at,
       hops: 0,
+      serviceCode: serviceCode.trim(),
     };
-    // A first request may already carry inputs (`*123*1*83262#`): walked through, holding before a
-    // screen whose answer would move money (the confirmation): the subscriber sees it first.
+    // The first screen may depend on the phone (a payment to resume) or on a reference dialled
+    // with the code. A first request may already carry inputs (`*123*1*83262#`): walked through,
+    // holding before a screen whose answer would move money (the confirmation): the subscriber sees it first.
     const remember: Remember = {};
-    const error = key.text === '' ? undefined : await interp.walk(s, key.text, false, actFor(s, deadline, remember));
+    const act = actFor(s, deadline, remember, prefs);
+    const rest = await interp.open(s, key.text, act);
+    const error = rest === undefined ? undefined : await interp.walk(s, rest, false, act);
     if (logger.isLevelEnabled('info')) logger.info('ussd session started', { sessionId: s.id, phone: s.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
     return commit(s, key, interp.answer(s, error), undefined, remember);
   }
@@ -116,8 +136,9 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     s.shape = step.shape;
     // The first input answers the screen the previous answer showed.
     const remember: Remember = {};
+    const before = s.screen;
     const error = await interp.walk(s, step.path, true, actFor(s, deadline, remember));
-    return commit(s, key, interp.answer(s, error), wait === key.text ? wait : undefined, remember);
+    return commit(s, key, interp.answer(s, error), wait === key.text ? wait : undefined, remember, before);
   }
 
   /** The lease stayed taken for the whole budget (the original of a retry still running). */
@@ -175,7 +196,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
           holding = false;
           return end(language, 'session.outdated');
         case 'new':
-          return await first(key, prefs, deadline);
+          return await first(key, prefs, deadline, hop.serviceCode);
         case 'session':
           return await next(key, o.session, o.wait, deadline);
       }

@@ -25,6 +25,13 @@ export interface Interpreter {
    * Stops at the first input refused, and returns its error text key.
    */
   walk(s: SessionState, path: string, shown: boolean, act: Act): Promise<string | undefined>;
+  /**
+   * A new session's first screen, before its inputs are walked: runs the menu's `open` action when
+   * the first hop carries nothing, or a reference dialled with the code (`*123*83262#`, text
+   * `83262`: taken as typed on the `dialReference` screen). Returns the inputs left to walk; a text
+   * that starts with a menu key is left whole, from the start screen, as before.
+   */
+  open(s: SessionState, text: string, act: Act): Promise<string | undefined>;
   /** The answer for the current screen (`CON …`/`END …`), within the screen limit; an END ends the session. */
   answer(s: SessionState, errorKey?: string): string;
   /** An engine text (session expired, please wait…) in a language. */
@@ -32,6 +39,11 @@ export interface Interpreter {
 }
 
 const MAX_HISTORY = 40;
+/**
+ * A first input this long or longer may be a reference dialled with the code; shorter ones are keys
+ * (menu options are one digit, the engine's keys `0`, `00` and `99` at most two).
+ */
+export const DIAL_REFERENCE_MIN_LENGTH = 3;
 /** A chain of actions longer than this is a loop in the menu. */
 const MAX_ACTION_CHAIN = 12;
 
@@ -191,8 +203,30 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
     return [path.slice(0, cut), path.slice(cut + 1)];
   }
 
+  /** Runs the open action; landing on the start screen leaves nothing to go back to. */
+  async function opening(s: SessionState, open: string, act: Act): Promise<void> {
+    await goTo(s, open, act);
+    if (s.screen === menu.start) s.history = [];
+  }
+
   return {
     menu,
+    async open(s, text, act) {
+      if (menu.open === undefined) return text === '' ? undefined : text;
+      if (text === '') {
+        await opening(s, menu.open, act);
+        return undefined;
+      }
+      const cut = text.indexOf('*');
+      const first = (cut < 0 ? text : text.slice(0, cut)).trim();
+      const screen = menu.dialReference === undefined ? undefined : menu.screens[menu.dialReference];
+      if (screen?.type !== 'input' || first.length < DIAL_REFERENCE_MIN_LENGTH) return text;
+      const r = validate(screen, first, s.vars);
+      if (!r.ok) return text;
+      s.vars[screen.store] = r.value;
+      await opening(s, menu.open, act);
+      return cut < 0 ? undefined : text.slice(cut + 1);
+    },
     start(prefs) {
       return {
         language: prefs.language ?? DEFAULT_LANGUAGE,

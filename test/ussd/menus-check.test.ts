@@ -23,7 +23,7 @@ const menusCheck = (folder: string) => cli('menus-check', folder);
 test('the product menu passes with every text it sends, and a valid fixture (screens alone) passes', () => {
   const product = menusCheck('menus');
   expect(product).toMatchObject({ status: 0 });
-  expect(product.out).toMatch(/45 screens, 55 texts sent outside screens \(SMS, HTTP\), 4 languages/);
+  expect(product.out).toMatch(/50 screens, 56 texts sent outside screens \(SMS, HTTP\), 4 languages/);
   expect(menusCheck('test/fixtures/menus/valid')).toMatchObject({ status: 0 });
 }, 30_000);
 
@@ -86,6 +86,22 @@ test('the product menu with its confirmation paying on 1 again (the key of "exac
   const faults = lintMenu({ ...menu, screens: { ...menu.screens, pay_confirm: { ...confirm, options: [yes, ...others] } } }, where);
   expect(faults.map((f) => f.message)).toContain('key 1 pays here, and 1 on "pay_amount" leads here: a repeated 1 would pay (confirm with another key)');
   expect(lintMenu(menu, where)).toEqual([]);
+});
+
+test('the screens menu.yaml names for a session\'s opening and for resuming must be of the right kind', () => {
+  const menu = loadMenu(path.join(root, 'menus'));
+  const where = { dir: 'menus', menuFile: 'menus/menu.yaml', langFile: (l: string) => `menus/lang/${l}.yaml` };
+  const messages = lintMenu({ ...menu, open: 'main', dialReference: 'pay_province', resumable: ['pay_submit', 'nowhere'] }, where).map((f) => f.message);
+  expect(messages).toEqual(
+    expect.arrayContaining([
+      'open screen "main" must be an action screen',
+      'dialReference screen "pay_province" must be an input screen',
+      'resumable screen "pay_submit" must be shown (not an action)',
+      'resumable screen "nowhere" is not defined',
+    ]),
+  );
+  // The open action's screens are reached from it, not from the start screen.
+  expect(lintMenu({ ...menu, open: undefined, dialReference: undefined }, where).map((f) => f.message)).toContain('unreachable from the start screen');
 });
 
 test('loadMenu refuses an invalid menu at start-up, naming file and screen', () => {

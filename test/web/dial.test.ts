@@ -69,6 +69,19 @@ test('takes the server address as `npm start` announces it (no /ussd), with or w
   }
 });
 
+test('a dial string with a reference after the code opens that reference, as the gateway would', async () => {
+  const s = await serveProduct({});
+  try {
+    const r = await dial(['--url', `${s.url}/ussd`, '--phone', '+243998887766', '--code', '*123*83262#'], '1\nq\n');
+    expect(r.err).toBe('');
+    expect(r.out).toContain('Dialling *123*83262# from +243998887766');
+    expect(r.out).toContain('Choisissez votre province');
+    expect(r.out).toContain('MUKEBA MUKEBA');
+  } finally {
+    await s.close();
+  }
+});
+
 test('behind WEBHOOK_TOKEN, takes the token base (`/<token>/`) as well as the full callback URL', async () => {
   const token = 'dial-token-0123456789';
   const s = await serveProduct({ WEBHOOK_TOKEN: token });

@@ -1,7 +1,7 @@
 import { isProvince } from '../../provinces';
 import { amountBounds, amountVars } from './amount';
 import type { Json, Vars } from '../../json';
-import type { ActionDef, ActionResult } from './types';
+import type { ActionContext, ActionDef, ActionDeps, ActionResult } from './types';
 
 /** A bill as kept in the session (JSON): what the list shows and the payment needs. */
 export type SessionBill = {
@@ -31,35 +31,39 @@ function str(v: Json | undefined): string {
 /** GetFact, kept to what a subscriber owes: bills with a balance above zero, oldest first. */
 export const fetchBills: ActionDef = {
   async run(ctx, deps): Promise<ActionResult> {
-    const ref = str(ctx.vars.refClient);
-    const province = str(ctx.vars.province);
-    if (ref === '' || !isProvince(province)) return { outcome: 'not_found' };
-    const res = await deps.regideso.getBills(ref, province);
-    switch (res.kind) {
-      case 'client_not_found':
-        return { outcome: 'not_found' };
-      case 'unauthorized':
-      case 'unavailable':
-        deps.logger.warn('GetFact failed', { sessionId: ctx.sessionId, kind: res.kind, message: res.message });
-        return { outcome: 'unavailable' };
-      case 'ok':
-        break;
-    }
-    const unpaid = res.bills
-      .filter((b) => b.balanceCentimes > 0)
-      .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.billNumber.localeCompare(b.billNumber));
-    const name = res.bills[0]?.subscriberName ?? '';
-    const remember = { lastRef: ref };
-    if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: { subscriberName: name }, remember };
-    const bills: SessionBill[] = unpaid.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balance: b.balanceCentimes }));
-    const total = unpaid.reduce((s, b) => s + b.balanceCentimes, 0);
-    return {
-      outcome: 'found',
-      set: { subscriberName: name, bills, total, billCount: bills.length, lastRef: ref },
-      remember,
-    };
+    return lookUpBills(ctx, deps, str(ctx.vars.refClient), str(ctx.vars.province));
   },
 };
+
+/** What `fetchBills` gives for a reference and province: `found` sets the bills the list shows. */
+export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: string, province: string): Promise<ActionResult> {
+  if (ref === '' || !isProvince(province)) return { outcome: 'not_found' };
+  const res = await deps.regideso.getBills(ref, province);
+  switch (res.kind) {
+    case 'client_not_found':
+      return { outcome: 'not_found' };
+    case 'unauthorized':
+    case 'unavailable':
+      deps.logger.warn('GetFact failed', { sessionId: ctx.sessionId, kind: res.kind, message: res.message });
+      return { outcome: 'unavailable' };
+    case 'ok':
+      break;
+  }
+  const unpaid = res.bills
+    .filter((b) => b.balanceCentimes > 0)
+    .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.billNumber.localeCompare(b.billNumber));
+  const name = res.bills[0]?.subscriberName ?? '';
+  // The province too: a later `*123*<ref>#` goes straight to the bills.
+  const remember = { lastRef: ref, lastProvince: province };
+  if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: { subscriberName: name }, remember };
+  const bills: SessionBill[] = unpaid.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balance: b.balanceCentimes }));
+  const total = unpaid.reduce((s, b) => s + b.balanceCentimes, 0);
+  return {
+    outcome: 'found',
+    set: { subscriberName: name, bills, total, billCount: bills.length, lastRef: ref },
+    remember,
+  };
+}
 
 /** A month label for one or several bills, the same in every language: `03/2024` or `03/2024-06/2024 (4)`. */
 function billsLabel(bills: SessionBill[]): string {
@@ -83,15 +87,19 @@ export const selectBills: ActionDef = {
       selected = one === undefined ? [] : all.filter((b) => b.faeId === one.faeId);
     }
     if (selected.length === 0) return { outcome: 'unavailable' };
-    const selectedBalance = selected.reduce((s, b) => s + b.balance, 0);
-    const set: Vars = {
-      selectedIds: selected.map((b) => b.faeId),
-      selectedBalance,
-      billsLabel: billsLabel(selected),
-      // "Other amount" is offered only when some typed amount could pass: a 45,50 CDF leftover
-      // under a 100 CDF minimum can only be paid exactly. A wallet's limits narrow this later.
-      ...amountVars(amountBounds(selectedBalance, deps.minPaymentCentimes)),
-    };
-    return { outcome: 'selected', set };
+    return { outcome: 'selected', set: selectionVars(selected, deps.minPaymentCentimes) };
   },
 };
+
+/** The session values of a selection of bills (non-empty): what the amount screen reads. */
+export function selectionVars(selected: SessionBill[], minPaymentCentimes: number): Vars {
+  const selectedBalance = selected.reduce((s, b) => s + b.balance, 0);
+  return {
+    selectedIds: selected.map((b) => b.faeId),
+    selectedBalance,
+    billsLabel: billsLabel(selected),
+    // "Other amount" is offered only when some typed amount could pass: a 45,50 CDF leftover
+    // under a 100 CDF minimum can only be paid exactly. A wallet's limits narrow this later.
+    ...amountVars(amountBounds(selectedBalance, minPaymentCentimes)),
+  };
+}

@@ -60,7 +60,9 @@ export const confirmPayment: ActionDef = {
       amountCentimes: amount,
       provider: isProvider(vars.provider) ? vars.provider : undefined,
     });
-    return outcomeOf(res);
+    // Whatever became of it, the subscriber confirmed a payment: a payment kept from an earlier
+    // dropped session is no longer theirs to finish (no offer, no SMS).
+    return { ...outcomeOf(res), remember: { resume: 'paid' } };
   },
 };
 

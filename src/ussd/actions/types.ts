@@ -3,7 +3,7 @@ import type { Language } from '../../language';
 import type { Logger } from '../../logging/logger';
 import type { PaymentService } from '../../payments/types';
 import type { RegidesoClient } from '../../regideso/types';
-import type { Remember } from '../../sessions/types';
+import type { Prefs, Remember } from '../../sessions/types';
 import type { Vars } from '../../json';
 
 /** What an action sees of the session. */
@@ -16,6 +16,8 @@ export interface ActionContext {
   language: Language;
   /** Aborted when the hop's budget runs out: an action making several calls starts no new one after it. */
   signal: AbortSignal;
+  /** What is remembered about the phone (a kept payment, the last reference): on a session's first hop only. */
+  prefs?: Prefs | undefined;
 }
 
 export interface ActionResult {
@@ -76,6 +78,9 @@ export const ACTION_OUTCOMES = {
   detectWallet: ['none', 'ready', 'ask', 'closed', 'cannot_pay', 'unavailable'],
   walletRules: ['ready', 'closed', 'cannot_pay', 'unavailable'],
   setLanguage: ['done', 'unavailable'],
+  openSession: ['main', 'resume', 'bills', 'province', 'unavailable'],
+  resumePayment: ['confirm', 'amount', 'ask', 'bills', 'nothing_left', 'not_found', 'closed', 'cannot_pay', 'unavailable'],
+  dropResume: ['done', 'unavailable'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ActionName = keyof typeof ACTION_OUTCOMES;

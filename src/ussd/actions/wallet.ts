@@ -11,7 +11,8 @@ import type { ActionContext, ActionDef, ActionDeps, ActionResult } from './types
  */
 const NAMES: Record<Provider, string> = { VODACOM_MPESA_COD: 'M-Pesa', AIRTEL_COD: 'Airtel Money', ORANGE_COD: 'Orange Money' };
 
-async function bound(ctx: ActionContext, deps: ActionDeps, provider: Provider): Promise<ActionResult> {
+/** The wallet's rules over the selected balance: `ready` with the amount bounds, or why it cannot pay. */
+export async function bound(ctx: ActionContext, deps: ActionDeps, provider: Provider): Promise<ActionResult> {
   const rules: ProviderRules[] = (await deps.wallet?.providerRules()) ?? [];
   const rule = rules.find((r) => r.provider === provider);
   const set: Vars = { provider, walletName: NAMES[provider] };

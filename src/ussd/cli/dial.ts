@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
+import { splitDialString } from '../dial-string';
 import { ussdUrl } from './dial-url';
 
 /**
  * `npm run dial -- [--url http://localhost:3000] [--phone +243812345678] [--code *123#] [--network 63001]`:
  * a terminal phone for people changing menus. Posts each hop as Africa's Talking does (the whole
- * path in `text`) and shows the screen; type `q` to hang up. The browser phone at
+ * path in `text`) and shows the screen; type `q` to hang up. A code with more after the service
+ * code (`--code '*123*83262#'`) is split as the gateway splits it: service code `*123#`, first `text` `83262`. The browser phone at
  * http://localhost:3000/ does the same with a keypad and an SMS inbox.
  */
 function arg(name: string, fallback: string): string {
@@ -29,14 +31,16 @@ async function main(): Promise<void> {
     return;
   }
   const phone = arg('phone', '+243812345678');
-  const serviceCode = arg('code', '*123#');
+  const dialled = arg('code', '*123#');
+  const split = splitDialString(dialled);
+  const serviceCode = split?.serviceCode ?? dialled;
   const networkCode = arg('network', '63001');
   const sessionId = `dial-${randomUUID()}`;
-  console.log(`Dialling ${serviceCode} from ${phone} (network ${networkCode}) at ${url}; --phone, --code and --url change them, q hangs up.`);
+  console.log(`Dialling ${dialled} from ${phone} (network ${networkCode}) at ${url}; --phone, --code and --url change them, q hangs up.`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   // An iterator (not rl.question) so piped input — a scripted session — is not lost between hops.
   const lines = rl[Symbol.asyncIterator]();
-  const inputs: string[] = [];
+  const inputs: string[] = [...(split?.inputs ?? [])];
   try {
     for (;;) {
       const body = new URLSearchParams({ sessionId, serviceCode, phoneNumber: phone, networkCode, text: inputs.join('*') });

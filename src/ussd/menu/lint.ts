@@ -81,6 +81,8 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
   if (menu.screens[menu.start] === undefined) faults.push({ file: where.menuFile, message: `start screen "${menu.start}" is not defined` });
   else if (menu.screens[menu.start]?.type !== 'menu') faults.push({ file: where.menuFile, message: `start screen "${menu.start}" must be a menu` });
 
+  faults.push(...lintEntryScreens(menu, where.menuFile));
+
   const declared = (name: string) => menu.variables[name] !== undefined;
   const used = new Set<string>(ENGINE_TEXT_KEYS);
 
@@ -145,7 +147,7 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
 
   // Reachability from the start screen.
   const seen = new Set<string>();
-  const queue = [menu.start];
+  const queue = [menu.start, ...(menu.open === undefined ? [] : [menu.open])];
   while (queue.length > 0) {
     const id = queue.pop() as string;
     if (seen.has(id)) continue;
@@ -178,6 +180,23 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
   // an over-long one together. Each screen is measured on its own, so a fault elsewhere cannot
   // mislead the measure (a missing text counts as empty, and is reported above).
   faults.push(...lintLengths(menu, where));
+  return faults;
+}
+
+/** `open`, `dialReference` and `resumable` in menu.yaml name screens of the right kind. */
+function lintEntryScreens(menu: Menu, file: string): MenuFault[] {
+  const faults: MenuFault[] = [];
+  const typeOf = (id: string) => menu.screens[id]?.type;
+  if (menu.open !== undefined && typeOf(menu.open) !== 'action') faults.push({ file, message: `open screen "${menu.open}" must be an action screen` });
+  if (menu.dialReference !== undefined && typeOf(menu.dialReference) !== 'input') {
+    faults.push({ file, message: `dialReference screen "${menu.dialReference}" must be an input screen` });
+  }
+  if (menu.dialReference !== undefined && menu.open === undefined) faults.push({ file, message: 'dialReference needs an open screen to run' });
+  for (const id of menu.resumable ?? []) {
+    const type = typeOf(id);
+    if (type === undefined) faults.push({ file, message: `resumable screen "${id}" is not defined` });
+    else if (type === 'action' || type === 'end') faults.push({ file, message: `resumable screen "${id}" must be shown (not ${type === 'action' ? 'an action' : 'an end'})` });
+  }
   return faults;
 }
 

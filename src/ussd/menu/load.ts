@@ -96,6 +96,9 @@ export function checkMenu(dir: string): { menu: Menu | undefined; faults: MenuFa
     start: root.value.start,
     screens,
     variables: root.value.variables,
+    open: root.value.open,
+    dialReference: root.value.dialReference,
+    resumable: root.value.resumable,
     texts,
     files,
   };

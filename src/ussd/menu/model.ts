@@ -8,6 +8,10 @@ export interface Menu {
   start: string;
   screens: Record<string, Screen>;
   variables: Record<string, { maxLength: number }>;
+  /** See menuFileSchema: the first hop's action screen, the reference screen, the resumable screens. */
+  open?: string | undefined;
+  dialReference?: string | undefined;
+  resumable?: string[] | undefined;
   texts: Record<Language, Record<string, string>>;
   /** Which file defined each screen, for messages. */
   files: Record<string, string>;

@@ -89,6 +89,20 @@ export const menuFileSchema = z
     start: screenId,
     /** Every value a template may show, with the most characters it may take on screen. */
     variables: z.record(varName, z.object({ maxLength: z.int().min(1).max(182) }).strict()),
+    /**
+     * An action screen run when a session opens with nothing typed, or with a reference dialled
+     * with the code (`*123*83262#`): its outcome is the first screen (a payment to resume, the
+     * reference's bills). A first hop that starts with a menu key skips it and starts at `start`.
+     */
+    open: screenId.optional(),
+    /**
+     * The input screen that tells a reference dialled with the code from a menu key: a first input
+     * of 3 characters or more (keys are 1 or 2) that this screen would take is a reference, stored
+     * where the screen stores it before `open` runs.
+     */
+    dialReference: screenId.optional(),
+    /** Screens past the bills from which a session the network drops keeps its payment (src/resume). */
+    resumable: z.array(screenId).default([]),
   })
   .strict();
 

@@ -1,0 +1,131 @@
+import { isProvider } from '../../collections/types';
+import type { Json, Vars } from '../../json';
+import { maskName } from '../../privacy/mask-name';
+import { isProvince } from '../../provinces';
+import type { KeptPayment } from '../../sessions/kept-payment';
+import { lookUpBills, selectionVars, sessionBills } from './bills';
+import type { ActionDef, ActionResult } from './types';
+import { bound } from './wallet';
+
+/**
+ * A session's first screen, and a dropped payment brought back. The open action picks the first
+ * screen from what the hop's first round trip read about the phone: a kept payment (offered when
+ * nothing was typed, or when its reference was dialled), a reference dialled with the code (its
+ * bills when the phone's last province for it is known, else the province), or the main menu.
+ * The choice is computed, so other entries (saved accounts) add an outcome here and a screen.
+ */
+export const openSession: ActionDef = {
+  async run(ctx) {
+    const kept = ctx.prefs?.kept;
+    const dialled = typeof ctx.vars.refClient === 'string' ? ctx.vars.refClient : undefined;
+    if (kept !== undefined && (dialled === undefined || dialled === kept.refClient)) return { outcome: 'resume', set: offerVars(kept) };
+    if (dialled === undefined) return { outcome: 'main' };
+    const province = ctx.prefs?.lastRef === dialled ? ctx.prefs.lastProvince : undefined;
+    if (province !== undefined && isProvince(province)) return { outcome: 'bills', set: { province } };
+    return { outcome: 'province' };
+  },
+};
+
+/** What the offer shows and continuing needs: the kept choice, in the session's own values. */
+function offerVars(k: KeptPayment): Vars {
+  return {
+    refClient: k.refClient,
+    province: k.province,
+    resumeName: k.maskedName,
+    resumeAmount: k.amountCentimes ?? k.balanceCentimes,
+    selectedIds: k.billIds,
+    amount: k.amountCentimes ?? null,
+    provider: k.provider ?? null,
+  };
+}
+
+/** "Start afresh": the kept payment is forgotten, and the session's copy of it cleared. */
+export const dropResume: ActionDef = {
+  async run() {
+    const set: Vars = { refClient: null, province: null, resumeName: null, resumeAmount: null, selectedIds: null, amount: null, provider: null };
+    return { outcome: 'done', set, remember: { resume: 'dropped' } };
+  },
+};
+
+/**
+ * "Continue": the bills are read again (GetFact) and the kept choice corrected by what changed
+ * meanwhile: a bill paid since is dropped, the amount is brought within the new balance and the
+ * wallet's limits. It lands on the confirmation (or the amount screen, when no amount had been
+ * chosen or the old one no longer fits), never further: only a fresh confirmation key pays.
+ */
+export const resumePayment: ActionDef = {
+  async run(ctx, deps): Promise<ActionResult> {
+    const ref = typeof ctx.vars.refClient === 'string' ? ctx.vars.refClient : '';
+    const province = typeof ctx.vars.province === 'string' ? ctx.vars.province : '';
+    const ids = strings(ctx.vars.selectedIds);
+    const found = await lookUpBills(ctx, deps, ref, province);
+    switch (found.outcome) {
+      case 'found':
+        break;
+      case 'nothing_unpaid':
+        return { ...found, outcome: 'nothing_left' };
+      default:
+        return found;
+    }
+    const set: Vars = { ...found.set };
+    const selected = sessionBills(set.bills).filter((b) => ids.includes(b.faeId));
+    // Every chosen bill was paid meanwhile, others are still owed: the list of what is owed now.
+    if (selected.length === 0) return { ...found, outcome: 'bills', set: { ...set, selectedIds: null, amount: null } };
+    Object.assign(set, selectionVars(selected, deps.minPaymentCentimes));
+    const result = (outcome: string): ActionResult => ({ outcome, set, ...(found.remember === undefined ? {} : { remember: found.remember }) });
+    if (deps.wallet !== undefined) {
+      const kept = ctx.vars.provider;
+      const provider = typeof kept === 'string' && isProvider(kept) ? kept : await deps.wallet.predictProvider(ctx.phone);
+      if (provider === undefined) return result('ask');
+      const rules = await bound({ ...ctx, vars: { ...ctx.vars, ...set } }, deps, provider);
+      Object.assign(set, rules.set);
+      if (rules.outcome !== 'ready') return result(rules.outcome);
+    }
+    const amount = typeof ctx.vars.amount === 'number' ? amountNow(ctx.vars.amount, set) : undefined;
+    set.amount = amount ?? null;
+    return result(amount === undefined ? 'amount' : 'confirm');
+  },
+};
+
+/**
+ * The amount chosen before the drop, as it can be paid now (`v`: the selection's and the wallet's
+ * bounds, amount.ts). At or above the new balance it becomes the balance, or the most a typed
+ * amount may be when the wallet does not take the exact balance; below it, it stays when it still
+ * passes. Undefined: the subscriber chooses again.
+ */
+export function amountNow(kept: number, v: Vars): number | undefined {
+  const balance = num(v.selectedBalance);
+  const min = num(v.amountMin);
+  const max = num(v.amountMax);
+  const typed = v.otherAmount === true;
+  if (kept >= balance) return v.exactAmount === true ? balance : typed ? max : undefined;
+  return typed && kept % 100 === 0 && kept >= min && kept <= max ? kept : undefined;
+}
+
+/**
+ * The payment a session holds, to keep when the network drops it: what the subscriber chose on
+ * the bills, wallet and amount screens. Undefined when the session holds no such choice.
+ */
+export function keptPaymentOf(vars: Readonly<Vars>): KeptPayment | undefined {
+  const { refClient, province, subscriberName, selectedBalance, amount, provider } = vars;
+  const billIds = strings(vars.selectedIds);
+  if (typeof refClient !== 'string' || typeof province !== 'string' || !isProvince(province)) return undefined;
+  if (billIds.length === 0 || typeof selectedBalance !== 'number' || selectedBalance <= 0) return undefined;
+  return {
+    refClient,
+    province,
+    maskedName: maskName(typeof subscriberName === 'string' ? subscriberName : ''),
+    billIds,
+    balanceCentimes: selectedBalance,
+    amountCentimes: typeof amount === 'number' && amount > 0 ? amount : undefined,
+    provider: typeof provider === 'string' && isProvider(provider) ? provider : undefined,
+  };
+}
+
+function strings(v: Json | undefined): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function num(v: Json | undefined): number {
+  return typeof v === 'number' ? v : 0;
+}

@@ -1,0 +1,46 @@
+import type { BrowserContext } from 'playwright-core';
+import { launchBrowser, openPage, phone, serveProduct, shows } from './kit';
+
+// The browser phone dialling a reference with the code, dropping the payment, and dialling back.
+jest.setTimeout(60_000);
+
+let server: Awaited<ReturnType<typeof serveProduct>>;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let context: BrowserContext;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([serveProduct({}), launchBrowser()]);
+  context = browser.context;
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('*123*83262# opens that account; hung up on the confirmation, the SMS tells the dial string, which offers it back', async () => {
+  const { page, errors } = await openPage(context, `${server.url}/`);
+  const p = phone(page);
+  await p.root.getByLabel('Service code', { exact: true }).fill('*123*83262#');
+  await p.dial();
+  await shows(p.screen, 'Choisissez votre province');
+  // The gateway's shape: the service code alone, the reference as the first hop's text.
+  await shows(p.timeline, 'text="83262" → CON');
+  for (const [reply, screen] of [
+    ['1', 'MUKEBA MUKEBA'],
+    ['2', 'Solde exact'],
+    ['2', 'Montant en francs entiers'],
+    ['100', 'Payer 100 CDF'],
+  ] as const) {
+    await p.send(reply);
+    await shows(p.screen, screen);
+  }
+  // Hung up on the confirmation: the gateway says "Incomplete", the product keeps the payment.
+  await p.cancel();
+  await shows(p.timeline, 'ussd/events Incomplete → HTTP 200');
+  await shows(p.inbox, 'composez *123*83262# dans les 30 min');
+  await p.dial();
+  await shows(p.screen, 'Paiement non terminé');
+  await shows(p.screen, 'MUKEBA M.');
+  await p.send('1');
+  await shows(p.screen, 'Payer 100 CDF');
+  expect(errors).toEqual([]);
+});
