@@ -17,7 +17,7 @@ import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
 import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
-import { createUssdRouter } from './http/ussd-router';
+import { createUssdHopHandler, createUssdRouter } from './http/ussd-router';
 import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
@@ -235,6 +235,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
         failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
       }),
     ],
+    ussdHop: createUssdHopHandler({ engine, logger, messages }),
     // The outbox and the operator's views hold subscribers' data: behind the same token as the callbacks.
     callbacks: [
       createUssdRouter({ engine, logger, messages }),
