@@ -62,7 +62,7 @@ interface Settings {
   databaseUrl: string;
   /** Only these servers (all four by default); the ratios need minimal and ussd-menu-builder. */
   roles: Role[];
-  /** Start the product under `node --cpu-prof` with its profile written here when it stops. */
+  /** Start each server under `node --cpu-prof`, its profile written to `<dir>/<server>/` when it stops. */
   profileDir: string | undefined;
 }
 
@@ -330,7 +330,8 @@ async function startRegideso(): Promise<{ baseUrl: string; pid: number; stop: ()
 function startOther(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string): Promise<Server> {
   const args = ['--serve', role, '--redis', settings.redisUrl, '--regideso', regidesoUrl];
   // execArgv is inherited, so the child runs under tsx like this process.
-  const child: ChildProcess = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(settings.profileDir, role)];
+  const child: ChildProcess = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
   const next = (): Promise<FromChild> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${role} server did not answer within 30 s`)), 30_000);
@@ -402,7 +403,7 @@ async function startProduct(settings: Settings, regidesoUrl: string): Promise<Se
     COLLECTION: 'none',
     SMS_TRANSPORT: 'outbox',
   };
-  const nodeArgs = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.profileDir];
+  const nodeArgs = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(settings.profileDir, 'product')];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', log, log] });
   closeSync(log);
   const cleanup = async () => {
@@ -669,6 +670,8 @@ async function runParent(settings: Settings): Promise<number> {
 
   const identity = createIdentities();
   const measured = new Map<Role, Measured>();
+  /** Hops each server answered in all (warm-up included): a profile's samples are per these. */
+  const served = new Map<Role, number>();
   const regideso = await startRegideso();
   let memory: { session: number; phone: number; answer: string } | undefined;
   let productLog: string | undefined;
@@ -677,9 +680,14 @@ async function runParent(settings: Settings): Promise<number> {
       const server = role === 'product' ? await startProduct(settings, regideso.baseUrl) : await startOther(role, settings, regideso.baseUrl);
       if ('logFile' in server && typeof server.logFile === 'string') productLog = server.logFile;
       try {
-        if (settings.warmupS > 0) await drive(server, regideso.pid, settings.connections, settings.warmupS, identity);
-        measured.set(role, await drive(server, regideso.pid, settings.connections, settings.durationS, identity));
-        if (role === 'product') memory = await sessionMemory(server, settings.redisUrl);
+        const warm = settings.warmupS > 0 ? (await drive(server, regideso.pid, settings.connections, settings.warmupS, identity)).tally.answered : 0;
+        const m = await drive(server, regideso.pid, settings.connections, settings.durationS, identity);
+        measured.set(role, m);
+        served.set(role, warm + m.tally.answered);
+        if (role === 'product') {
+          memory = await sessionMemory(server, settings.redisUrl);
+          served.set(role, warm + m.tally.answered + NINE_BILLS.length);
+        }
       } finally {
         await server.stop();
       }
@@ -702,7 +710,10 @@ async function runParent(settings: Settings): Promise<number> {
   console.log('');
   printTargets(rows, memory?.session);
   if (productLog !== undefined) console.log(`\nthe product's log: ${productLog}`);
-  if (settings.profileDir !== undefined) console.log(`the product's CPU profile (.cpuprofile): ${settings.profileDir}`);
+  if (settings.profileDir !== undefined) {
+    console.log(`CPU profiles (.cpuprofile), one folder per server under ${settings.profileDir}; read one with`);
+    for (const role of settings.roles) console.log(`  npx tsx bench/profile-top.ts ${path.join(settings.profileDir, role)}/*.cpuprofile --hops ${served.get(role) ?? 0}`);
+  }
   for (const role of settings.roles) printBad(LABEL[role], measured.get(role) as Measured);
 
   const prod = rows.find((r) => r.role === 'product');
