@@ -20,6 +20,7 @@ import { bareApp, minimalApp, ussdMenuBuilderApp } from './servers';
 
 /**
  * `npm run bench [-- --connections 32 --duration 10 --warmup 3 --redis redis://… --database postgres://…]`
+ * `[--servers minimal,umb,product] [--cpu-prof DIR] [--product-dir OTHER_CHECKOUT]`
  *
  * Many concurrent USSD sessions walk dial → pay → reference → province → bills (4 hops, the last
  * one calls REGIDESO's GetFact) against four servers in turn, under the same load: a bare express
@@ -64,6 +65,8 @@ interface Settings {
   roles: Role[];
   /** Start each server under `node --cpu-prof`, its profile written to `<dir>/<server>/` when it stops. */
   profileDir: string | undefined;
+  /** The product's checkout (its `dist/main.js`, `menus/`, `migrations/`): another build to compare with. */
+  productDir: string;
 }
 
 const positiveInt = (name: string, max: number) =>
@@ -91,6 +94,7 @@ const argsSchema = z.object({
     .pipe(z.array(z.enum(ROLES, { error: `--servers takes a comma-separated list of ${ROLES.join(', ')}` })))
     .optional(),
   'cpu-prof': z.string().min(1).optional(),
+  'product-dir': z.string().min(1).optional(),
   // Internal: a child serving one of the three other servers.
   serve: z.enum(['baseline', 'minimal', 'umb']).optional(),
   regideso: z.string().url().optional(),
@@ -107,6 +111,7 @@ function parseCli(argv: string[]): { settings: Settings; serve: Exclude<Role, 'p
       database: { type: 'string' },
       servers: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'product-dir': { type: 'string' },
       serve: { type: 'string' },
       regideso: { type: 'string' },
     },
@@ -127,6 +132,7 @@ function parseCli(argv: string[]): { settings: Settings; serve: Exclude<Role, 'p
       databaseUrl: a.database,
       roles: ROLES.filter((r) => a.servers === undefined || a.servers.includes(r)),
       profileDir: a['cpu-prof'] === undefined ? undefined : path.resolve(a['cpu-prof']),
+      productDir: path.resolve(a['product-dir'] ?? ROOT),
     },
     serve: a.serve,
     regideso: a.regideso,
@@ -378,7 +384,7 @@ function startOther(role: Exclude<Role, 'product'>, settings: Settings, regideso
  * webhook token, JSON logs at `info` to a file, metrics on, `COLLECTION=none`.
  */
 async function startProduct(settings: Settings, regidesoUrl: string): Promise<Server & { logFile: string }> {
-  if (!existsSync(path.join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run `npm run build` (npm run bench does it first)');
+  if (!existsSync(path.join(settings.productDir, 'dist/main.js'))) throw new Error(`${settings.productDir}/dist/main.js is missing: run \`npm run build\` (npm run bench does it first)`);
   const id = randomBytes(4).toString('hex');
   const prefix = `bench${id}:`;
   const schema = `bench_hops_${id}`;
@@ -404,7 +410,7 @@ async function startProduct(settings: Settings, regidesoUrl: string): Promise<Se
     SMS_TRANSPORT: 'outbox',
   };
   const nodeArgs = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(settings.profileDir, 'product')];
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: settings.productDir, env, stdio: ['ignore', log, log] });
   closeSync(log);
   const cleanup = async () => {
     await stopProcess(child);
