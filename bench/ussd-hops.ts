@@ -1,37 +1,39 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import express from 'express';
+import type express from 'express';
 import Redis from 'ioredis';
 import { z } from 'zod';
-import { composeProduct } from '../src/compose';
-import { loadConfig } from '../src/config';
+import { createPostgresDb } from '../src/db/postgres';
 import { silentLogger } from '../src/logging/logger';
 import { createRegidesoClient } from '../src/regideso/client';
-import { startSandbox } from '../src/regideso/sandbox/server';
 import { phoneKeys, sessionKeys } from '../src/sessions/keys';
+import { freePort } from '../test/support/processes';
 import { bareApp, minimalApp, ussdMenuBuilderApp } from './servers';
 
 /**
- * `npm run bench [-- --connections 32 --duration 10 --warmup 2 --redis redis://…]`
+ * `npm run bench [-- --connections 32 --duration 10 --warmup 3 --redis redis://… --database postgres://…]`
+ * `[--servers minimal,umb,product] [--cpu-prof DIR] [--product-dir OTHER_CHECKOUT]`
  *
  * Many concurrent USSD sessions walk dial → pay → reference → province → bills (4 hops, the last
- * one calls the sandbox REGIDESO's GetFact) against four servers in turn, under the same load: a
- * bare express handler, a minimal Redis handler (one GET + one SET a hop), ussd-menu-builder with a
- * Redis session store, and the whole product built by `composeProduct`. Hops/s, p50/p99 and the
- * product's ratios to each are printed, then the Redis memory of one product session at the bills
- * screen of an account with nine unpaid bills.
+ * one calls REGIDESO's GetFact) against four servers in turn, under the same load: a bare express
+ * handler, a minimal Redis handler (one GET + one SET a hop), ussd-menu-builder with a Redis
+ * session store, and the product as it is deployed (`node dist/main.js`, production settings).
  *
- * Each server runs in a child process forked from this file: autocannon parsing thousands of
- * responses a second on the server's own event loop would be measured as server time.
- * Options come from argv, not the environment: only src/config.ts reads the environment.
+ * Every part is a process of its own, as in production: the server under test, the sandbox
+ * REGIDESO (`npm run sandbox`'s code, over HTTP, shared by the three servers that call GetFact),
+ * and this process, which only generates the load (autocannon) and reads the others' CPU time from
+ * /proc. Options come from argv, not the environment: only src/config.ts reads the environment.
  */
 
+const ROOT = path.join(__dirname, '..');
 const SERVICE_CODE = '*123#';
 const NETWORK_CODE = '63902';
 /** The sandbox's demo subscriber with unpaid bills in Kinshasa. */
@@ -40,13 +42,16 @@ const HOP_NAMES = ['main menu', 'pay', 'reference', 'province→bills'] as const
 /** The bills screen names amounts; anything else there means GetFact did not happen. */
 const BILLS_SCREEN = /CDF/;
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
 const BAD_SAMPLES_KEPT = 5;
 /** Longer than a hop may take (the engine's budget is 8 s). */
 const DRAIN_MS = 10_000;
+/** The issue's targets for the product (issue 20). */
+const TARGETS = { hopsVsMinimal: 0.9, hopsVsUmb: 1.0, p99VsMinimal: 1.1, cpuVsMinimal: 1.2, sessionBytes: 1200 };
 
 const ROLES = ['baseline', 'minimal', 'umb', 'product'] as const;
 type Role = (typeof ROLES)[number];
-const LABEL: Record<Role, string> = { baseline: 'bare express', minimal: 'minimal Redis', umb: 'ussd-menu-builder', product: 'product' };
+const LABEL: Record<Role, string> = { baseline: 'bare express', minimal: 'minimal Redis', umb: 'ussd-menu-builder', product: 'product (dist/main.js)' };
 /** The sandbox subscriber with nine unpaid bills (src/regideso/sandbox/data.ts). */
 const NINE_BILLS = ['', '1', '1*62190', '1*62190*1'] as const;
 
@@ -55,6 +60,13 @@ interface Settings {
   durationS: number;
   warmupS: number;
   redisUrl: string;
+  databaseUrl: string;
+  /** Only these servers (all four by default); the ratios need minimal and ussd-menu-builder. */
+  roles: Role[];
+  /** Start each server under `node --cpu-prof`, its profile written to `<dir>/<server>/` when it stops. */
+  profileDir: string | undefined;
+  /** The product's checkout (its `dist/main.js`, `menus/`, `migrations/`): another build to compare with. */
+  productDir: string;
 }
 
 const positiveInt = (name: string, max: number) =>
@@ -72,10 +84,23 @@ const argsSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, '--redis must be a redis:// URL')
     .default(DEFAULT_REDIS_URL),
-  serve: z.enum(ROLES).optional(),
+  database: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s?]+$/, '--database must be a postgres:// URL without a query')
+    .default(DEFAULT_DATABASE_URL),
+  servers: z
+    .string()
+    .transform((v) => v.split(','))
+    .pipe(z.array(z.enum(ROLES, { error: `--servers takes a comma-separated list of ${ROLES.join(', ')}` })))
+    .optional(),
+  'cpu-prof': z.string().min(1).optional(),
+  'product-dir': z.string().min(1).optional(),
+  // Internal: a child serving one of the three other servers.
+  serve: z.enum(['baseline', 'minimal', 'umb']).optional(),
+  regideso: z.string().url().optional(),
 });
 
-function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined } {
+function parseCli(argv: string[]): { settings: Settings; serve: Exclude<Role, 'product'> | undefined; regideso: string | undefined } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -83,7 +108,12 @@ function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined
       duration: { type: 'string', short: 'd' },
       warmup: { type: 'string', short: 'w' },
       redis: { type: 'string' },
+      database: { type: 'string' },
+      servers: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      'product-dir': { type: 'string' },
       serve: { type: 'string' },
+      regideso: { type: 'string' },
     },
     strict: true,
   });
@@ -94,18 +124,46 @@ function parseCli(argv: string[]): { settings: Settings; serve: Role | undefined
   }
   const a = parsed.data;
   return {
-    settings: { connections: a.connections, durationS: a.duration, warmupS: a.warmup, redisUrl: a.redis },
+    settings: {
+      connections: a.connections,
+      durationS: a.duration,
+      warmupS: a.warmup,
+      redisUrl: a.redis,
+      databaseUrl: a.database,
+      roles: ROLES.filter((r) => a.servers === undefined || a.servers.includes(r)),
+      profileDir: a['cpu-prof'] === undefined ? undefined : path.resolve(a['cpu-prof']),
+      productDir: path.resolve(a['product-dir'] ?? ROOT),
+    },
     serve: a.serve,
+    regideso: a.regideso,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child side: one server under test, driven by the parent over IPC.
+// CPU time of another process, from /proc (Linux): what a server spent, whoever else runs.
+
+const CLOCK_TICKS_PER_S = (() => {
+  const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(out.stdout?.trim());
+  return Number.isInteger(n) && n > 0 ? n : 100;
+})();
+
+/** User + system CPU time of `pid` so far, in µs. */
+function cpuTimeUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / CLOCK_TICKS_PER_S;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child side: one of the three other servers, driven by the parent over IPC.
 
 const toChild = z.object({ type: z.literal('stop') });
 const fromChild = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), port: z.number().int(), prefix: z.string().optional() }),
-  z.object({ type: z.literal('stopped'), keysDeleted: z.number().int(), keysLeft: z.number().int(), cpuUsPerHop: z.number() }),
+  z.object({ type: z.literal('ready'), port: z.number().int(), prefix: z.string() }),
+  z.object({ type: z.literal('stopped'), keysDeleted: z.number().int(), keysLeft: z.number().int() }),
   z.object({ type: z.literal('failed'), message: z.string() }),
 ]);
 type FromChild = z.infer<typeof fromChild>;
@@ -129,17 +187,12 @@ function stopRequested(): Promise<void> {
 
 /**
  * Listens on an ephemeral port and counts handlers still running: when autocannon stops it hangs
- * up on hops in flight, and their handlers must finish before the product closes Redis under them.
- * Also the process's CPU time per request served: a figure other processes on the machine disturb
- * far less than throughput.
+ * up on hops in flight, and their handlers must finish before Redis is closed under them.
  */
-async function listen(app: express.Express): Promise<{ port: number; close: () => Promise<void>; cpuUsPerHop: () => number }> {
+async function listen(app: express.Express): Promise<{ port: number; close: () => Promise<void> }> {
   let inFlight = 0;
-  let served = 0;
-  const cpu = process.cpuUsage();
   const server = http.createServer((req, res) => {
     inFlight += 1;
-    served += 1;
     let counted = true;
     const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
     // Every answer goes through res.end, even to a client that has already hung up.
@@ -160,10 +213,6 @@ async function listen(app: express.Express): Promise<{ port: number; close: () =
       await closed;
       const deadline = Date.now() + DRAIN_MS;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    },
-    cpuUsPerHop() {
-      const used = process.cpuUsage(cpu);
-      return served === 0 ? 0 : (used.user + used.system) / served;
     },
   };
 }
@@ -194,54 +243,29 @@ async function deleteKeys(redisUrl: string, prefix: string): Promise<{ deleted: 
   }
 }
 
-async function serveProduct(settings: Settings): Promise<void> {
-  const prefix = `bench:${randomBytes(6).toString('hex')}:`;
-  const loaded = loadConfig({ REDIS_URL: settings.redisUrl });
-  if (!loaded.ok) throw new Error(`config: ${loaded.errors.join('; ')}`);
-  const product = await composeProduct(loaded.config, silentLogger(), { prefix, defaultMetrics: false });
-  let cleaned: { deleted: number; left: number };
-  let cpuUsPerHop: number;
-  try {
-    await product.start();
-    const server = await listen(product.app);
-    await send({ type: 'ready', port: server.port, prefix });
-    await stopRequested();
-    cpuUsPerHop = server.cpuUsPerHop();
-    await server.close();
-  } finally {
-    await product.stop();
-    cleaned = await deleteKeys(settings.redisUrl, prefix);
-  }
-  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left, cpuUsPerHop });
-}
-
-/** The other servers: their own Redis connection and in-process sandbox REGIDESO, as the product has. */
-async function serveOther(role: Exclude<Role, 'product'>, settings: Settings): Promise<void> {
+/** The three other servers: their own Redis connection, and the sandbox REGIDESO over HTTP as the product has. */
+async function serveOther(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string): Promise<void> {
   const prefix = `bench:${randomBytes(6).toString('hex')}:`;
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
-  const sandbox = await startSandbox();
-  const regideso = createRegidesoClient({ baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey, operator: 'BENCH', timeoutMs: 5000, logger: silentLogger() });
+  const regideso = createRegidesoClient({ baseUrl: regidesoUrl, apiKey: REGIDESO_KEY, operator: 'BENCH', timeoutMs: 5000, logger: silentLogger() });
   let cleaned: { deleted: number; left: number };
-  let cpuUsPerHop: number;
   try {
     const app = role === 'baseline' ? bareApp() : role === 'minimal' ? minimalApp(redis, regideso, prefix) : ussdMenuBuilderApp(redis, regideso, prefix);
     const server = await listen(app);
     await send({ type: 'ready', port: server.port, prefix });
     await stopRequested();
-    cpuUsPerHop = server.cpuUsPerHop();
     await server.close();
   } finally {
     await redis.quit().catch(() => undefined);
-    await sandbox.close();
     cleaned = await deleteKeys(settings.redisUrl, prefix);
   }
-  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left, cpuUsPerHop });
+  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left });
 }
 
-async function serve(role: Role, settings: Settings): Promise<void> {
+async function serve(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string | undefined): Promise<void> {
   try {
-    if (role === 'product') await serveProduct(settings);
-    else await serveOther(role, settings);
+    if (regidesoUrl === undefined) throw new Error('--regideso is required with --serve');
+    await serveOther(role, settings, regidesoUrl);
   } catch (err) {
     await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
     process.exitCode = 1;
@@ -251,18 +275,69 @@ async function serve(role: Role, settings: Settings): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parent side: start the servers, load them with autocannon, print the comparison.
+// Parent side: start the processes, load each server with autocannon, print the comparison.
 
-interface ChildServer {
+/** The sandbox's own key (src/config.ts SANDBOX_API_KEY), printed by `npm run sandbox` too. */
+const REGIDESO_KEY = 'sandbox-key';
+
+interface Server {
+  role: Role;
+  pid: number;
   port: number;
-  prefix: string | undefined;
-  stop(): Promise<{ keysDeleted: number; keysLeft: number; cpuUsPerHop: number }>;
+  /** Where hops are posted: the product's carries its webhook token, as its registered URL does. */
+  ussdPath: string;
+  /** The server's Redis key prefix (the product's REDIS_KEY_PREFIX). */
+  prefix: string;
+  stop(): Promise<void>;
 }
 
-function startChild(role: Role, settings: Settings): Promise<ChildServer> {
-  const args = ['--serve', role, '--redis', settings.redisUrl];
+/** A process of ours that prints a line matching `ready` once it serves; its output is kept for errors. */
+function startProcess(name: string, args: string[], opts: { env?: NodeJS.ProcessEnv; ready: RegExp }): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: opts.env ?? { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within 60 s:\n${output}`)), 60_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      const m = opts.ready.exec(output);
+      if (m === null) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      // Keep draining its pipes, or a chatty child blocks on a full one.
+      child.stdout?.removeListener('data', onData);
+      child.stdout?.resume();
+      resolve({ child, match: m });
+    };
+    const onExit = (code: number | null) => fail(new Error(`${name} exited early (code ${String(code)}):\n${output}`));
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+    child.once('exit', onExit);
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** `npm run sandbox`'s code, in a process of its own, on a spare port. */
+async function startRegideso(): Promise<{ baseUrl: string; pid: number; stop: () => Promise<void> }> {
+  const { child, match } = await startProcess('sandbox REGIDESO', ['--import', 'tsx', 'src/regideso/sandbox/cli.ts', '--port', '0'], { ready: /listening on (http:\/\/\S+)/ });
+  return { baseUrl: match[1] ?? '', pid: child.pid ?? 0, stop: () => stopProcess(child) };
+}
+
+function startOther(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string): Promise<Server> {
+  const args = ['--serve', role, '--redis', settings.redisUrl, '--regideso', regidesoUrl];
   // execArgv is inherited, so the child runs under tsx like this process.
-  const child: ChildProcess = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(settings.profileDir, role)];
+  const child: ChildProcess = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
   const next = (): Promise<FromChild> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${role} server did not answer within 30 s`)), 30_000);
@@ -279,16 +354,19 @@ function startChild(role: Role, settings: Settings): Promise<ChildServer> {
     });
   return next().then(
     (ready) => {
-      if (ready.type !== 'ready') throw new Error(`${role} server: expected ready, got ${ready.type}`);
+      if (ready.type !== 'ready' || child.pid === undefined) throw new Error(`${role} server: expected ready, got ${ready.type}`);
       return {
+        role,
+        pid: child.pid,
         port: ready.port,
+        ussdPath: '/ussd',
         prefix: ready.prefix,
         async stop() {
           const exited = child.exitCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined);
           child.send({ type: 'stop' });
           const done = await next();
           await exited;
-          return done.type === 'stopped' ? { keysDeleted: done.keysDeleted, keysLeft: done.keysLeft, cpuUsPerHop: done.cpuUsPerHop } : { keysDeleted: 0, keysLeft: -1, cpuUsPerHop: 0 };
+          if (done.type === 'stopped' && done.keysLeft > 0) console.error(`${role}: ${done.keysLeft} keys left under ${ready.prefix}`);
         },
       };
     },
@@ -297,6 +375,65 @@ function startChild(role: Role, settings: Settings): Promise<ChildServer> {
       throw err;
     },
   );
+}
+
+/**
+ * The product as deployed: `node dist/main.js` (built by `prebench`) with production settings:
+ * real Redis under a prefix of the run's own, a PostgreSQL ledger in a schema of the run's own
+ * (created here, migrated by the product at start, dropped at the end), REGIDESO over HTTP, the
+ * webhook token, JSON logs at `info` to a file, metrics on, `COLLECTION=none`.
+ */
+async function startProduct(settings: Settings, regidesoUrl: string): Promise<Server & { logFile: string }> {
+  if (!existsSync(path.join(settings.productDir, 'dist/main.js'))) throw new Error(`${settings.productDir}/dist/main.js is missing: run \`npm run build\` (npm run bench does it first)`);
+  const id = randomBytes(4).toString('hex');
+  const prefix = `bench${id}:`;
+  const schema = `bench_hops_${id}`;
+  const token = randomBytes(24).toString('hex');
+  const port = await freePort();
+  const admin = createPostgresDb({ url: settings.databaseUrl, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const logFile = path.join(os.tmpdir(), `ussd-bench-product-${id}.log`);
+  const log = openSync(logFile, 'w');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    REDIS_URL: settings.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    DATABASE_URL: `${settings.databaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    REGIDESO_BASE_URL: regidesoUrl,
+    REGIDESO_API_KEY: REGIDESO_KEY,
+    REGIDESO_OPERATOR: 'BENCH',
+    WEBHOOK_TOKEN: token,
+    COLLECTION: 'none',
+    SMS_TRANSPORT: 'outbox',
+  };
+  const nodeArgs = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(settings.profileDir, 'product')];
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: settings.productDir, env, stdio: ['ignore', log, log] });
+  closeSync(log);
+  const cleanup = async () => {
+    await stopProcess(child);
+    const cleaned = await deleteKeys(settings.redisUrl, prefix);
+    if (cleaned.left > 0) console.error(`product: ${cleaned.left} keys left under ${prefix}`);
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.close();
+  };
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the product exited at start-up (code ${child.exitCode}); its log: ${logFile}`);
+      if (Date.now() > deadline) throw new Error(`the product was not ready within 60 s; its log: ${logFile}`);
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      if (res?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  if (child.pid === undefined) throw new Error('the product process did not start');
+  return { role: 'product', pid: child.pid, port, ussdPath: `/${token}/ussd`, prefix, logFile, stop: cleanup };
 }
 
 interface Tally {
@@ -328,10 +465,10 @@ interface JourneyContext {
   failed?: boolean;
 }
 
-function journeyRequests(role: Role, tally: Tally, identity: () => { sessionId: string; phoneNumber: string }, hopSeen: { index: number }): autocannon.Request[] {
+function journeyRequests(role: Role, ussdPath: string, tally: Tally, identity: () => { sessionId: string; phoneNumber: string }, hopSeen: { index: number }): autocannon.Request[] {
   return JOURNEY.map((text, i) => ({
     method: 'POST',
-    path: '/ussd',
+    path: ussdPath,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     setupRequest: (req: autocannon.Request, context: object) => {
       const ctx = context as JourneyContext;
@@ -366,19 +503,23 @@ interface Measured {
   /** Connection errors and timeouts (no answer at all). */
   connErrors: number;
   timeouts: number;
+  /** CPU time (µs) the server process, and the sandbox REGIDESO, spent during the measured load. */
+  serverCpuUs: number;
+  regidesoCpuUs: number;
 }
 
-async function drive(role: Role, port: number, connections: number, durationS: number, identity: () => { sessionId: string; phoneNumber: string }): Promise<Measured> {
+async function drive(server: Server, regidesoPid: number, connections: number, durationS: number, identity: () => { sessionId: string; phoneNumber: string }): Promise<Measured> {
   const tally = newTally();
   const hopSeen = { index: 0 };
+  const cpuBefore = [cpuTimeUs(server.pid), cpuTimeUs(regidesoPid)];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `http://127.0.0.1:${port}`,
+        url: `http://127.0.0.1:${server.port}`,
         connections,
         duration: durationS,
         timeout: 15,
-        requests: journeyRequests(role, tally, identity, hopSeen),
+        requests: journeyRequests(server.role, server.ussdPath, tally, identity, hopSeen),
       },
       (err: unknown, res: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)),
     );
@@ -387,7 +528,15 @@ async function drive(role: Role, port: number, connections: number, durationS: n
       tally.latencies[hopSeen.index]?.push(responseTime);
     });
   });
-  return { role, durationS: result.duration, tally, connErrors: result.errors, timeouts: result.timeouts };
+  return {
+    role: server.role,
+    durationS: result.duration,
+    tally,
+    connErrors: result.errors,
+    timeouts: result.timeouts,
+    serverCpuUs: cpuTimeUs(server.pid) - (cpuBefore[0] ?? 0),
+    regidesoCpuUs: cpuTimeUs(regidesoPid) - (cpuBefore[1] ?? 0),
+  };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -400,6 +549,7 @@ function sortedOf(values: number[]): Float64Array {
 }
 
 interface Summary {
+  role: Role;
   label: string;
   hopsPerS: number;
   journeysPerS: number;
@@ -407,35 +557,66 @@ interface Summary {
   p99: number;
   errors: number;
   errorRate: number;
-  /** The server process's CPU time per request, warm-up included. */
+  /** The server process's CPU time per hop answered during the measured load (/proc). */
   cpuUs: number;
+  /** The sandbox REGIDESO's, per hop of that server. */
+  regidesoCpuUs: number;
 }
 
-function summarize(label: string, m: Measured, cpuUs: number): Summary {
+function summarize(m: Measured): Summary {
   const all = sortedOf(m.tally.latencies.flat());
   const errors = m.tally.badAnswers + m.connErrors;
   const attempts = m.tally.answered + m.connErrors;
+  const perHop = (us: number) => (m.tally.answered === 0 ? Number.NaN : us / m.tally.answered);
   return {
-    label,
+    role: m.role,
+    label: LABEL[m.role],
     hopsPerS: m.tally.answered / m.durationS,
     journeysPerS: m.tally.journeys / m.durationS,
     p50: percentile(all, 50),
     p99: percentile(all, 99),
     errors,
     errorRate: attempts === 0 ? 1 : errors / attempts,
-    cpuUs,
+    cpuUs: perHop(m.serverCpuUs),
+    regidesoCpuUs: perHop(m.regidesoCpuUs),
   };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function printTable(rows: Summary[]): void {
-  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}   errors`);
+  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}${'REGIDESO µs'.padStart(13)}   errors`);
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
+      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}${fmt(r.regidesoCpuUs, 0).padStart(13)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
     );
   }
+}
+
+function printRatios(rows: Summary[]): void {
+  const prod = rows.find((r) => r.role === 'product');
+  if (prod === undefined) return;
+  for (const other of rows) {
+    if (other === prod) continue;
+    console.log(
+      `${`product / ${other.label}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}${`${fmt(prod.cpuUs / other.cpuUs, 2)}×`.padStart(12)}`,
+    );
+  }
+}
+
+function printTargets(rows: Summary[], sessionBytes: number | undefined): void {
+  const prod = rows.find((r) => r.role === 'product');
+  const minimal = rows.find((r) => r.role === 'minimal');
+  const umb = rows.find((r) => r.role === 'umb');
+  if (prod === undefined || minimal === undefined || umb === undefined) return;
+  const check = (what: string, value: number, target: number, atMost: boolean, unit = '×') =>
+    console.log(`  ${what.padEnd(44)}${`${fmt(value, 2)}${unit}`.padStart(10)}   target ${atMost ? '≤' : '≥'} ${target}${unit}   ${(atMost ? value <= target : value >= target) ? 'met' : 'MISSED'}`);
+  console.log('targets (issue 20):');
+  check('hops/s vs minimal Redis', prod.hopsPerS / minimal.hopsPerS, TARGETS.hopsVsMinimal, false);
+  check('hops/s vs ussd-menu-builder', prod.hopsPerS / umb.hopsPerS, TARGETS.hopsVsUmb, false);
+  check('p99 vs minimal Redis', prod.p99 / minimal.p99, TARGETS.p99VsMinimal, true);
+  check('CPU per hop vs minimal Redis', prod.cpuUs / minimal.cpuUs, TARGETS.cpuVsMinimal, true);
+  if (sessionBytes !== undefined) check('Redis per session at the bills screen', sessionBytes, TARGETS.sessionBytes, true, ' B');
 }
 
 function printPerHop(m: Measured): void {
@@ -457,13 +638,13 @@ function printBad(label: string, m: Measured): void {
  * every key of that session (the record; the lease and the wait note when present) and, apart,
  * of the phone's (preferences, rate count), which outlive sessions.
  */
-async function sessionMemory(port: number, prefix: string, redisUrl: string): Promise<{ session: number; phone: number; answer: string }> {
+async function sessionMemory(server: Server, redisUrl: string): Promise<{ session: number; phone: number; answer: string }> {
   // Shaped as Africa's Talking's ids, whose length counts in the key.
   const sessionId = `ATUid_${randomBytes(16).toString('hex')}`;
   const phoneNumber = '+243899000009';
   let answer = '';
   for (const text of NINE_BILLS) {
-    const res = await fetch(`http://127.0.0.1:${port}/ussd`, {
+    const res = await fetch(`http://127.0.0.1:${server.port}${server.ussdPath}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ sessionId, serviceCode: SERVICE_CODE, phoneNumber, networkCode: NETWORK_CODE, text }).toString(),
@@ -477,8 +658,8 @@ async function sessionMemory(port: number, prefix: string, redisUrl: string): Pr
       for (const k of keys) total += Number((await redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')) ?? 0);
       return total;
     };
-    const s = sessionKeys(prefix, sessionId);
-    const p = phoneKeys(prefix, phoneNumber);
+    const s = sessionKeys(server.prefix, sessionId);
+    const p = phoneKeys(server.prefix, phoneNumber);
     return { session: await usage([s.record, s.lease, s.wait]), phone: await usage([p.prefs, p.rate]), answer };
   } finally {
     redis.disconnect();
@@ -488,53 +669,61 @@ async function sessionMemory(port: number, prefix: string, redisUrl: string): Pr
 async function runParent(settings: Settings): Promise<number> {
   const cpus = os.cpus();
   console.log('ussd-hops: dial → pay → reference → province → bills, 4 hops a session, a fresh session and phone each time');
-  console.log(`machine:  ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${process.platform} ${process.arch}`);
-  console.log(`settings: ${settings.connections} connections, ${settings.durationS} s measured (+${settings.warmupS} s warm-up) per server, Redis ${settings.redisUrl}, REGIDESO sandbox in-process`);
-  console.log('          load generator in this process, each server in its own child process, one after the other\n');
+  console.log(`machine:  ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${process.platform} ${process.arch}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`settings: ${settings.connections} connections, ${settings.durationS} s measured (+${settings.warmupS} s warm-up) per server, Redis ${settings.redisUrl}`);
+  console.log('          each server, the sandbox REGIDESO (over HTTP) and this load generator in processes of their own;');
+  console.log('          the product is `node dist/main.js`, NODE_ENV=production, LOG_LEVEL=info, PostgreSQL ledger, webhook token, COLLECTION=none\n');
 
   const identity = createIdentities();
   const measured = new Map<Role, Measured>();
-  const cpu = new Map<Role, number>();
-  const cleanups: Array<() => Promise<unknown>> = [];
+  /** Hops each server answered in all (warm-up included): a profile's samples are per these. */
+  const served = new Map<Role, number>();
+  const regideso = await startRegideso();
   let memory: { session: number; phone: number; answer: string } | undefined;
+  let productLog: string | undefined;
   try {
-    for (const role of ROLES) {
-      const server = await startChild(role, settings);
-      let stopped = false;
-      const stop = async () => {
-        if (stopped) return;
-        stopped = true;
-        cpu.set(role, (await server.stop()).cpuUsPerHop);
-      };
-      cleanups.push(stop);
-      if (settings.warmupS > 0) await drive(role, server.port, settings.connections, settings.warmupS, identity);
-      measured.set(role, await drive(role, server.port, settings.connections, settings.durationS, identity));
-      if (role === 'product' && server.prefix !== undefined) memory = await sessionMemory(server.port, server.prefix, settings.redisUrl);
-      await stop();
+    for (const role of settings.roles) {
+      const server = role === 'product' ? await startProduct(settings, regideso.baseUrl) : await startOther(role, settings, regideso.baseUrl);
+      if ('logFile' in server && typeof server.logFile === 'string') productLog = server.logFile;
+      try {
+        const warm = settings.warmupS > 0 ? (await drive(server, regideso.pid, settings.connections, settings.warmupS, identity)).tally.answered : 0;
+        const m = await drive(server, regideso.pid, settings.connections, settings.durationS, identity);
+        measured.set(role, m);
+        served.set(role, warm + m.tally.answered);
+        if (role === 'product') {
+          memory = await sessionMemory(server, settings.redisUrl);
+          served.set(role, warm + m.tally.answered + NINE_BILLS.length);
+        }
+      } finally {
+        await server.stop();
+      }
     }
   } finally {
-    await Promise.allSettled(cleanups.map((c) => c()));
+    await regideso.stop();
   }
 
-  const rows = ROLES.map((role) => summarize(LABEL[role], measured.get(role) as Measured, cpu.get(role) ?? Number.NaN));
+  const rows = settings.roles.map((role) => summarize(measured.get(role) as Measured));
   printTable(rows);
-  const prod = rows[3] as Summary;
-  for (const [i, role] of (['baseline', 'minimal', 'umb'] as const).entries()) {
-    const other = rows[i] as Summary;
-    console.log(
-      `${`product / ${LABEL[role]}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}${`${fmt(prod.cpuUs / other.cpuUs, 2)}×`.padStart(12)}`,
-    );
-  }
+  printRatios(rows);
   console.log('');
-  printPerHop(measured.get('product') as Measured);
+  const product = measured.get('product');
+  if (product !== undefined) printPerHop(product);
   if (memory !== undefined) {
     const shown = memory.answer.split('\n')[0] ?? '';
     console.log(`\nRedis MEMORY USAGE, one product session at the bills screen of 62190 (9 unpaid bills, "${shown}"):`);
     console.log(`  session keys ${memory.session} bytes; the phone's keys (preferences, rate count) ${memory.phone} bytes`);
   }
-  for (const role of ROLES) printBad(LABEL[role], measured.get(role) as Measured);
+  console.log('');
+  printTargets(rows, memory?.session);
+  if (productLog !== undefined) console.log(`\nthe product's log: ${productLog}`);
+  if (settings.profileDir !== undefined) {
+    console.log(`CPU profiles (.cpuprofile), one folder per server under ${settings.profileDir}; read one with`);
+    for (const role of settings.roles) console.log(`  npx tsx bench/profile-top.ts ${path.join(settings.profileDir, role)}/*.cpuprofile --hops ${served.get(role) ?? 0}`);
+  }
+  for (const role of settings.roles) printBad(LABEL[role], measured.get(role) as Measured);
 
-  if (prod.hopsPerS === 0 || prod.errorRate > 0.01) {
+  const prod = rows.find((r) => r.role === 'product');
+  if (prod !== undefined && (prod.hopsPerS === 0 || prod.errorRate > 0.01)) {
     console.error(`\nFAIL: product error rate ${fmt(prod.errorRate * 100)} % (limit 1 %)`);
     return 1;
   }
@@ -542,13 +731,13 @@ async function runParent(settings: Settings): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { settings, serve: role } = parseCli(process.argv.slice(2));
+  const { settings, serve: role, regideso } = parseCli(process.argv.slice(2));
   if (role !== undefined) {
-    await serve(role, settings);
+    await serve(role, settings, regideso);
     return;
   }
-  // Bounded even if a server hangs on the way down.
-  const budgetMs = ROLES.length * (settings.durationS + settings.warmupS) * 1000 + 120_000;
+  // Bounded even if a server hangs on the way down (the product drains 5 s on SIGTERM).
+  const budgetMs = settings.roles.length * ((settings.durationS + settings.warmupS) * 1000 + 30_000) + 120_000;
   setTimeout(() => {
     console.error('bench overran its time budget; giving up');
     process.exit(3);

@@ -17,7 +17,7 @@ import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
 import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
-import { createUssdRouter } from './http/ussd-router';
+import { createUssdHopHandler, createUssdRouter } from './http/ussd-router';
 import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
@@ -265,6 +265,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       }),
     ],
     operators: [createOperatorRouter({ payments, details: createPaymentDetails(db, payments.ledger), requireOperator, logger })],
+    ussdHop: createUssdHopHandler({ engine, logger, messages }),
     // The outbox holds subscribers' data: behind the same token as the callbacks.
     callbacks: [
       createUssdRouter({ engine, logger, messages }),

@@ -26,6 +26,8 @@ export interface AppDeps {
   operators?: express.Router[];
   /** The catalogue: what a USSD subscriber sees when something unexpected breaks. */
   messages: Messages;
+  /** The USSD hop's hot path (src/http/ussd-router.ts), served ahead of the generic routers and parsers. */
+  ussdHop?: express.RequestHandler;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -45,6 +47,13 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
+
+  if (deps.ussdHop !== undefined) {
+    // Most requests are hops: matched first, behind the same guard, without the generic routers
+    // and body parsers. A request the hop handler does not take falls through to the routes below.
+    app.post('/ussd', ...deps.guard, deps.ussdHop);
+    app.post('/:token/ussd', ...deps.guard, deps.ussdHop);
+  }
 
   app.use(createHealthRouter({ metrics: deps.metrics, readiness: deps.readiness, metricsToken: deps.metricsToken }));
 
