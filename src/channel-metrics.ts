@@ -74,3 +74,12 @@ export function smsSendFailureCounter(m: Metrics) {
 export function jobsRecoveredCounter(m: Metrics) {
   return counter(m, 'jobs_recovered_total', 'Work the sweep found in the ledger without a job and queued again, by queue', ['queue'] as const);
 }
+
+export function referenceLookupCounter(m: Metrics) {
+  return counter(
+    m,
+    'reference_lookups_total',
+    'Customer references looked up by a phone that has not paid them, by channel and outcome (found, not_found, limited: refused by LOOKUPS_PER_PHONE_DAY)',
+    ['channel', 'outcome'] as const,
+  );
+}

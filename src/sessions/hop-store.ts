@@ -106,8 +106,8 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
         phoneReply = phoneResult?.[1];
         beginReply = beginResult?.[1];
       }
-      const [count, language, lastRef] = Array.isArray(phoneReply) ? phoneReply : [];
-      return { count: Number(count), prefs: readPrefs(language, lastRef), opened: opened(hop.id, beginReply) };
+      const [count, language, lastRef, paidRefs] = Array.isArray(phoneReply) ? phoneReply : [];
+      return { count: Number(count), prefs: readPrefs(language, lastRef, paidRefs), opened: opened(hop.id, beginReply) };
     },
     async begin(hop) {
       return opened(hop.id, await r.ussdBegin(...beginArgs(hop)));

@@ -9,7 +9,7 @@ export function sessionKeys(prefix: string, id: string): { record: string; lease
   return { record, lease: `${record}:l`, wait: `${record}:w` };
 }
 
-export function phoneKeys(prefix: string, phone: string): { prefs: string; rate: string } {
+export function phoneKeys(prefix: string, phone: string): { prefs: string; rate: string; lookups: string } {
   const prefs = `${prefix}p:{${phone}}`;
-  return { prefs, rate: `${prefs}:rl` };
+  return { prefs, rate: `${prefs}:rl`, lookups: `${prefs}:lk` };
 }

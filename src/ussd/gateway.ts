@@ -43,9 +43,13 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
   const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
   const end = (language: Language, key: string) => `END ${interp.text(language, key)}`;
 
-  /** Runs actions for this hop; what they ask to keep for the phone is gathered for the commit. */
-  const actFor = (s: Session, deadline: number, remember: Remember): Act => async (name, state) => {
-    const result = await deps.runAction(name, { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language }, deadline);
+  /**
+   * Runs actions for this hop; what they ask to keep for the phone is gathered for the commit. The
+   * phone's preferences are this hop's own read (a payment settled since the session began counts).
+   */
+  const actFor = (s: Session, deadline: number, remember: Remember, prefs: Prefs): Act => async (name, state) => {
+    const ctx = { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language, paidRefs: prefs.paidRefs };
+    const result = await deps.runAction(name, ctx, deadline);
     Object.assign(remember, result.remember);
     return result;
   };
@@ -85,12 +89,12 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     // A first request may already carry inputs (`*123*1*83262#`): walked through, holding before a
     // screen whose answer would move money (the confirmation): the subscriber sees it first.
     const remember: Remember = {};
-    const error = key.text === '' ? undefined : await interp.walk(s, key.text, false, actFor(s, deadline, remember));
+    const error = key.text === '' ? undefined : await interp.walk(s, key.text, false, actFor(s, deadline, remember, prefs));
     if (logger.isLevelEnabled('info')) logger.info('ussd session started', { sessionId: s.id, phone: s.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
     return commit(s, key, interp.answer(s, error), undefined, remember);
   }
 
-  async function next(key: HopKey, s: Session, wait: string | undefined, deadline: number): Promise<string> {
+  async function next(key: HopKey, s: Session, wait: string | undefined, deadline: number, prefs: Prefs): Promise<string> {
     if (s.menuVersion !== menu.version) {
       s.ended = true;
       return commit(s, key, end(s.language, 'session.outdated'), undefined);
@@ -116,7 +120,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     s.shape = step.shape;
     // The first input answers the screen the previous answer showed.
     const remember: Remember = {};
-    const error = await interp.walk(s, step.path, true, actFor(s, deadline, remember));
+    const error = await interp.walk(s, step.path, true, actFor(s, deadline, remember, prefs));
     return commit(s, key, interp.answer(s, error), wait === key.text ? wait : undefined, remember);
   }
 
@@ -177,7 +181,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
         case 'new':
           return await first(key, prefs, deadline);
         case 'session':
-          return await next(key, o.session, o.wait, deadline);
+          return await next(key, o.session, o.wait, deadline, prefs);
       }
     } catch (err) {
       logger.error('ussd hop failed', { sessionId: key.id, err });

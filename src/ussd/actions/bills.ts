@@ -1,4 +1,6 @@
+import { maskHolderName } from '../../privacy/masking';
 import { isProvince } from '../../provinces';
+import { hasPaidRef } from '../../sessions/subscriber-prefs';
 import { amountBounds, amountVars } from './amount';
 import type { Json, Vars } from '../../json';
 import type { ActionDef, ActionResult } from './types';
@@ -28,15 +30,26 @@ function str(v: Json | undefined): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** GetFact, kept to what a subscriber owes: bills with a balance above zero, oldest first. */
+/**
+ * GetFact, kept to what a subscriber owes: bills with a balance above zero, oldest first. A phone
+ * that has not paid this reference sees its holder's name masked (`subscriberName`; the whole name,
+ * `holderName`, goes only to the payment's record), and counts it among the references it may look
+ * up today.
+ */
 export const fetchBills: ActionDef = {
   async run(ctx, deps): Promise<ActionResult> {
     const ref = str(ctx.vars.refClient);
     const province = str(ctx.vars.province);
     if (ref === '' || !isProvince(province)) return { outcome: 'not_found' };
+    const paid = hasPaidRef(ctx.paidRefs, ref, province);
+    if (!paid && deps.lookups !== undefined && !(await deps.lookups.take(ctx.phone, ref, province, 'ussd'))) {
+      deps.logger.info('reference lookups of the day used up', { sessionId: ctx.sessionId, phone: ctx.phone });
+      return { outcome: 'limited', set: { lookupLimit: deps.lookups.perDay } };
+    }
     const res = await deps.regideso.getBills(ref, province);
     switch (res.kind) {
       case 'client_not_found':
+        if (!paid) deps.lookups?.found('ussd', 'not_found');
         return { outcome: 'not_found' };
       case 'unauthorized':
       case 'unavailable':
@@ -45,17 +58,19 @@ export const fetchBills: ActionDef = {
       case 'ok':
         break;
     }
+    if (!paid) deps.lookups?.found('ussd', 'found');
     const unpaid = res.bills
       .filter((b) => b.balanceCentimes > 0)
       .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.billNumber.localeCompare(b.billNumber));
-    const name = res.bills[0]?.subscriberName ?? '';
+    const holderName = res.bills[0]?.subscriberName ?? '';
+    const names = { subscriberName: paid ? holderName : maskHolderName(holderName), holderName };
     const remember = { lastRef: ref };
-    if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: { subscriberName: name }, remember };
+    if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: names, remember };
     const bills: SessionBill[] = unpaid.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balance: b.balanceCentimes }));
     const total = unpaid.reduce((s, b) => s + b.balanceCentimes, 0);
     return {
       outcome: 'found',
-      set: { subscriberName: name, bills, total, billCount: bills.length, lastRef: ref },
+      set: { ...names, bills, total, billCount: bills.length, lastRef: ref },
       remember,
     };
   },
