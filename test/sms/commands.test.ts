@@ -100,3 +100,14 @@ it('a receipt number that is nowhere costs at most two REGIDESO lookups, and a c
   expect(out.reply).toContain('aucun paiement trouvé pour le REÇU 01-01-25nobody-83262-ABCDE en KIN');
   expect(sandbox.calls.verify - before).toBe(2);
 });
+
+it('our own reference checked from another phone: the amount and the state, the customer reference masked', async () => {
+  const records = memoryRecords([record({ numAcquit: 'RGD-OWN-2', ownReference: true, status: 'reconciled', amountCentimes: 150_000 })]);
+  const mine = await runCommand(ctx(records), parseSms('RECU RGD-OWN-2'));
+  expect(mine.reply).toContain('client 83262');
+  const theirs = await runCommand(ctx(records, '+243990000009'), parseSms('RECU RGD-OWN-2'));
+  expect(theirs).toMatchObject({ command: 'receipt', outcome: 'own_reference' });
+  expect(theirs.reply).toContain('1 500 CDF');
+  expect(theirs.reply).toContain('client 83***2');
+  expect(theirs.reply).not.toContain('83262');
+});
