@@ -83,3 +83,12 @@ export function resumeKeptCounter(m: Metrics) {
     ['signal', 'result'] as const,
   );
 }
+
+export function referenceLookupCounter(m: Metrics) {
+  return counter(
+    m,
+    'reference_lookups_total',
+    'Customer references looked up by a phone that has not paid them, by channel and outcome (found, not_found, limited: refused by LOOKUPS_PER_PHONE_DAY)',
+    ['channel', 'outcome'] as const,
+  );
+}

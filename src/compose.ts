@@ -33,6 +33,9 @@ import { startSandbox, type RunningSandbox } from './regideso/sandbox/server';
 import { createResumer } from './resume/resumer';
 import { createRedisHopStore } from './sessions/hop-store';
 import { createResumeStore } from './sessions/resume-store';
+import { createLookupLimiter } from './sessions/lookup-limit';
+import { createSubscriberPrefs } from './sessions/subscriber-prefs';
+import { rememberPaidOn } from './privacy/remember-paid';
 import { createAfricasTalkingTransport } from './sms/africastalking';
 import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
@@ -142,6 +145,11 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
   });
 
+  // Names are private: shown whole only to a phone that has paid the reference (its preferences
+  // keep the references it paid), and a phone looks up so many references a day.
+  const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: retention });
+  const lookups = createLookupLimiter(redis, { prefix, perDay: config.privacy.lookupsPerPhoneDay, metrics });
+
   const outbox = config.sms.transport === 'outbox' ? createOutboxTransport(redis, { prefix }) : undefined;
   const transport: SmsTransport =
     outbox ??
@@ -176,12 +184,13 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     messages,
     metrics,
     sweep,
+    onPaid: rememberPaidOn(prefs, logger),
     ...opts.payments,
   });
   flagUndelivered = (intentId, detail) => {
     payments.flag(intentId, 'sms_undelivered', detail).catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: intentId, err }));
   };
-  const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics, messages });
+  const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics, messages, prefs, lookups });
   const smsSweeper = createSweeper({
     sources: [smsQueue.sweepSource, inbound.sweepSource],
     logger,
@@ -205,6 +214,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     gatewayMode: config.ussd.textMode,
     hopsPerWindow: 40,
     metrics,
+    lookups,
     logger,
   });
 

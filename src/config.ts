@@ -73,6 +73,7 @@ const envSchema = z.object({
   USSD_SESSION_TTL_S: intFrom(30, 3600),
   USSD_TEXT_MODE: optionalString.pipe(z.enum(['auto', 'cumulative', 'last']).optional()),
   RECORD_RETENTION_DAYS: intFrom(1, 3650),
+  LOOKUPS_PER_PHONE_DAY: intFrom(1, 100_000),
   DATABASE_URL: optionalUrl,
   DATA_DIR: optionalString,
   COLLECTION: optionalString.pipe(z.enum(['pawapay', 'none'], { error: 'must be pawapay or none' }).optional()),
@@ -164,6 +165,8 @@ export interface Config {
     textMode: 'auto' | 'cumulative' | 'last';
   };
   records: { retentionSeconds: number };
+  /** Distinct references (found or not) one phone may look up per day, those it has paid aside. */
+  privacy: { lookupsPerPhoneDay: number };
   /** The payment ledger: PostgreSQL at `url`, or PGlite in the process keeping its data under `dataDir`. */
   database: { url: string | undefined; dataDir: string };
   /**
@@ -273,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       payments: { minCentimes: (e.PAYMENT_MIN_CDF ?? 100) * 100 },
       ussd: { sessionTtlSeconds: e.USSD_SESSION_TTL_S ?? 180, textMode: e.USSD_TEXT_MODE ?? 'auto' },
       records: { retentionSeconds: (e.RECORD_RETENTION_DAYS ?? 400) * 86_400 },
+      privacy: { lookupsPerPhoneDay: e.LOOKUPS_PER_PHONE_DAY ?? 10 },
       database: { url: e.DATABASE_URL, dataDir: path.join(e.DATA_DIR ?? DEFAULT_DATA_DIR, 'ledger') },
       collection:
         e.COLLECTION === 'none'

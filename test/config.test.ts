@@ -214,3 +214,23 @@ describe('REDIS_CLUSTER_NODES', () => {
     if (!r.ok) expect(r.errors.join('\n')).toMatch(/^REDIS_CLUSTER_NODES: must be comma-separated host:port seeds/);
   });
 });
+
+describe('LOOKUPS_PER_PHONE_DAY', () => {
+  it('defaults to 10 distinct references a phone may look up a day', () => {
+    const r = loadConfig({});
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.privacy.lookupsPerPhoneDay).toBe(10);
+  });
+
+  it('takes a larger number for an agent who pays for many people', () => {
+    const r = loadConfig({ LOOKUPS_PER_PHONE_DAY: '250' });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.privacy.lookupsPerPhoneDay).toBe(250);
+  });
+
+  it.each(['0', '-3', 'ten', '2.5'])('refuses %s, naming the variable', (value) => {
+    const r = loadConfig({ LOOKUPS_PER_PHONE_DAY: value });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join('\n')).toMatch(/^LOOKUPS_PER_PHONE_DAY: must be/);
+  });
+});

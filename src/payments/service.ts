@@ -50,6 +50,8 @@ export interface PaymentServiceDeps {
   /** The sweep: how often, and how far past its due time an open intent must be. Defaults 20 s and 40 s. */
   sweep?: { intervalMs?: number; graceMs?: number };
   metrics?: Metrics;
+  /** A payment's money landed (succeeded or reconciled), once committed; must not block (it is not awaited). */
+  onPaid?: (payment: PaymentRecord) => void;
 }
 
 export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
@@ -95,7 +97,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
         prefix: deps.prefix,
       });
 
-  const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms, receiptTexts: receiptTexts(deps.messages) });
+  const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms, receiptTexts: receiptTexts(deps.messages), onPaid: deps.onPaid && ((it) => deps.onPaid?.(toRecord(it))) });
   const runner: JobRunner = deps.redis.inMemory
     ? createInProcessRunner({ name: 'payments', handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}) })
     : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...deps.worker });

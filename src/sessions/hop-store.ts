@@ -130,8 +130,8 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
         phoneReply = phoneResult?.[1];
         beginReply = beginResult?.[1];
       }
-      const [count, language, lastRef, lastProvince, kept] = Array.isArray(phoneReply) ? phoneReply : [];
-      const prefs = readPrefs(language, lastRef, lastProvince);
+      const [count, language, lastRef, paidRefs, lastProvince, kept] = Array.isArray(phoneReply) ? phoneReply : [];
+      const prefs = readPrefs(language, lastRef, paidRefs, lastProvince);
       const keptPayment = decodeKept(kept);
       if (keptPayment !== undefined) prefs.kept = keptPayment;
       return { count: Number(count), prefs, opened: opened(hop.id, beginReply) };

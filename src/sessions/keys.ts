@@ -9,11 +9,11 @@ export function sessionKeys(prefix: string, id: string): { record: string; lease
   return { record, lease: `${record}:l`, wait: `${record}:w` };
 }
 
-export function phoneKeys(prefix: string, phone: string): { prefs: string; rate: string; kept: string; resumeSent: string; paid: string } {
+export function phoneKeys(prefix: string, phone: string): { prefs: string; rate: string; lookups: string; kept: string; resumeSent: string; paid: string } {
   const prefs = `${prefix}p:{${phone}}`;
   // kept: a dropped payment kept for a resume; resumeSent: its SMS went (one per phone per 30 min);
   // paid: when the last confirmed payment's session started (older dropped sessions are not resumed).
-  return { prefs, rate: `${prefs}:rl`, kept: `${prefs}:rp`, resumeSent: `${prefs}:rs`, paid: `${prefs}:pd` };
+  return { prefs, rate: `${prefs}:rl`, lookups: `${prefs}:lk`, kept: `${prefs}:rp`, resumeSent: `${prefs}:rs`, paid: `${prefs}:pd` };
 }
 
 /**

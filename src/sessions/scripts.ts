@@ -112,6 +112,6 @@ return parts('session', r)
 export const PHONE = `
 redis.call('SET', KEYS[1], '0', 'EX', ARGV[1], 'NX')
 local n = redis.call('INCR', KEYS[1])
-local p = redis.call('HMGET', KEYS[2], 'language', 'lastRef', 'lastProvince')
-return { n, p[1] or '', p[2] or '', p[3] or '', redis.call('GET', KEYS[3]) or '' }
+local p = redis.call('HMGET', KEYS[2], 'language', 'lastRef', 'paidRefs', 'lastProvince')
+return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', redis.call('GET', KEYS[3]) or '' }
 `;

@@ -1,6 +1,7 @@
 import type { Vars } from '../json';
 import type { Language } from '../language';
 import type { KeptPayment } from './kept-payment';
+import type { Province } from '../provinces';
 
 /** What the menu interpreter reads and moves: where the subscriber is and what was gathered. */
 export interface SessionState {
@@ -51,6 +52,19 @@ export interface Session extends SessionState {
  */
 export type Remember = Partial<{ language: Language; lastRef: string; lastProvince: string; resume: 'dropped' | 'paid' }>;
 
+/**
+ * A reference this phone has paid through us (a payment that succeeded or landed). Its holder's
+ * name is shown whole to this phone; `maskedName` is what a list of the phone's accounts may show
+ * before anything is typed (a phone may be lent).
+ */
+export interface PaidRef {
+  ref: string;
+  province: Province;
+  maskedName: string;
+  /** When it was paid, milliseconds since the epoch. */
+  at: number;
+}
+
 export interface Prefs {
   language: Language | undefined;
   lastRef: string | undefined;
@@ -58,6 +72,8 @@ export interface Prefs {
   lastProvince?: string | undefined;
   /** A dropped payment kept for this phone (read in the hop's first round trip, never on its own). */
   kept?: KeptPayment | undefined;
+  /** Most recent first, one entry per reference and province, at most PAID_REFS_KEPT. */
+  paidRefs: PaidRef[];
 }
 
 /** What we remember about a phone number across sessions. */
@@ -65,6 +81,10 @@ export interface SubscriberPrefs {
   get(phone: string): Promise<Prefs>;
   setLanguage(phone: string, language: Language): Promise<void>;
   setLastRef(phone: string, refClient: string): Promise<void>;
+  /** Puts a paid reference first in the phone's list (replacing its older entry), keeping the newest few. */
+  rememberPaidRef(phone: string, paid: PaidRef): Promise<void>;
+  /** Takes a reference off the phone's list (in one province, or in all when none is given). */
+  forgetPaidRef(phone: string, ref: string, province?: Province): Promise<void>;
 }
 
 /** What `begin` found. Only `new`, `session` and `unreadable` hold the session's lease. */

@@ -8,6 +8,8 @@ import type { Metrics } from '../metrics';
 import type { PaymentRecords } from '../payments/types';
 import type { RedisFactory } from '../redis';
 import type { RegidesoClient } from '../regideso/types';
+import type { LookupLimiter } from '../sessions/lookup-limit';
+import type { SubscriberPrefs } from '../sessions/types';
 import type { Messages } from '../texts/catalogue';
 import { runCommand } from './commands/dispatch';
 import { keywordTexts } from './keyword-texts';
@@ -51,6 +53,9 @@ export function createInboundAnswerer(deps: {
   metrics: Metrics;
   /** The catalogue's texts: every reply is written from it. */
   messages: Messages;
+  /** The phones' preferences (the references each has paid) and the daily lookup limit, shared with USSD. */
+  prefs: Pick<SubscriberPrefs, 'get'>;
+  lookups: LookupLimiter;
   now?: () => Date;
 }): InboundAnswerer {
   const now = deps.now ?? (() => new Date());
@@ -64,7 +69,8 @@ export function createInboundAnswerer(deps: {
     const parsed = parseSms(msg.body);
     let reply: string;
     try {
-      const result = await runCommand({ from: msg.sender, regideso: deps.regideso, records: deps.records, logger: deps.logger, texts }, parsed);
+      const ctx = { from: msg.sender, regideso: deps.regideso, records: deps.records, logger: deps.logger, texts, prefs: deps.prefs, lookups: deps.lookups };
+      const result = await runCommand(ctx, parsed);
       inbound.inc({ command: result.command, outcome: result.outcome });
       reply = result.reply;
     } catch (err) {

@@ -20,8 +20,9 @@ export interface ReceiptView {
   status: TransactionStatusText;
   amountCentimes: Centimes;
   paidAt: string;
-  /** Already masked when the asking phone is not the payer's. */
+  /** Left out when the asking phone is not the payer's. */
   subscriberName: string | undefined;
+  /** Already masked when the asking phone is not the payer's. */
   refClient: string;
 }
 
@@ -58,6 +59,8 @@ export interface KeywordTexts {
   billSummary(v: BillSummaryView, lang: KeywordLanguage): string;
   noUnpaidBill(v: { refClient: string; province: Province; subscriberName: string | undefined }, lang: KeywordLanguage): string;
   clientNotFound(refClient: string, province: Province, lang: KeywordLanguage): string;
+  /** The phone has looked up `limit` other references today: no data, a sentence. */
+  lookupLimited(limit: number, lang: KeywordLanguage): string;
   unavailable(lang: KeywordLanguage): string;
   unknownProvince(given: string, keyword: 'receipt' | 'bill', lang: KeywordLanguage): string;
   usage(keyword: 'receipt' | 'bill', lang: KeywordLanguage): string;
@@ -130,6 +133,9 @@ export function keywordTexts(messages: Messages): KeywordTexts {
     },
     clientNotFound(refClient, province, lang) {
       return messages.text(lang, 'sms.keyword.bill.not_found', { refClient, province, otherProvinces: otherProvinces(province) });
+    },
+    lookupLimited(limit, lang) {
+      return messages.text(lang, 'sms.keyword.bill.limited', { limit });
     },
     unavailable(lang) {
       return messages.text(lang, 'sms.keyword.unavailable', {});

@@ -211,6 +211,8 @@ export const MESSAGES = {
   'sms.keyword.bill.none': keyword({ refClient: ECHO, province: PROVINCE, subscriberName: NAME }),
   'sms.keyword.bill.none_unnamed': keyword({ refClient: ECHO, province: PROVINCE }),
   'sms.keyword.bill.not_found': keyword({ refClient: ECHO, province: PROVINCE, otherProvinces: PROVINCE_LIST }),
+  /** LOOKUPS_PER_PHONE_DAY distinct references looked up today from this phone: no data. */
+  'sms.keyword.bill.limited': keyword({ limit: { maxLength: 6 } }),
 } as const satisfies Record<string, MessageSpec>;
 
 export type MessageKey = keyof typeof MESSAGES;

@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import type { PaymentService } from '../payments/types';
 import type { RegidesoClient } from '../regideso/types';
+import type { LookupLimiter } from '../sessions/lookup-limit';
 import type { HopStore } from '../sessions/types';
 import { createActionRunner } from './action-runner';
 import type { GatewayMode } from './cursor';
@@ -31,6 +32,8 @@ export interface UssdEngineDeps {
   hopsPerWindow?: number;
   /** Counts rate-limited hops in `rate_limited_total{limit="ussd"}` when given. */
   metrics?: Metrics;
+  /** Distinct references one phone may look up a day (LOOKUPS_PER_PHONE_DAY); unlimited when absent. */
+  lookups?: LookupLimiter;
 }
 
 export interface UssdEngine {
@@ -43,7 +46,7 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
   return createHopGateway({
     store: deps.sessions,
     interpreter: createInterpreter({ menu: deps.menu, minPaymentCentimes: deps.minPaymentCentimes, logger }),
-    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, wallet: deps.wallet, minPaymentCentimes: deps.minPaymentCentimes, logger }),
+    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, wallet: deps.wallet, minPaymentCentimes: deps.minPaymentCentimes, logger, lookups: deps.lookups }),
     hopBudgetMs: deps.hopBudgetMs,
     gatewayMode: deps.gatewayMode ?? 'auto',
     hopsPerWindow: deps.hopsPerWindow ?? Number.POSITIVE_INFINITY,

@@ -46,12 +46,13 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
 
   /**
    * Runs actions for this hop; what they ask to keep for the phone is gathered for the commit.
-   * `prefs`: what the first hop read about the phone, for the action that picks the first screen.
+   * `prefs`: this hop's own read of the phone's preferences (a payment settled since the session
+   * began counts), for the action that picks the first screen and for the paid references.
    */
   const actFor =
-    (s: Session, deadline: number, remember: Remember, prefs?: Prefs): Act =>
+    (s: Session, deadline: number, remember: Remember, prefs: Prefs): Act =>
     async (name, state) => {
-      const ctx = { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language, prefs };
+      const ctx = { vars: { ...state.vars }, phone: s.phone, sessionId: s.id, sessionNonce: s.nonce, language: state.language, prefs, paidRefs: prefs.paidRefs };
       const result = await deps.runAction(name, ctx, deadline);
       Object.assign(remember, result.remember);
       return result;
@@ -110,7 +111,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     return commit(s, key, interp.answer(s, error), undefined, remember);
   }
 
-  async function next(key: HopKey, s: Session, wait: string | undefined, deadline: number): Promise<string> {
+  async function next(key: HopKey, s: Session, wait: string | undefined, deadline: number, prefs: Prefs): Promise<string> {
     if (s.menuVersion !== menu.version) {
       s.ended = true;
       return commit(s, key, end(s.language, 'session.outdated'), undefined);
@@ -137,7 +138,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
     // The first input answers the screen the previous answer showed.
     const remember: Remember = {};
     const before = s.screen;
-    const error = await interp.walk(s, step.path, true, actFor(s, deadline, remember));
+    const error = await interp.walk(s, step.path, true, actFor(s, deadline, remember, prefs));
     return commit(s, key, interp.answer(s, error), wait === key.text ? wait : undefined, remember, before);
   }
 
@@ -198,7 +199,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
         case 'new':
           return await first(key, prefs, deadline, hop.serviceCode);
         case 'session':
-          return await next(key, o.session, o.wait, deadline);
+          return await next(key, o.session, o.wait, deadline, prefs);
       }
     } catch (err) {
       logger.error('ussd hop failed', { sessionId: key.id, err });

@@ -88,7 +88,9 @@ describe('FACTURE / BILL', () => {
     expect(reply).toContain('14 factures impayées');
     expect(reply).toContain(`total ${formatCdf(total)}`);
     expect(reply).toContain('Plus ancienne: 30/06/2023');
-    expect(reply).toContain('NZUZI MAKIADI');
+    // This phone never paid 70315: the holder's name is masked.
+    expect(reply).toContain('(KC) NZUZI M.:');
+    expect(reply).not.toContain('MAKIADI');
   });
 
   it('BILL answers in English, with the province given by name', async () => {
@@ -102,7 +104,21 @@ describe('FACTURE / BILL', () => {
     // Seven bills, two fully paid, one partly: five unpaid, the oldest unpaid from March 2024.
     expect(reply).toContain('5 factures impayées');
     expect(reply).toContain('Plus ancienne: 31/03/2024, 17 865,57 CDF');
-    expect(reply).toContain('MUKEBA MUKEBA');
+    expect(reply).toContain('(KIN) MUKEBA M.:');
+  });
+
+  it('the phone that paid the reference sees the name whole: from the ledger, with no entry in Redis', async () => {
+    // Our records hold the payer's payment of 41007 in Nord-Kivu; Redis knows nothing of it.
+    expect((await stack.prefs.get(PAYER)).paidRefs).toEqual([]);
+    expect(await sms(PAYER, 'FACTURE 41007 NK')).toContain('(NK) KAHINDO MASIKA:');
+    // A reference it never paid: masked.
+    expect(await sms(PAYER, 'FACTURE 70315 KC')).toContain('(KC) NZUZI M.:');
+  });
+
+  it('the phone that paid the reference sees the name whole: from its preferences in Redis', async () => {
+    const phone = '+243810000077';
+    await stack.prefs.rememberPaidRef(phone, { ref: '83262', province: 'KIN', maskedName: 'MUKEBA M.', at: Date.now() });
+    expect(await sms(phone, 'FACTURE 83262 KIN')).toContain('(KIN) MUKEBA MUKEBA:');
   });
 
   it('an unknown reference is said plainly, in the keyword language', async () => {
@@ -132,6 +148,34 @@ describe('FACTURE / BILL', () => {
   });
 });
 
+describe('LOOKUPS_PER_PHONE_DAY (10 here): distinct references one phone may look up a day', () => {
+  it('ten distinct references pass, found or not; the eleventh gets a sentence, not the data; those already counted still pass', async () => {
+    const phone = '+243810000088';
+    const notFound = { channel: 'sms', outcome: 'not_found' };
+    const limited = { channel: 'sms', outcome: 'limited' };
+    const [notFoundBefore, limitedBefore] = [await metricNow(stack.metrics, 'reference_lookups_total', notFound), await metricNow(stack.metrics, 'reference_lookups_total', limited)];
+    const found = ['83262', '41007 NK', '55120 KAT', '70315 KC', '91844', '62190'];
+    const unknown = ['99990', '99991', '99992', '99993'];
+    for (const ref of found) expect(await sms(phone, `FACTURE ${ref}`)).toMatch(/^REGIDESO \d+ \(\w+\) /);
+    for (const ref of unknown) expect(await sms(phone, `FACTURE ${ref}`)).toContain('introuvable');
+    expect(await metricNow(stack.metrics, 'reference_lookups_total', notFound)).toBe(notFoundBefore + unknown.length);
+
+    const refused = await sms(phone, 'FACTURE 99994');
+    expect(refused).toBe(
+      "REGIDESO: ce numéro a consulté 10 références aujourd'hui, le maximum par jour. Réessayez demain. Les références déjà payées depuis ce numéro restent consultables.",
+    );
+    expect(await sms(phone, 'BILL 30001 KC')).toContain('this number has looked up 10 references today');
+    expect(await metricNow(stack.metrics, 'reference_lookups_total', limited)).toBe(limitedBefore + 2);
+    // The eleventh, refused, was not looked up: not counted as unknown.
+    expect(await metricNow(stack.metrics, 'reference_lookups_total', notFound)).toBe(notFoundBefore + unknown.length);
+    // A reference counted today is not a new one.
+    expect(await sms(phone, 'FACTURE 83262')).toContain('5 factures impayées');
+    // Nor is one this phone has paid.
+    await stack.prefs.rememberPaidRef(phone, { ref: '62190', province: 'KAT', maskedName: 'X.', at: Date.now() });
+    expect(await sms(phone, 'FACTURE 62190 KAT')).toContain('introuvable en KAT');
+  });
+});
+
 describe('RECU / RECEIPT', () => {
   it('REÇU <num> <province> from the payer: status, amount, date and the name', async () => {
     const reply = await sms(PAYER, `REÇU ${numAcquitNk} NK`);
@@ -147,12 +191,13 @@ describe('RECU / RECEIPT', () => {
     expect(reply).toContain('KAHINDO MASIKA');
   });
 
-  it('another phone holding the number sees the name masked, and only it gets a reply', async () => {
+  it('another phone holding the number sees the status and amount, no name and the reference masked; only it gets a reply', async () => {
     const payerBefore = await rowsTo(stack.db, PAYER);
     const reply = await sms(OTHER, `Recu ${numAcquitNk} NK`);
     expect(reply).toContain('succès');
-    expect(reply).not.toContain('KAHINDO');
-    expect(reply).toContain('K****** M*****');
+    expect(reply).toContain('Montant 5 000 CDF');
+    expect(reply).toContain('Client 41***7.');
+    expect(reply).not.toMatch(/KAHINDO|K\. M|Client 41007/);
     // Nothing was queued for the payer: the reply goes to the sender only.
     expect(await rowsTo(stack.db, PAYER)).toEqual(payerBefore);
   });
@@ -181,7 +226,7 @@ describe('RECU / RECEIPT', () => {
     expect(sandbox.calls.verify - before).toBe(1);
   });
 
-  it('a receipt in the wrong case that only REGIDESO knows is found on the second lookup, the name masked', async () => {
+  it('a receipt in the wrong case that only REGIDESO knows is found on the second lookup, with no name', async () => {
     const bills = await regideso.getBills('70315', 'KC');
     if (bills.kind !== 'ok') throw new Error(bills.kind);
     const billId = bills.bills.find((b) => b.balanceCentimes > 10_000)?.faeId ?? '';
@@ -190,7 +235,7 @@ describe('RECU / RECEIPT', () => {
     const before = sandbox.calls.verify;
     const reply = await sms(OTHER, `RECU ${paid.numAcquit.toLowerCase()} KC`);
     expect(reply).toContain(`REÇU ${paid.numAcquit}: succès`);
-    expect(reply).toContain('N**** M******');
+    expect(reply).toContain('Client 70***5.');
     expect(reply).not.toContain('NZUZI');
     expect(sandbox.calls.verify - before).toBe(2);
   });

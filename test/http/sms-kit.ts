@@ -7,6 +7,9 @@ import { createMetrics, type Metrics } from '../../src/metrics';
 import type { PaymentRecord, PaymentRecords } from '../../src/payments/types';
 import type { RedisClient, RedisFactory } from '../../src/redis';
 import type { RegidesoClient } from '../../src/regideso/types';
+import { createLookupLimiter } from '../../src/sessions/lookup-limit';
+import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
+import type { SubscriberPrefs } from '../../src/sessions/types';
 import { createInboundAnswerer, type InboundAnswerer } from '../../src/sms/inbound';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
 import { createSmsQueue, type SmsQueue, type SmsQueueDeps } from '../../src/sms/queue';
@@ -89,11 +92,13 @@ export interface SmsStack {
   gateway: Gateway;
   smsStore: SmsStore;
   smsQueue: SmsQueue;
+  /** The phones' preferences on the stack's prefix: the references each has paid. */
+  prefs: SubscriberPrefs;
   /**
    * An inbound answerer on this stack (a process's worth); `start: false` leaves its worker off.
    * Answerers on one prefix share one job queue; `prefix` (under the stack's) gives one a queue of its own.
    */
-  answerer(deps: { regideso: RegidesoClient; records: PaymentRecords; start?: boolean; prefix?: string }): Promise<InboundAnswerer>;
+  answerer(deps: { regideso: RegidesoClient; records: PaymentRecords; start?: boolean; prefix?: string; lookupsPerDay?: number }): Promise<InboundAnswerer>;
   /** The SMS sweep as compose.ts runs it, over the queue and the answerers made so far; no timer. */
   sweeper(): Sweeper;
   cleanup(): Promise<void>;
@@ -135,8 +140,22 @@ export async function smsStack(area: string, opts: SmsStackOptions = {}): Promis
     gateway,
     smsStore,
     smsQueue,
+    prefs: createSubscriberPrefs(redis, { prefix, ttlSeconds: 3600 }),
     async answerer(deps) {
-      const a = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso: deps.regideso, records: deps.records, redis: factory, prefix: deps.prefix ?? prefix, logger, metrics, messages: productMessages() });
+      const p = deps.prefix ?? prefix;
+      const a = createInboundAnswerer({
+        store: smsStore,
+        queue: smsQueue,
+        regideso: deps.regideso,
+        records: deps.records,
+        redis: factory,
+        prefix: p,
+        logger,
+        metrics,
+        messages: productMessages(),
+        prefs: createSubscriberPrefs(redis, { prefix: p, ttlSeconds: 3600 }),
+        lookups: createLookupLimiter(redis, { prefix: p, perDay: deps.lookupsPerDay ?? 10, metrics }),
+      });
       answerers.push(a);
       if (deps.start !== false) await a.start();
       return a;

@@ -136,9 +136,9 @@ describe.each([
     const a = await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }));
     const b = await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }));
     expect([a.count, b.count]).toEqual([1, 2]);
-    expect(a.prefs).toEqual({ language: 'ln', lastRef: '01234-X' });
+    expect(a.prefs).toEqual({ language: 'ln', lastRef: '01234-X', paidRefs: [] });
     expect(await redis.ttl(phoneKeys(prefix, phone).rate)).toBeGreaterThan(0);
-    expect(await prefs.get(phone)).toEqual({ language: 'ln', lastRef: '01234-X' });
+    expect(await prefs.get(phone)).toEqual({ language: 'ln', lastRef: '01234-X', paidRefs: [] });
   });
 
   test("a commit keeps what the hop's actions asked to remember for the phone, with a TTL", async () => {
@@ -147,7 +147,7 @@ describe.each([
     const first = hop(id, '', { phone });
     await store.open(first);
     expect(await store.commit(session(id, { phone }), first.token, undefined, { lastRef: '83262', language: 'en' })).toBe(true);
-    expect((await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }))).prefs).toEqual({ language: 'en', lastRef: '83262' });
+    expect((await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }))).prefs).toEqual({ language: 'en', lastRef: '83262', paidRefs: [] });
     expect(await redis.ttl(phoneKeys(prefix, phone).prefs)).toBeGreaterThan(600);
   });
 
@@ -158,7 +158,7 @@ describe.each([
     const first = hop(phone, '', { phone });
     await store.open(first);
     await store.commit(session(phone, { phone }), first.token, undefined);
-    expect(await prefs.get(phone)).toEqual({ language: 'sw', lastRef: undefined });
+    expect(await prefs.get(phone)).toEqual({ language: 'sw', lastRef: undefined, paidRefs: [] });
     expect(await store.peek(phone)).toMatchObject({ id: phone, screen: 'pay_province' });
   });
 });

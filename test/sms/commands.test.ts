@@ -9,6 +9,9 @@ import { memoryRecords, record } from '../http/sms-kit';
 import { sandboxClient } from '../support/regideso';
 import { keywordTexts } from '../../src/sms/keyword-texts';
 import { productMessages } from '../support/texts';
+import { createLookupLimiter } from '../../src/sessions/lookup-limit';
+import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
+import { connectTestRedis, deleteKeys, newTestPrefix } from '../support/redis';
 
 /** The keyword commands on their own, against the sandbox REGIDESO over HTTP. */
 
@@ -16,16 +19,23 @@ const PHONE = '+243810000001';
 let sandbox: RunningSandbox;
 let regideso: RegidesoClient;
 
+const redis = connectTestRedis();
+const prefix = newTestPrefix('sms-commands');
+const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });
+const lookups = createLookupLimiter(redis, { prefix, perDay: 10 });
+
 beforeAll(async () => {
   sandbox = await startSandbox();
   regideso = sandboxClient(sandbox);
 });
 afterAll(async () => {
   await sandbox.close();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
 });
 
 const texts = keywordTexts(productMessages());
-const ctx = (records: PaymentRecords, from = PHONE): CommandContext => ({ from, regideso, records, logger: silentLogger(), texts });
+const ctx = (records: PaymentRecords, from = PHONE): CommandContext => ({ from, regideso, records, logger: silentLogger(), texts, prefs, lookups });
 
 it('a receipt under our own reference is answered from the record, without asking REGIDESO', async () => {
   const records = memoryRecords([record({ numAcquit: 'RGD-OWN-1', ownReference: true, status: 'reconciled', amountCentimes: 150_000 })]);
@@ -37,7 +47,7 @@ it('a receipt under our own reference is answered from the record, without askin
   expect(sandbox.calls.verify).toBe(before);
 });
 
-it('records out of reach: the receipt is still checked, the name masked', async () => {
+it('records out of reach: the receipt is still checked, with no name and the reference masked', async () => {
   const paid = await regideso.payBills({ refClient: '83262', province: 'KIN', billIds: ['108776771'], amountCentimes: 10_000, paidAt: new Date() });
   if (paid.kind !== 'paid') throw new Error(paid.kind);
   const broken: PaymentRecords = {
@@ -49,8 +59,9 @@ it('records out of reach: the receipt is still checked, the name masked', async 
   };
   const out = await runCommand(ctx(broken), parseSms(`RECU ${paid.numAcquit}`));
   expect(out.outcome).toBe('found');
-  expect(out.reply).toContain('M***** M*****');
-  expect(out.reply).not.toContain('MUKEBA');
+  expect(out.reply).toContain('100 CDF');
+  expect(out.reply).toContain('Client 83***2.');
+  expect(out.reply).not.toMatch(/MUKEBA|Client 83262/);
 });
 
 it('the last payments show each status in words, uncertain ones as being checked', async () => {
@@ -88,4 +99,15 @@ it('a receipt number that is nowhere costs at most two REGIDESO lookups, and a c
   expect(out).toMatchObject({ command: 'receipt', outcome: 'not_found' });
   expect(out.reply).toContain('aucun paiement trouvé pour le REÇU 01-01-25nobody-83262-ABCDE en KIN');
   expect(sandbox.calls.verify - before).toBe(2);
+});
+
+it('our own reference checked from another phone: the amount and the state, the customer reference masked', async () => {
+  const records = memoryRecords([record({ numAcquit: 'RGD-OWN-2', ownReference: true, status: 'reconciled', amountCentimes: 150_000 })]);
+  const mine = await runCommand(ctx(records), parseSms('RECU RGD-OWN-2'));
+  expect(mine.reply).toContain('client 83262');
+  const theirs = await runCommand(ctx(records, '+243990000009'), parseSms('RECU RGD-OWN-2'));
+  expect(theirs).toMatchObject({ command: 'receipt', outcome: 'own_reference' });
+  expect(theirs.reply).toContain('1 500 CDF');
+  expect(theirs.reply).toContain('client 83***2');
+  expect(theirs.reply).not.toContain('83262');
 });

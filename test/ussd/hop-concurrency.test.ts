@@ -36,7 +36,7 @@ test('a retry during a slow original waits for it and answers the same screen, w
   await pause(300);
   const retry = hop('1*83262*1');
   const [a, b] = await Promise.all([original, retry]);
-  expect(a).toMatch(/^CON MUKEBA MUKEBA/);
+  expect(a).toMatch(/^CON MUKEBA M\./);
   expect(b).toBe(a);
   expect(w.sandbox.calls.getFact - calls).toBe(1);
 });
@@ -49,10 +49,10 @@ test('a retry that outwaits its budget gets a CON "please wait"; the next input 
   await pause(100);
   const retry = await hop('1*83262*1', impatient);
   expect(retry).toMatch(/^CON Votre demande est en cours\. Patientez/);
-  expect(await original).toMatch(/^CON MUKEBA MUKEBA/);
+  expect(await original).toMatch(/^CON MUKEBA M\./);
   // The phone shows "please wait": the "2" typed there is not a choice in the bill list it never saw.
   const shown = await hop('1*83262*1*2');
-  expect(shown).toMatch(/^CON MUKEBA MUKEBA/);
+  expect(shown).toMatch(/^CON MUKEBA M\./);
   expect(shown).toContain('1. Tout payer');
   expect(await hop('1*83262*1*2*2')).toContain('Solde exact: 17 865,57 CDF');
 });

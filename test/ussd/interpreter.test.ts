@@ -27,7 +27,7 @@ const found: ActionResult = { outcome: 'found', set: { subscriberName: 'MUKEBA M
 const selected: ActionResult = { outcome: 'selected', set: { selectedIds: ['1'], selectedBalance: 1_786_557, billsLabel: '03/2024', otherAmount: true, exactAmount: true } };
 
 test('a path walks input by input, and holds before the payment on a screen not shown', async () => {
-  const s: SessionState = interp.start({ language: undefined, lastRef: undefined });
+  const s: SessionState = interp.start({ language: undefined, lastRef: undefined, paidRefs: [] });
   const act = scripted({ fetchBills: found, selectBills: selected, detectWallet: { outcome: 'none' } });
   expect(await interp.walk(s, '1*83262*1*2*1*2', false, act)).toBeUndefined();
   expect(s.screen).toBe('pay_confirm');
@@ -41,7 +41,7 @@ test('a path walks input by input, and holds before the payment on a screen not 
 });
 
 test('a refused input stops the walk and its error is shown above the screen where it was typed', async () => {
-  const s = interp.start({ language: undefined, lastRef: undefined });
+  const s = interp.start({ language: undefined, lastRef: undefined, paidRefs: [] });
   const error = await interp.walk(s, '1*x*1', false, scripted({}));
   expect(error).toBe('ref.invalid');
   expect(s.screen).toBe('pay_ref');
@@ -49,7 +49,7 @@ test('a refused input stops the walk and its error is shown above the screen whe
 });
 
 test('a free-text answer keeps its `*` when its screen takes it whole (a receipt typed with * for its dashes)', async () => {
-  const s = interp.start({ language: undefined, lastRef: undefined });
+  const s = interp.start({ language: undefined, lastRef: undefined, paidRefs: [] });
   await interp.walk(s, '3', true, scripted({}));
   await interp.walk(s, 'ab*cd*ef', true, scripted({}));
   expect(s.vars.numAcquit).toBe('ab*cd*ef');
@@ -57,7 +57,7 @@ test('a free-text answer keeps its `*` when its screen takes it whole (a receipt
 });
 
 test('an over-long screen is cut by GSM-7 septets (an extension character takes two), not by UTF-16 length', async () => {
-  const s = interp.start({ language: undefined, lastRef: undefined });
+  const s = interp.start({ language: undefined, lastRef: undefined, paidRefs: [] });
   await interp.walk(s, '1*83262*1', false, scripted({ fetchBills: found }));
   // An amount is never cut by its template, so a huge one can push the screen past the limit; `€` takes two septets.
   s.screen = 'pay_confirm';

@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { isGsm7, SCREEN_LIMIT } from '../../src/gsm7';
 import { LANGUAGES } from '../../src/language';
+import { PROVINCE_CODES } from '../../src/provinces';
 import { newPhone, newSessionId, startWorld, type World } from './world';
 
 /**
@@ -31,7 +32,14 @@ const step = z
 const transcript = z
   .object({
     name: z.string(),
-    prefs: z.object({ language: z.enum(LANGUAGES).optional(), lastRef: z.string().optional() }).optional(),
+    prefs: z
+      .object({
+        language: z.enum(LANGUAGES).optional(),
+        lastRef: z.string().optional(),
+        /** References this phone has paid before the transcript starts. */
+        paidRefs: z.array(z.object({ ref: z.string(), province: z.enum(PROVINCE_CODES) })).optional(),
+      })
+      .optional(),
     steps: z.array(step),
     payments: z.int().optional(),
     paymentRequest: z.record(z.string(), z.unknown()).optional(),
@@ -59,6 +67,7 @@ describe.each(files)('%s', (file) => {
     const phoneNumber = newPhone();
     if (t.prefs?.language !== undefined) await w.prefs.setLanguage(phoneNumber, t.prefs.language);
     if (t.prefs?.lastRef !== undefined) await w.prefs.setLastRef(phoneNumber, t.prefs.lastRef);
+    for (const p of t.prefs?.paidRefs ?? []) await w.prefs.rememberPaidRef(phoneNumber, { ...p, maskedName: '', at: Date.now() });
     w.clock.offsetMs = 0;
     w.payments.calls.length = 0;
     w.payments.next.length = 0;

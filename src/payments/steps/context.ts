@@ -61,6 +61,11 @@ export interface StepDeps {
   afterCommit: (sms: QueuedSms[]) => void;
   /** The sentences of the SMS a change owes the subscriber, from the catalogue. */
   receiptTexts: ReceiptTexts;
+  /**
+   * The money landed (succeeded or reconciled), once committed: the paying phone may now see the
+   * holder's name. Called without waiting, and whatever it does cannot fail the step.
+   */
+  onPaid?: ((it: Intent) => void) | undefined;
 }
 
 /** What a step did: moved the intent and the job goes on at once, or the job is done or waits. */
@@ -80,6 +85,14 @@ export const logFields = (it: Intent) => ({ jobId: it.id, sessionId: it.sessionI
 /** The patch that puts a payment on the operator's list (again, if it was resolved before). */
 export function flagPatch(reason: string, at: Date): IntentPatch {
   return { flagReason: reason, flaggedAt: at, resolvedAt: null, resolvedBy: null, resolutionNote: null };
+}
+
+function paid(d: StepDeps, it: Intent): void {
+  try {
+    d.onPaid?.(it);
+  } catch (err) {
+    d.logger.warn('after-payment hook failed: the payment stands', { ...logFields(it), err });
+  }
 }
 
 /** Wait growing with how long the intent has been open: quick at first, calm later. */
@@ -103,6 +116,7 @@ export async function change(d: StepDeps, cur: Intent, patch: IntentPatch, event
       const written = await d.ledger.update(cur, patch, { events, sms });
       if (written === undefined) throw new LostRace(cur.id);
       if (isOpen(cur) && !isOpen(written)) d.metrics.settled(written);
+      if (isOpen(cur) && (written.status === 'succeeded' || written.status === 'reconciled')) paid(d, written);
       if (written.flagReason !== null && written.flaggedAt !== null && written.flaggedAt.getTime() !== cur.flaggedAt?.getTime()) {
         d.metrics.flagged(written.flagReason);
         d.logger.warn('payment flagged for the operator', { ...logFields(written), reason: written.flagReason });

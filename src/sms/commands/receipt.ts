@@ -1,9 +1,10 @@
-import { maskName } from '../../logging/mask';
 import type { PaymentRecord } from '../../payments/types';
+import { maskReference } from '../../privacy/masking';
 import { DEFAULT_PROVINCE, type Province } from '../../provinces';
 import type { VerifyOutcome } from '../../regideso/types';
 import type { KeywordLanguage } from '../keywords';
 import { samePhone, type CommandContext, type CommandResult } from './context';
+import { paidFromThisPhone } from './paid-reference';
 
 /** REGIDESO's shape: `DD-MM-YY`, the operator in capitals, `-ref-`, five lower-case hex digits. */
 const REGIDESO_RECEIPT = /^(\d{2}-\d{2}-\d{2})([A-Za-z][A-Za-z0-9]*)-(.+)-([0-9A-Fa-f]{5})$/;
@@ -29,9 +30,9 @@ export function receiptNumberCandidates(typed: string): [string, ...string[]] {
 
 /**
  * `RECU <num_acquit> [province]`: asks REGIDESO (VerifyTransaction). Our own payment records are
- * read first: they know the province and the exact number. The subscriber's name is shown only to
- * the phone that made the payment, as our records know it; anyone else holding the number sees it
- * masked.
+ * read first: they know the province and the exact number. The subscriber's name and reference are
+ * shown only to the phone that made the payment, or one that has paid the same reference; anyone
+ * else holding the number learns the status and the amount, the reference masked and no name.
  */
 export async function receiptCommand(
   ctx: CommandContext,
@@ -42,10 +43,11 @@ export async function receiptCommand(
   const record = await findRecord(ctx, candidates);
   if (record?.ownReference === true) {
     // Our own reference for money that landed without REGIDESO's answer: REGIDESO cannot know it.
+    const refClient = (await mayKnow(ctx, record, record.refClient, record.province)) ? record.refClient : maskReference(record.refClient);
     return {
       outcome: 'own_reference',
       reply: ctx.texts.receiptOwnReference(
-        { reference: record.numAcquit ?? cmd.numAcquit, amountCentimes: record.amountCentimes, at: record.createdAt, refClient: record.refClient },
+        { reference: record.numAcquit ?? cmd.numAcquit, amountCentimes: record.amountCentimes, at: record.createdAt, refClient },
         lang,
       ),
     };
@@ -57,8 +59,8 @@ export async function receiptCommand(
   switch (result.kind) {
     case 'ok': {
       const t = result.transaction;
-      const isPayer = record !== undefined && samePhone(record.phoneNumber, ctx.from);
-      const name = t.subscriberName.trim() === '' ? undefined : isPayer ? t.subscriberName : maskName(t.subscriberName);
+      const known = await mayKnow(ctx, record, t.refClient, province);
+      const name = t.subscriberName.trim() === '' || !known ? undefined : t.subscriberName;
       return {
         outcome: 'found',
         reply: ctx.texts.receiptFound(
@@ -68,7 +70,7 @@ export async function receiptCommand(
             amountCentimes: t.totalPaidCentimes,
             paidAt: t.paidAt,
             subscriberName: name,
-            refClient: t.refClient,
+            refClient: known ? t.refClient : maskReference(t.refClient),
           },
           lang,
         ),
@@ -83,6 +85,12 @@ export async function receiptCommand(
       ctx.logger.warn('sms receipt: REGIDESO unavailable', { kind: result.kind, message: result.message, from: ctx.from });
       return { outcome: 'unavailable', reply: ctx.texts.unavailable(lang) };
   }
+}
+
+/** The phone that made this payment, or one that has paid its reference: it may see the name and the reference. */
+async function mayKnow(ctx: CommandContext, record: PaymentRecord | undefined, ref: string, province: Province): Promise<boolean> {
+  if (record !== undefined && samePhone(record.phoneNumber, ctx.from)) return true;
+  return paidFromThisPhone(ctx, ref, province);
 }
 
 /** Asks REGIDESO for each spelling in turn until one is found; any other answer ends the search. */

@@ -1,4 +1,6 @@
+import { maskHolderName } from '../../privacy/masking';
 import { isProvince } from '../../provinces';
+import { hasPaidRef } from '../../sessions/subscriber-prefs';
 import { amountBounds, amountVars } from './amount';
 import type { Json, Vars } from '../../json';
 import type { ActionContext, ActionDef, ActionDeps, ActionResult } from './types';
@@ -28,7 +30,12 @@ function str(v: Json | undefined): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** GetFact, kept to what a subscriber owes: bills with a balance above zero, oldest first. */
+/**
+ * GetFact, kept to what a subscriber owes: bills with a balance above zero, oldest first. A phone
+ * that has not paid this reference sees its holder's name masked (`subscriberName`; the whole name,
+ * `holderName`, goes only to the payment's record), and counts it among the references it may look
+ * up today.
+ */
 export const fetchBills: ActionDef = {
   async run(ctx, deps): Promise<ActionResult> {
     return lookUpBills(ctx, deps, str(ctx.vars.refClient), str(ctx.vars.province));
@@ -38,9 +45,15 @@ export const fetchBills: ActionDef = {
 /** What `fetchBills` gives for a reference and province: `found` sets the bills the list shows. */
 export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: string, province: string): Promise<ActionResult> {
   if (ref === '' || !isProvince(province)) return { outcome: 'not_found' };
+  const paid = hasPaidRef(ctx.paidRefs, ref, province);
+  if (!paid && deps.lookups !== undefined && !(await deps.lookups.take(ctx.phone, ref, province, 'ussd'))) {
+    deps.logger.info('reference lookups of the day used up', { sessionId: ctx.sessionId, phone: ctx.phone });
+    return { outcome: 'limited', set: { lookupLimit: deps.lookups.perDay } };
+  }
   const res = await deps.regideso.getBills(ref, province);
   switch (res.kind) {
     case 'client_not_found':
+      if (!paid) deps.lookups?.found('ussd', 'not_found');
       return { outcome: 'not_found' };
     case 'unauthorized':
     case 'unavailable':
@@ -49,18 +62,20 @@ export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: str
     case 'ok':
       break;
   }
+  if (!paid) deps.lookups?.found('ussd', 'found');
   const unpaid = res.bills
     .filter((b) => b.balanceCentimes > 0)
     .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.billNumber.localeCompare(b.billNumber));
-  const name = res.bills[0]?.subscriberName ?? '';
+  const holderName = res.bills[0]?.subscriberName ?? '';
+  const names = { subscriberName: paid ? holderName : maskHolderName(holderName), holderName };
   // The province too: a later `*123*<ref>#` goes straight to the bills.
   const remember = { lastRef: ref, lastProvince: province };
-  if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: { subscriberName: name }, remember };
+  if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: names, remember };
   const bills: SessionBill[] = unpaid.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balance: b.balanceCentimes }));
   const total = unpaid.reduce((s, b) => s + b.balanceCentimes, 0);
   return {
     outcome: 'found',
-    set: { subscriberName: name, bills, total, billCount: bills.length, lastRef: ref },
+    set: { ...names, bills, total, billCount: bills.length, lastRef: ref },
     remember,
   };
 }

@@ -55,7 +55,8 @@ export const confirmPayment: ActionDef = {
       language: isLanguage(ctx.language) ? ctx.language : 'fr',
       refClient: vars.refClient,
       province,
-      subscriberName: typeof vars.subscriberName === 'string' ? vars.subscriberName : '',
+      // The whole name for the record, whatever this phone was shown.
+      subscriberName: typeof vars.holderName === 'string' ? vars.holderName : '',
       bills: bills.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balanceCentimes: b.balance })),
       amountCentimes: amount,
       provider: isProvider(vars.provider) ? vars.provider : undefined,

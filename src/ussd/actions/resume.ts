@@ -1,6 +1,6 @@
 import { isProvider } from '../../collections/types';
 import type { Json, Vars } from '../../json';
-import { maskName } from '../../privacy/mask-name';
+import { maskHolderName } from '../../privacy/masking';
 import { isProvince } from '../../provinces';
 import type { KeptPayment } from '../../sessions/kept-payment';
 import { lookUpBills, selectionVars, sessionBills } from './bills';
@@ -114,7 +114,8 @@ export function keptPaymentOf(vars: Readonly<Vars>): KeptPayment | undefined {
   return {
     refClient,
     province,
-    maskedName: maskName(typeof subscriberName === 'string' ? subscriberName : ''),
+    // Masked whatever the phone may see: the resume SMS and screen travel further than a session.
+    maskedName: maskHolderName(typeof subscriberName === 'string' ? subscriberName : ''),
     billIds,
     balanceCentimes: selectedBalance,
     amountCentimes: typeof amount === 'number' && amount > 0 ? amount : undefined,

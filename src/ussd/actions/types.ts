@@ -3,7 +3,8 @@ import type { Language } from '../../language';
 import type { Logger } from '../../logging/logger';
 import type { PaymentService } from '../../payments/types';
 import type { RegidesoClient } from '../../regideso/types';
-import type { Prefs, Remember } from '../../sessions/types';
+import type { LookupLimiter } from '../../sessions/lookup-limit';
+import type { PaidRef, Prefs, Remember } from '../../sessions/types';
 import type { Vars } from '../../json';
 
 /** What an action sees of the session. */
@@ -14,9 +15,11 @@ export interface ActionContext {
   /** Drawn when the session started (16 hex digits): with the session id, a payment intent's identity. */
   sessionNonce: string;
   language: Language;
+  /** The references this phone has paid (read with the hop's first round trip): their holders' names are shown whole. */
+  paidRefs: readonly PaidRef[];
   /** Aborted when the hop's budget runs out: an action making several calls starts no new one after it. */
   signal: AbortSignal;
-  /** What is remembered about the phone (a kept payment, the last reference): on a session's first hop only. */
+  /** What this hop read about the phone (a kept payment, the last reference and province, the paid references). */
   prefs?: Prefs | undefined;
 }
 
@@ -35,6 +38,8 @@ export interface ActionDeps {
   wallet?: CollectionPort | undefined;
   minPaymentCentimes: number;
   logger: Logger;
+  /** Distinct references a phone may look up a day; unlimited when absent. */
+  lookups?: LookupLimiter | undefined;
 }
 
 export interface ActionDef {
@@ -59,7 +64,7 @@ export interface CheckDef {
  * overruns the hop's budget or throws, so every action has it and every menu must route it.
  */
 export const ACTION_OUTCOMES = {
-  fetchBills: ['found', 'not_found', 'nothing_unpaid', 'unavailable'],
+  fetchBills: ['found', 'not_found', 'nothing_unpaid', 'limited', 'unavailable'],
   selectBills: ['selected', 'unavailable'],
   confirmPayment: [
     'succeeded',
@@ -74,7 +79,7 @@ export const ACTION_OUTCOMES = {
     'failed',
     'unavailable',
   ],
-  verifyReceipt: ['success', 'failure', 'not_found', 'unavailable'],
+  verifyReceipt: ['success', 'success_other', 'failure', 'not_found', 'unavailable'],
   detectWallet: ['none', 'ready', 'ask', 'closed', 'cannot_pay', 'unavailable'],
   walletRules: ['ready', 'closed', 'cannot_pay', 'unavailable'],
   setLanguage: ['done', 'unavailable'],

@@ -1,4 +1,6 @@
+import { maskReference } from '../../privacy/masking';
 import { isProvince } from '../../provinces';
+import { hasPaidRef } from '../../sessions/subscriber-prefs';
 import type { ActionDef } from './types';
 
 /**
@@ -17,6 +19,8 @@ export function receiptCandidates(typed: string): string[] {
 
 /**
  * VerifyTransaction in the province the subscriber chose (REGIDESO keeps one database per province).
+ * A phone that has not paid the receipt's reference learns the status and the amount, with the
+ * reference masked and no name (`success_other`): a receipt number must not lead to a person.
  * Each call may take up to the client's timeout: when the hop's budget runs out (the engine then
  * answers "unavailable") no further candidate is tried.
  */
@@ -34,10 +38,10 @@ export const verifyReceipt: ActionDef = {
         return { outcome: 'unavailable' };
       }
       const t = res.transaction;
-      return {
-        outcome: t.status === 'succès' ? 'success' : 'failure',
-        set: { numAcquit: t.numAcquit, txName: t.subscriberName, txAmount: t.totalPaidCentimes, txDate: t.paidAt, txRef: t.refClient },
-      };
+      const common = { numAcquit: t.numAcquit, txAmount: t.totalPaidCentimes, txDate: t.paidAt };
+      if (t.status !== 'succès') return { outcome: 'failure', set: common };
+      if (hasPaidRef(ctx.paidRefs, t.refClient, province)) return { outcome: 'success', set: { ...common, txName: t.subscriberName, txRef: t.refClient } };
+      return { outcome: 'success_other', set: { ...common, txRef: maskReference(t.refClient) } };
     }
     return { outcome: 'not_found' };
   },
