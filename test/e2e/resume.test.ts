@@ -60,7 +60,7 @@ async function toConfirm(phone: string): Promise<{ d: ReturnType<typeof dialer>;
   await d.send();
   let confirm = '';
   for (const input of ['1', '83262', '1', '2', '2', '100']) confirm = await d.send(input);
-  expect(confirm).toMatch(/^CON Payer 100 CDF\nFacture\(s\): 03\/2024\nAbonné: MUKEBA MUKEBA/);
+  expect(confirm).toMatch(/^CON Payer 100 CDF\nFacture\(s\): 03\/2024\nAbonné: MUKEBA M./);
   return { d, confirm };
 }
 
@@ -141,7 +141,7 @@ test('a bill paid meanwhile is dropped from the payment and the amount follows t
   const again = dialer(phone);
   expect(await again.send()).toContain(`Réf 62190 MBUYI K.\nMontant: ${formatCdf(total)}`);
   const confirm = await again.send('1');
-  expect(confirm).toMatch(new RegExp(`^CON Payer ${formatCdf(total - oldest.balanceCentimes)}\nFacture\\(s\\): 12/2023-07/2024 \\(8\\)\nAbonné: MBUYI KALALA`));
+  expect(confirm).toMatch(new RegExp(`^CON Payer ${formatCdf(total - oldest.balanceCentimes)}\nFacture\\(s\\): 12/2023-07/2024 \\(8\\)\nAbonné: MBUYI K.`));
 
   // Dropped again, and everything is paid elsewhere before the subscriber comes back: said so.
   await again.notice('Incomplete');
@@ -177,16 +177,16 @@ test('no SMS when the subscriber cancelled, nor for a session that never reached
   expect(await dialer(other).send()).toMatch(/^CON REGIDESO - Factures d'eau/);
 });
 
-test('*123*83262# opens the payment of 83262: the province, or its bills once the phone has paid it there', async () => {
+test('*123*83262# opens the payment of 83262: the province, or its bills once the phone has found it there', async () => {
   const phone = newPhone();
   const first = dialer(phone);
   expect(await first.dial('83262')).toMatch(/^CON Choisissez votre province:\n1\. Kinshasa/);
-  expect(await first.send('1')).toMatch(/^CON MUKEBA MUKEBA\nTotal à payer: /);
+  expect(await first.send('1')).toMatch(/^CON MUKEBA M.\nTotal à payer: /);
   // Known now: straight to the bills, and inputs dialled after the reference go on from there.
-  expect(await dialer(phone).dial('83262')).toMatch(/^CON MUKEBA MUKEBA\nTotal à payer: /);
+  expect(await dialer(phone).dial('83262')).toMatch(/^CON MUKEBA M.\nTotal à payer: /);
   expect(await dialer(phone).dial('83262*2')).toMatch(/^CON Facture\(s\) 03\/2024\. Montant à payer:/);
   // A gateway that leaves the dialled string in `text`.
-  expect(await dialer(phone).dial('*123*83262#')).toMatch(/^CON MUKEBA MUKEBA\n/);
+  expect(await dialer(phone).dial('*123*83262#')).toMatch(/^CON MUKEBA M.\n/);
   // A menu key keeps its meaning.
   expect(await dialer(phone).dial('2')).toMatch(/^CON Entrez votre référence client:/);
 });
