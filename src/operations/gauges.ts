@@ -3,6 +3,7 @@ import type { Db } from '../db/types';
 import type { QueueDepth } from '../jobs/queue-depth';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
+import { createPeriodic } from '../periodic';
 import type { ReconciliationStore } from '../reconciliation/store';
 import { oldestOpenDepositSeconds, openFlagsByReason, smsFailingCount } from './readings';
 
@@ -53,8 +54,6 @@ export function createOperationsGauges(deps: OperationsGaugesDeps): OperationsGa
   const lastFinished = gauge(m, 'reconciliation_last_run_timestamp_seconds', 'When the latest reconciliation run finished (Unix time; 0 before the first)', [] as const);
   const seenReasons = new Set<string>();
   const seenQueues = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
 
   // Each reading on its own: Redis down must not freeze the ledger's gauges, nor the reverse.
   const read = <T>(what: string, p: Promise<T>, apply: (v: T) => void) =>
@@ -73,21 +72,11 @@ export function createOperationsGauges(deps: OperationsGaugesDeps): OperationsGa
       }),
     ]);
   };
-  // A refresh slower than the interval is not doubled by the next tick.
-  const refresh = () => {
-    running ??= refreshOnce().finally(() => (running = undefined));
-    return running;
-  };
+  const periodic = createPeriodic(refreshOnce, deps.intervalMs);
 
   return {
-    async start() {
-      await refresh();
-      timer ??= setInterval(() => void refresh(), deps.intervalMs);
-      timer.unref();
-    },
-    refresh,
-    close() {
-      clearInterval(timer);
-    },
+    start: () => periodic.start(),
+    refresh: () => periodic.run(),
+    close: () => periodic.stop(),
   };
 }
