@@ -13,19 +13,24 @@ import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
 import { bearerKeyReader, createOperatorGuard, openUntilFirstKey, warnAboutOperatorAccess } from './http/operator-auth';
 import { createOperatorRouter } from './http/operator-router';
+import { createReconciliationRouter } from './http/reconciliation-router';
 import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
 import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdHopHandler, createUssdRouter } from './http/ussd-router';
 import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
+import { createQueueDepth } from './jobs/queue-depth';
 import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
 import { throttled } from './logging/throttle';
 import { createMetrics } from './metrics';
+import { createOperationsGauges } from './operations/gauges';
+import { createHealthSnapshot, type HealthSnapshot } from './operations/health-snapshot';
 import { createOperatorStore } from './operators/store';
 import { createPaymentDetails } from './payments/detail';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
+import { createReconciliationService, type ReconciliationService } from './reconciliation/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
 import { createRegidesoWatch } from './regideso/health-watch';
@@ -58,7 +63,15 @@ export interface Product {
   /** Lets in-flight work finish, then closes workers and connections. */
   stop(): Promise<void>;
   /** The parts tests look into (the sandboxes only on the embedded default). */
-  parts: { db: Db; payments: ReturnType<typeof createPaymentService>; sandbox: RunningSandbox | undefined; sandboxWallet: RunningSandboxWallet | undefined };
+  parts: {
+    db: Db;
+    payments: ReturnType<typeof createPaymentService>;
+    sandbox: RunningSandbox | undefined;
+    sandboxWallet: RunningSandboxWallet | undefined;
+    reconciliation: ReconciliationService;
+    /** The console's health view (src/operations/health-snapshot.ts) and the gauges' refresh, now. */
+    operations: { healthSnapshot: () => Promise<HealthSnapshot>; refreshGauges: () => Promise<void> };
+  };
 }
 
 export interface ComposeOptions {
@@ -77,6 +90,8 @@ export interface ComposeOptions {
   simulatorWallet?: SimulatorWallet;
   /** How often REGIDESO's health is checked in the background (default 30 s). */
   regidesoCheckMs?: number;
+  /** The nightly reconciliation's scheduler (default on); tests that start it by hand turn it off. */
+  reconciliationSchedule?: boolean;
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
@@ -89,6 +104,10 @@ const WALLET_TIMEOUT_MS = 10_000;
 const DEFAULT_SWEEP = { intervalMs: 20_000, graceMs: 40_000 };
 /** REGIDESO's background health check: often enough for /readyz and /metrics, one GetFact-route call per 30 s. */
 const REGIDESO_CHECK_MS = 30_000;
+/** The operator's gauges (open flags, jobs waiting, …) are read from the ledger and Redis this often, never per scrape. */
+const GAUGES_REFRESH_MS = 30_000;
+/** A backstop over each reconciliation read: the REGIDESO and pawaPay clients time out sooner on their own. */
+const RECONCILIATION_CALL_TIMEOUT_MS = 15_000;
 
 async function openLedger(config: Config, logger: Logger): Promise<Db> {
   const db =
@@ -245,6 +264,18 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   // REGIDESO's health, checked in the background: information for /readyz and /metrics, never a call per request.
   const regidesoWatch = createRegidesoWatch({ ping: () => regideso.ping(), intervalMs: opts.regidesoCheckMs ?? REGIDESO_CHECK_MS, metrics, logger });
 
+  // The daily reconciliation with REGIDESO and pawaPay, and what the operator watches besides.
+  const reconciliation = createReconciliationService({
+    db,
+    ledger: payments.ledger,
+    flag: (id, reason, detail) => payments.flag(id, reason, detail),
+    ports: { verify: (n, province) => regideso.verifyTransaction(n, province), wallet, callTimeoutMs: RECONCILIATION_CALL_TIMEOUT_MS },
+    logger,
+  });
+  const queueDepth = createQueueDepth({ redis: redisFactory, prefix, queues: ['payments', 'sms', 'sms-inbound'] });
+  const gauges = createOperationsGauges({ db, queueDepth, reconciliation: reconciliation.store, metrics, logger, intervalMs: GAUGES_REFRESH_MS });
+  const healthSnapshot = createHealthSnapshot({ db, regidesoWatch, queueDepth });
+
   // Operators' own keys, checked in the ledger on every request; the webhook token opens none of their routes.
   const operators = createOperatorStore(db);
   await warnAboutOperatorAccess(operators.any, config.production, logger);
@@ -274,7 +305,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
         failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
       }),
     ],
-    operators: [createOperatorRouter({ payments, details: createPaymentDetails(db, payments.ledger), requireOperator, logger })],
+    operators: [
+      createOperatorRouter({ payments, details: createPaymentDetails(db, payments.ledger), requireOperator, logger }),
+      createReconciliationRouter({ reconciliation, requireOperator, logger }),
+    ],
     ussdHop: createUssdHopHandler({ engine, logger, messages }),
     // The outbox holds subscribers' data: behind the same token as the callbacks.
     callbacks: [
@@ -291,13 +325,15 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   return {
     app,
     regidesoBaseUrl,
-    parts: { db, payments, sandbox, sandboxWallet },
+    parts: { db, payments, sandbox, sandboxWallet, reconciliation, operations: { healthSnapshot, refreshGauges: () => gauges.refresh() } },
     async start() {
       if (!redisFactory.inMemory) await warnWithoutPersistence(redis, logger);
       await regidesoWatch.start();
       await Promise.all([payments.start(), smsQueue.start(), inbound.start()]);
       smsSweeper.start();
       resumer.start();
+      await gauges.start();
+      if (opts.reconciliationSchedule ?? true) reconciliation.startSchedule();
     },
     listening(baseUrl) {
       const token = config.webhookToken === undefined ? '' : `?token=${encodeURIComponent(config.webhookToken)}`;
@@ -309,9 +345,11 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     async stop() {
       regidesoWatch.close();
       await resumer.close();
+      gauges.close();
+      await reconciliation.close();
       await smsSweeper.close();
       await payments.close();
-      await Promise.all([inbound.close(), smsQueue.close()]);
+      await Promise.all([inbound.close(), smsQueue.close(), queueDepth.close()]);
       await redis.quit().catch(() => undefined);
       await sandbox?.close();
       await sandboxWallet?.close();

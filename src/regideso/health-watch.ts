@@ -1,6 +1,7 @@
 import { Gauge } from 'prom-client';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
+import { createPeriodic } from '../periodic';
 
 /**
  * REGIDESO's health, checked in the background (once at start, then on an interval) and read by
@@ -19,8 +20,6 @@ export function createRegidesoWatch(deps: { ping: () => Promise<boolean>; interv
   const up = new Gauge({ name: 'regideso_up', help: 'Whether REGIDESO answered the last background check (1) or not (0)', registers: [deps.metrics.registry] });
   const checkedAt = new Gauge({ name: 'regideso_last_check_timestamp_seconds', help: 'When REGIDESO was last checked (Unix time)', registers: [deps.metrics.registry] });
   let last: { up: boolean; checkedAt: Date } | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
 
   const check = async () => {
     const ok = await deps.ping().catch(() => false);
@@ -30,21 +29,11 @@ export function createRegidesoWatch(deps: { ping: () => Promise<boolean>; interv
     up.set(ok ? 1 : 0);
     checkedAt.set(at.getTime() / 1000);
   };
-  // A check slower than the interval is not doubled by the next tick.
-  const tick = () => {
-    running ??= check().finally(() => (running = undefined));
-    return running;
-  };
+  const periodic = createPeriodic(check, deps.intervalMs);
 
   return {
-    async start() {
-      await tick();
-      timer ??= setInterval(() => void tick(), deps.intervalMs);
-      timer.unref();
-    },
+    start: () => periodic.start(),
     last: () => last,
-    close() {
-      clearInterval(timer);
-    },
+    close: () => periodic.stop(),
   };
 }

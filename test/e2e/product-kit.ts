@@ -25,7 +25,7 @@ export interface RunningProduct {
   close(): Promise<void>;
 }
 
-export interface StartOptions extends Pick<ComposeOptions, 'payments' | 'db' | 'regidesoCheckMs'> {
+export interface StartOptions extends Pick<ComposeOptions, 'payments' | 'db' | 'regidesoCheckMs' | 'reconciliationSchedule'> {
   logger?: Logger;
   /**
    * Where the ledger lives. `schema` (the default with REDIS_URL or REDIS_CLUSTER_NODES): a PostgreSQL schema of the test's

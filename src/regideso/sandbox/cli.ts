@@ -3,7 +3,7 @@ import { DEMO_SUBSCRIBER_GUIDE } from './data';
 import { startSandbox } from './server';
 
 /**
- * `npm run sandbox -- --port 4010 [--host 0.0.0.0] [--latency 300]`: the sandbox REGIDESO on its
+ * `npm run sandbox -- --port 4010 [--host 0.0.0.0] [--latency 300] [--admin-token T]`: the sandbox REGIDESO on its
  * own, to point REGIDESO_BASE_URL at or to try with curl. Options come from argv, not the
  * environment: only src/config.ts reads the environment.
  */
@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const port = intOption(args, 'port', 4010, 65535);
   const latencyMs = intOption(args, 'latency', 0, 60_000);
   const host = option(args, 'host') ?? '127.0.0.1';
-  const sandbox = await startSandbox({ port, host, latencyMs });
+  // Tests that run the sandbox as a process make it forget a receipt through this (see server.ts).
+  const adminToken = option(args, 'admin-token');
+  const sandbox = await startSandbox({ port, host, latencyMs, ...(adminToken !== undefined ? { adminToken } : {}) });
 
   console.log(`sandbox REGIDESO listening on ${sandbox.baseUrl}`);
   console.log(`x-api-key: ${sandbox.apiKey}`);

@@ -42,6 +42,8 @@ export interface Ledger {
   pay(cmd: PayCommand): PayResult;
   findPayment(numAcquit: string, province: Province): AppliedPayment | undefined;
   payments(): AppliedPayment[];
+  /** Tests only: REGIDESO loses the record of a receipt (VerifyTransaction no longer finds it); the bills stay paid. */
+  forget(numAcquit: string): boolean;
 }
 
 export function balanceOf(b: LedgerBill): Centimes {
@@ -118,6 +120,13 @@ export function createLedger(data: readonly DemoSubscriber[], now: () => Date): 
     findPayment(numAcquit, province) {
       // REGIDESO keeps one database per province: a receipt is only found in its own.
       return applied.find((p) => p.numAcquit === numAcquit && p.province === province);
+    },
+
+    forget(numAcquit) {
+      const i = applied.findIndex((p) => p.numAcquit === numAcquit);
+      if (i < 0) return false;
+      applied.splice(i, 1);
+      return true;
     },
 
     payments() {

@@ -13,7 +13,10 @@ import { getFactBill, payFactBills, verifyData } from './responses';
  * A REGIDESO stand-in that speaks the API document's wire format over real HTTP: the embedded
  * default when no REGIDESO_BASE_URL is set, and the far end of every integration test. Faults are
  * injected only through the object `startSandbox` returns, never over HTTP, so nothing reachable
- * from the network can make it misbehave.
+ * from the network can make it misbehave. The one exception is opt-in and for tests that run the
+ * sandbox as a process of its own: with `adminToken` set (`npm run sandbox -- --admin-token T`),
+ * `POST /sandbox-admin/forget` `{"num_acquit": "…"}` with `x-admin-token: T` makes it forget a
+ * receipt, as `forget()` does; without the option the route does not exist.
  */
 export type SandboxFault =
   | { kind: 'error500' }
@@ -33,6 +36,8 @@ export interface SandboxOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** When set, the test-only `POST /sandbox-admin/forget` route exists, behind `x-admin-token`. Never set by the product. */
+  adminToken?: string;
 }
 
 type Endpoint = 'getFact' | 'payFact' | 'verify';
@@ -46,6 +51,8 @@ export interface RunningSandbox {
   calls: Record<Endpoint, number>;
   /** Payments applied, in order (for tests to assert "exactly one"). */
   payments(): Array<{ numAcquit: string; refClient: string; province: string; amountCentimes: number; billIds: string[]; operator: string }>;
+  /** REGIDESO loses the record of this receipt: VerifyTransaction answers "not found" from now on (the bills stay paid). False when it never knew it. */
+  forget(numAcquit: string): boolean;
   close(): Promise<void>;
 }
 
@@ -225,6 +232,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     next();
   });
   app.use(express.json({ limit: '64kb' }));
+  if (opts.adminToken !== undefined && opts.adminToken.length > 0) {
+    const adminToken = opts.adminToken;
+    const forgetBody = z.object({ num_acquit: z.string().trim().min(1) });
+    app.post('/sandbox-admin/forget', (req: Request, res: Response) => {
+      if (req.get('x-admin-token') !== adminToken) {
+        res.status(401).json({ success: false, message: 'Jeton d administration absent ou invalide.' });
+        return;
+      }
+      const b = forgetBody.safeParse(req.body ?? {});
+      if (!b.success) {
+        res.status(400).json({ success: false, message: 'Le champ num_acquit est requis.' });
+        return;
+      }
+      res.json({ success: true, forgotten: ledger.forget(b.data.num_acquit) });
+    });
+  }
   app.get('/api/factures', endpoint('getFact', (req) => handleGetFact(ledger, req.query)));
   app.post('/api/factures', endpoint('payFact', (req) => handlePayFact(ledger, req.body)));
   app.get('/api/transactionId', endpoint('verify', (req) => handleVerify(ledger, req.query)));
@@ -255,6 +278,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         billIds: p.billIds,
         operator: p.operator,
       })),
+    forget: (numAcquit) => ledger.forget(numAcquit),
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;
