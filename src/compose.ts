@@ -62,7 +62,7 @@ export interface ComposeOptions {
   /** The ledger, already open and migrated (tests give each file a schema of its own). */
   db?: Db;
   /** Payment timings; tests shorten them to watch a retry without waiting minutes. */
-  payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'worker'>;
+  payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'initiationWaitMs' | 'worker'>;
   /** How often the sweeps look for work whose job is missing, and how late it must be (defaults 20 s, 40 s). */
   sweep?: { intervalMs: number; graceMs: number };
   /** The wallet behind the browser phone's PIN prompt; until the sandbox wallet is wired here, tests pass one. */

@@ -63,6 +63,11 @@ export const ACTION_OUTCOMES = {
     'succeeded',
     'pending',
     'collecting',
+    'collecting_manual',
+    'collecting_revive',
+    'wallet_no_account',
+    'wallet_closed',
+    'wallet_refused',
     'mismatch',
     'applied_without_receipt',
     'refused_balance',
@@ -73,8 +78,8 @@ export const ACTION_OUTCOMES = {
     'unavailable',
   ],
   verifyReceipt: ['success', 'failure', 'not_found', 'unavailable'],
-  detectWallet: ['none', 'ready', 'ask', 'closed', 'cannot_pay', 'unavailable'],
-  walletRules: ['ready', 'closed', 'cannot_pay', 'unavailable'],
+  detectWallet: ['none', 'ready', 'delayed', 'ask', 'closed', 'cannot_pay', 'other_bills', 'unavailable'],
+  walletRules: ['ready', 'delayed', 'closed', 'cannot_pay', 'other_bills', 'unavailable'],
   setLanguage: ['done', 'unavailable'],
 } as const satisfies Record<string, readonly string[]>;
 
