@@ -18,6 +18,7 @@ import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
 import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdRouter } from './http/ussd-router';
+import { simulatorLanguage } from './http/simulator-language';
 import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
@@ -244,7 +245,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       ...(wallet !== undefined ? [createWalletCallbacksRouter({ nudge: (ref) => payments.nudge(ref), publicKey: callbackKey, logger, metrics })] : []),
       ...(outbox ? [createOutboxRouter(outbox)] : []),
       // The browser phone: a demo of the gateway routes above, so behind the same token.
-      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet ?? sandboxWallet?.simulator })] : []),
+      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet ?? sandboxWallet?.simulator, language: simulatorLanguage(redis, prefix, retention) })] : []),
     ],
   });
 

@@ -66,12 +66,14 @@ test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the re
   expect(await p.timeline.innerText()).toContain('text="" → CON');
   await shows(p.timeline, 'ussd/events Success → HTTP 200');
 
-  // Only now, the session over, the wallet asks for the PIN, as a handset shows it: money moves in the real order.
+  // Only now, the session over, the wallet asks for the PIN, as a handset shows it: money moves in the
+  // real order. It speaks the phone's language (French here) and names the wallet as subscribers do.
   const prompt = p.root.getByRole('dialog', { name: 'Wallet PIN prompt' });
-  await shows(prompt, 'Pay 100 CDF? Enter your PIN:');
-  await shows(prompt, 'VODACOM MPESA COD');
+  await shows(prompt, 'Payer 100 CDF? Entrez votre PIN:');
+  await shows(prompt, 'M-Pesa');
+  expect(await prompt.innerText()).not.toContain('VODACOM');
   for (const k of '1234') await p.button(k).click();
-  await prompt.getByRole('button', { name: 'Approve' }).click();
+  await prompt.getByRole('button', { name: 'Approuver' }).click();
   await shows(p.screen, 'Payment of 100 CDF approved.');
 
   await shows(p.inbox, 'quittance ');
@@ -88,6 +90,38 @@ test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the re
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await copyFile(shot, SCREENSHOT);
   }
+});
+
+test('the END stays readable (about 2 s) before the PIN prompt covers it; the prompt speaks English after English was chosen', async () => {
+  const page = await open();
+  const p = phone(page);
+  // When the END text and the prompt first show, as the page itself sees it (not as the test polls it).
+  // (A script string: the tests compile without the DOM's types.)
+  await page.evaluate(`(() => {
+    const seen = (window.seen = {});
+    const root = document.querySelector('[aria-label="Phone 1"]');
+    const screen = root.querySelector('[data-part="screen"]');
+    const dialog = root.querySelector('[data-part="prompt"]');
+    new MutationObserver(() => {
+      if (seen.end === undefined && (screen.textContent || '').startsWith('Approve the payment')) seen.end = performance.now();
+      if (seen.prompt === undefined && !dialog.hidden) seen.prompt = performance.now();
+    }).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
+  await p.dial();
+  await shows(p.screen, 'Payer une facture');
+  await p.keys('4');
+  await p.keys('2');
+  await shows(p.screen, 'Pay a bill');
+  await p.keys('00');
+  for (const reply of ['1', '83262', '1', '2', '2', '100', '2']) await p.keys(reply);
+  await shows(p.screen, 'Approve the payment of 100 CDF');
+  const prompt = p.root.getByRole('dialog', { name: 'Wallet PIN prompt' });
+  await shows(prompt, 'Pay 100 CDF? Enter your PIN:');
+  await shows(prompt, 'M-Pesa');
+  const seen = (await page.evaluate('window.seen')) as { end?: number; prompt?: number };
+  // A lower bound only: a slow machine lengthens the wait, it cannot shorten it.
+  expect((seen.prompt ?? 0) - (seen.end ?? Infinity)).toBeGreaterThanOrEqual(1900);
+  await prompt.getByRole('button', { name: 'Decline' }).click();
 });
 
 test('an SMS keyword sent from the phone is answered in its inbox', async () => {
@@ -199,8 +233,8 @@ test("the wallet's PIN prompt never shows while the session is open, and declini
     await p.send(reply);
     await shows(p.screen, screen);
   }
-  await shows(prompt, 'Pay 100 CDF?');
-  await prompt.getByRole('button', { name: 'Decline' }).click();
+  await shows(prompt, 'Payer 100 CDF?');
+  await prompt.getByRole('button', { name: 'Refuser' }).click();
   await shows(p.screen, 'Payment declined.');
   await prompt.waitFor({ state: 'hidden' });
   await shows(p.inbox, 'non approuvé avec le PIN');
