@@ -124,6 +124,20 @@ test('the END stays readable (about 2 s) before the PIN prompt covers it; the pr
   await prompt.getByRole('button', { name: 'Decline' }).click();
 });
 
+test('at 390 px wide (a phone\'s browser) the inbox and the timeline are within the page, nothing cut off', async () => {
+  const page = await open();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const p = phone(page);
+  await p.dial();
+  await shows(p.timeline, 'text="" → CON');
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+  for (const part of [p.inbox, p.timeline, p.screen]) {
+    const box = await part.boundingBox();
+    expect(box).not.toBeNull();
+    expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 390).toBe(true);
+  }
+});
+
 test('an SMS keyword sent from the phone is answered in its inbox', async () => {
   const page = await open();
   const p = phone(page);
