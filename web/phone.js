@@ -12,12 +12,15 @@ const POLL_MS = 1000;
 const NETWORK_NAMES = /** @type {Record<string, string>} */ ({ 63001: 'Vodacom', 63002: 'Airtel', 63086: 'Orange', 63090: 'Africell' });
 /** How long the END stays readable before the wallet's PIN prompt covers it, as a handset leaves it up. */
 const END_READ_MS = 2000;
+/** @typedef {{ ask: (amount: string, currency: string) => string, approve: string, decline: string, pin: string }} PromptTexts */
+/** @type {PromptTexts} */
+const FRENCH = { ask: (a, c) => `Payer ${a} ${c}? Entrez votre PIN:`, approve: 'Approuver', decline: 'Refuser', pin: 'Entrez 4 chiffres.' };
 /**
- * The wallet's prompt in the phone's language (the one its number chose in the menu).
- * @type {Record<string, { ask: (amount: string, currency: string) => string, approve: string, decline: string, pin: string }>}
+ * The wallet's prompt in the phone's language (the one its number chose in the menu; French until then).
+ * @type {Record<string, PromptTexts>}
  */
 const PROMPT_TEXTS = {
-  fr: { ask: (a, c) => `Payer ${a} ${c}? Entrez votre PIN:`, approve: 'Approuver', decline: 'Refuser', pin: 'Entrez 4 chiffres.' },
+  fr: FRENCH,
   en: { ask: (a, c) => `Pay ${a} ${c}? Enter your PIN:`, approve: 'Approve', decline: 'Decline', pin: 'Enter 4 digits.' },
   sw: { ask: (a, c) => `Lipa ${a} ${c}? Weka PIN yako:`, approve: 'Idhinisha', decline: 'Kataa', pin: 'Weka tarakimu 4.' },
   ln: { ask: (a, c) => `Kofuta ${a} ${c}? Tia PIN na yo:`, approve: 'Ndima', decline: 'Boya', pin: 'Tia bitalaka 4.' },
@@ -153,7 +156,7 @@ export function createPhone(root, opts) {
   }
 
   /** @param {WalletPrompt} p */
-  const textsOf = (p) => PROMPT_TEXTS[p.language ?? 'fr'] ?? PROMPT_TEXTS.fr;
+  const textsOf = (p) => PROMPT_TEXTS[p.language ?? 'fr'] ?? FRENCH;
 
   /** @param {WalletPrompt} p */
   function showPrompt(p) {

@@ -5,7 +5,7 @@ import express from 'express';
 import { silentLogger, type Logger } from '../../src/logging/logger';
 import { createPawapayCollection, type PawapayCollection, type PawapayCollectionOptions } from '../../src/collections/pawapay/adapter';
 import type { RunningSandboxWallet } from '../../src/collections/sandbox/server';
-import type { CollectionPort, DepositRequest } from '../../src/collections/types';
+import type { DepositRequest } from '../../src/collections/types';
 
 /** The real adapter pointed at a sandbox wallet over HTTP, with short timeouts for tests. */
 export function walletAdapter(wallet: Pick<RunningSandboxWallet, 'baseUrl' | 'apiToken'>, overrides: Partial<PawapayCollectionOptions> = {}): PawapayCollection {
