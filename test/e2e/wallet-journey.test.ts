@@ -1,5 +1,6 @@
 import { testPglite } from '../support/db';
 import { newSession, startProduct, type RunningProduct } from './product-kit';
+import { walkSession } from './walk';
 
 /**
  * The subscriber's journey when the money is collected from the wallet (the embedded default: the
@@ -15,18 +16,7 @@ afterAll(async () => {
   await p.product.parts.db.close();
 });
 
-async function walk(phone: string, inputs: string[]): Promise<string[]> {
-  const sessionId = newSession();
-  const screens: string[] = [];
-  let text = '';
-  for (const [i, input] of ['', ...inputs].entries()) {
-    text = i === 0 ? '' : i === 1 ? input : `${text}*${input}`;
-    const res = await p.hop(sessionId, phone, text);
-    expect(res.status).toBe(200);
-    screens.push(res.text);
-  }
-  return screens;
-}
+const walk = (phone: string, inputs: string[]) => walkSession(p, phone, inputs);
 
 const receiptFor = (phone: string) =>
   p.eventually(async () => {
