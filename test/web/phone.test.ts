@@ -96,6 +96,7 @@ test('the END stays readable (about 2 s) before the PIN prompt covers it; the pr
   const page = await open();
   const p = phone(page);
   // When the END text and the prompt first show, as the page itself sees it (not as the test polls it).
+  await shows(p.screen, 'to start');
   // (A script string: the tests compile without the DOM's types.)
   await page.evaluate(`(() => {
     const seen = (window.seen = {});
