@@ -19,6 +19,7 @@ import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
 import { createSimulatorRouter, type SimulatorWallet } from './http/simulator-router';
 import { createSmsRouter } from './http/sms-router';
 import { createUssdHopHandler, createUssdRouter } from './http/ussd-router';
+import { simulatorLanguage } from './http/simulator-language';
 import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createQueueDepth } from './jobs/queue-depth';
 import { createSweeper } from './jobs/sweep';
@@ -83,7 +84,7 @@ export interface ComposeOptions {
   /** The ledger, already open and migrated (tests give each file a schema of its own). */
   db?: Db;
   /** Payment timings; tests shorten them to watch a retry without waiting minutes. */
-  payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'worker'>;
+  payments?: Pick<PaymentServiceDeps, 'timings' | 'retry' | 'confirmWaitMs' | 'initiationWaitMs' | 'worker'>;
   /** How often the sweeps look for work whose job is missing, and how late it must be (defaults 20 s, 40 s). */
   sweep?: { intervalMs: number; graceMs: number };
   /** The wallet behind the browser phone's PIN prompt; until the sandbox wallet is wired here, tests pass one. */
@@ -318,7 +319,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       ...(wallet !== undefined ? [createWalletCallbacksRouter({ nudge: (ref) => payments.nudge(ref), publicKey: callbackKey, logger, metrics })] : []),
       ...(outbox ? [createOutboxRouter(outbox)] : []),
       // The browser phone: a demo of the gateway routes above, so behind the same token.
-      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet ?? sandboxWallet?.simulator })] : []),
+      ...(config.simulator ? [createSimulatorRouter({ webDir: WEB_DIR, tokenConfigured: config.webhookToken !== undefined, wallet: opts.simulatorWallet ?? sandboxWallet?.simulator, language: simulatorLanguage(redis, prefix, retention) })] : []),
     ],
   });
 

@@ -6,7 +6,7 @@
 
 /** @typedef {import('./gsm7.js').Alphabet} Alphabet */
 /** @typedef {{ to: string, message: string, at: string }} Sms */
-/** @typedef {{ depositId: string, phoneE164: string, amount: string, currency: string, provider: string, customerMessage: string, createdAt: string }} WalletPrompt */
+/** @typedef {{ depositId: string, phoneE164: string, amount: string, currency: string, provider: string, customerMessage: string, createdAt: string, walletName?: string, language?: string }} WalletPrompt */
 /** @typedef {{ kind: 'screen', end: boolean, text: string, status: number } | { kind: 'broken', status: number, body: string }} HopAnswer */
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -10,6 +10,21 @@ import { createInbox } from './inbox.js';
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const POLL_MS = 1000;
 const NETWORK_NAMES = /** @type {Record<string, string>} */ ({ 63001: 'Vodacom', 63002: 'Airtel', 63086: 'Orange', 63090: 'Africell' });
+/** How long the END stays readable before the wallet's PIN prompt covers it, as a handset leaves it up. */
+const END_READ_MS = 2000;
+/** @typedef {{ ask: (amount: string, currency: string) => string, approve: string, decline: string, pin: string }} PromptTexts */
+/** @type {PromptTexts} */
+const FRENCH = { ask: (a, c) => `Payer ${a} ${c}? Entrez votre PIN:`, approve: 'Approuver', decline: 'Refuser', pin: 'Entrez 4 chiffres.' };
+/**
+ * The wallet's prompt in the phone's language (the one its number chose in the menu; French until then).
+ * @type {Record<string, PromptTexts>}
+ */
+const PROMPT_TEXTS = {
+  fr: FRENCH,
+  en: { ask: (a, c) => `Pay ${a} ${c}? Enter your PIN:`, approve: 'Approve', decline: 'Decline', pin: 'Enter 4 digits.' },
+  sw: { ask: (a, c) => `Lipa ${a} ${c}? Weka PIN yako:`, approve: 'Idhinisha', decline: 'Kataa', pin: 'Weka tarakimu 4.' },
+  ln: { ask: (a, c) => `Kofuta ${a} ${c}? Tia PIN na yo:`, approve: 'Ndima', decline: 'Boya', pin: 'Tia bitalaka 4.' },
+};
 
 /**
  * One handset: the USSD session (every input so far joined by `*`, as the gateway sends it), the
@@ -31,6 +46,10 @@ export function createPhone(root, opts) {
   const answered = new Set();
   /** After a dial, the first key pressed while idle starts a new code, as a handset's dial screen does. */
   let freshCode = true;
+  /** Until then the END stays on screen: a prompt found meanwhile is taken (so the wallet waits for its PIN) and shown after. */
+  let readUntil = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let promptTimer;
 
   /** @returns {string | undefined} */
   const phone = () => (/^\+\d{8,15}$/.test(el.number.value.trim()) ? el.number.value.trim() : undefined);
@@ -126,6 +145,7 @@ export function createPhone(root, opts) {
     if (s === undefined) return;
     session = undefined;
     show(text, status === 'Incomplete' ? 'Cancelled' : 'Session ended');
+    readUntil = status === 'Success' ? Date.now() + END_READ_MS : 0;
     // The gateway tells the product how the session ended, as Africa's Talking does.
     const notice = { sessionId: s.id, serviceCode: s.code, phoneNumber: phone() ?? '', networkCode: networkCode(), status, input: s.inputs.join('*'), lastAppResponse: s.last, durationInMillis: Date.now() - s.startedAt, hopsCount: s.hops };
     sessionEnded(notice).then((code) => log(`ussd/events ${status} \u2192 HTTP ${code}`), (err) => log(`ussd/events not sent: ${String(err)}`));
@@ -139,9 +159,15 @@ export function createPhone(root, opts) {
   }
 
   /** @param {WalletPrompt} p */
+  const textsOf = (p) => PROMPT_TEXTS[p.language ?? 'fr'] ?? FRENCH;
+
+  /** @param {WalletPrompt} p */
   function showPrompt(p) {
     prompt = p;
-    el.promptText.textContent = `${p.provider.replace(/_/g, ' ')}\n${p.customerMessage}\nPay ${p.amount} ${p.currency}? Enter your PIN:`;
+    const texts = textsOf(p);
+    el.promptText.textContent = `${p.walletName ?? p.provider}\n${p.customerMessage}\n${texts.ask(p.amount, p.currency)}`;
+    el.approve.textContent = texts.approve;
+    el.decline.textContent = texts.decline;
     el.prompt.hidden = false;
     el.pin.value = '';
     el.pin.focus();
@@ -149,6 +175,8 @@ export function createPhone(root, opts) {
 
   function hidePrompt() {
     prompt = undefined;
+    clearTimeout(promptTimer);
+    promptTimer = undefined;
     el.prompt.hidden = true;
   }
 
@@ -156,7 +184,7 @@ export function createPhone(root, opts) {
   async function answer(reply) {
     const p = prompt;
     if (p === undefined) return;
-    if ('pin' in reply && !/^\d{4}$/.test(reply.pin)) return void (el.promptText.textContent = 'Enter 4 digits.');
+    if ('pin' in reply && !/^\d{4}$/.test(reply.pin)) return void (el.promptText.textContent = textsOf(p).pin);
     answered.add(p.depositId);
     hidePrompt();
     const outcome = await answerPrompt(p.depositId, reply).catch((err) => String(err));
@@ -166,12 +194,19 @@ export function createPhone(root, opts) {
 
   async function pollWallet() {
     const number = phone();
-    if (!wallet || session !== undefined || prompt !== undefined || number === undefined) return;
+    if (!wallet || session !== undefined || prompt !== undefined || promptTimer !== undefined || number === undefined) return;
     const prompts = await walletPrompts(number);
     if (prompts === 'no_wallet') wallet = false;
     else {
       const next = prompts.find((p) => !answered.has(p.depositId));
-      if (next !== undefined && session === undefined && prompt === undefined && number === phone()) showPrompt(next);
+      if (next === undefined || session !== undefined || prompt !== undefined || promptTimer !== undefined || number !== phone()) return;
+      // Asking took the prompt (the wallet now waits for the PIN): it covers the END only once that was read.
+      const wait = readUntil - Date.now();
+      if (wait <= 0) return showPrompt(next);
+      promptTimer = setTimeout(() => {
+        promptTimer = undefined;
+        if (session === undefined && prompt === undefined && number === phone()) showPrompt(next);
+      }, wait);
     }
   }
 
@@ -250,6 +285,6 @@ function parts(root) {
     code: get('code', HTMLInputElement), inbox: get('inbox', HTMLOListElement), smsForm: get('sms-form', HTMLFormElement),
     smsText: get('sms-text', HTMLInputElement), smsCount: get('sms-count', HTMLElement), smsWarning: get('sms-warning', HTMLElement),
     timeline: get('timeline', HTMLOListElement), prompt: get('prompt', HTMLFormElement), promptText: get('prompt-text', HTMLElement),
-    pin: get('pin', HTMLInputElement), decline: get('decline', HTMLButtonElement),
+    pin: get('pin', HTMLInputElement), approve: get('approve', HTMLButtonElement), decline: get('decline', HTMLButtonElement),
   };
 }

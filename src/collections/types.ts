@@ -13,6 +13,20 @@ export function isProvider(value: string): value is Provider {
   return (PROVIDERS as readonly string[]).includes(value);
 }
 
+/**
+ * How the subscriber approves a deposit (the active configuration's `pinPrompt`,
+ * `pinPromptRevivable` and `pinPromptInstructions`). `manual`: no prompt appears by itself, the
+ * subscriber raises it by dialling `dialCode`; `revivable`: a prompt that did not show (or expired)
+ * can be brought back by dialling `dialCode`. Only the dial code is kept from pawaPay's instruction
+ * texts (English or French, any alphabet): the subscriber is told in their own language, in our words.
+ */
+export interface PinPrompt {
+  mode: 'automatic' | 'manual';
+  revivable: boolean;
+  /** A USSD code (`*150#`): digits, `*` and `#` only, so it is safe in any GSM-7 text. */
+  dialCode: string | undefined;
+}
+
 /** What a provider accepts for a CDF deposit now (pawaPay's active configuration). */
 export interface ProviderRules {
   provider: Provider;
@@ -20,6 +34,10 @@ export interface ProviderRules {
   decimals: 0 | 2;
   minCentimes: number;
   maxCentimes: number;
+  /** Deposits are `DELAYED` (active configuration or availability): they may take longer. Absent when operational. */
+  delayed?: true;
+  /** Absent: the wallet raises its PIN prompt by itself and it cannot be revived. */
+  pinPrompt?: PinPrompt;
 }
 
 /** The answer to initiating a deposit or a refund. */
@@ -69,7 +87,9 @@ export interface CollectionPort {
   predictProvider(phoneE164: string): Promise<Provider | undefined>;
   /**
    * The providers that take CDF deposits now, with their decimals and limits. Cached; a built-in
-   * fallback answers when pawaPay cannot be reached. A provider absent from the list is closed.
+   * fallback answers when pawaPay cannot be reached. A provider absent from the list is closed
+   * (by its configuration or by pawaPay's availability). Never a call per hop: kept, and read again
+   * in the background once old.
    */
   providerRules(): Promise<ProviderRules[]>;
   initiateDeposit(req: DepositRequest): Promise<InitiateOutcome>;

@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { z } from 'zod';
+import { PUBLIC_NAMES } from '../collections/public-names';
+import { isProvider } from '../collections/types';
 import { GSM7_ALPHABET, SCREEN_LIMIT } from '../gsm7';
 import { phoneSchema } from '../phone';
 import { sendValidationError } from './bad-request';
@@ -37,6 +39,8 @@ export interface SimulatorRouterDeps {
   tokenConfigured: boolean;
   /** Absent when no sandbox wallet runs: the prompt routes answer 404 and the page shows no prompt. */
   wallet?: SimulatorWallet;
+  /** The language the phone chose in the menu, so its wallet prompt speaks it too (French when none). */
+  language?: (phoneE164: string) => Promise<string | undefined>;
 }
 
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
@@ -91,7 +95,9 @@ export function createSimulatorRouter(deps: SimulatorRouterDeps): express.Router
         sendValidationError(res, parsed.error);
         return;
       }
-      res.json(await wallet.prompts(parsed.data.phone));
+      const [prompts, language] = await Promise.all([wallet.prompts(parsed.data.phone), deps.language?.(parsed.data.phone).catch(() => undefined)]);
+      // As a handset shows it: the wallet's public name (M-Pesa, not VODACOM_MPESA_COD), in the phone's language.
+      res.json(prompts.map((p) => ({ ...p, walletName: isProvider(p.provider) ? PUBLIC_NAMES[p.provider] : p.provider, language: language ?? 'fr' })));
     });
     router.post('/simulator/wallet/prompts/:depositId', async (req, res) => {
       const id = depositIdSchema.safeParse(req.params.depositId);

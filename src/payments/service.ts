@@ -1,5 +1,6 @@
 import { jobsRecoveredCounter } from '../channel-metrics';
-import type { CollectionPort } from '../collections/types';
+import { depositFailureKind } from '../collections/failure-codes';
+import type { CollectionPort, Provider, ProviderRules } from '../collections/types';
 import type { Db } from '../db/types';
 import { createBullmqRunner } from '../jobs/bullmq-runner';
 import { createInProcessRunner } from '../jobs/in-process-runner';
@@ -42,6 +43,11 @@ export interface PaymentServiceDeps {
   messages: Messages;
   /** How long the confirm hop waits for PayFact (operator collects upstream) before answering "in progress"; default 2000. */
   confirmWaitMs?: number;
+  /**
+   * How long the confirm hop waits for the wallet to take or refuse the deposit before answering
+   * "approve with your PIN" (a refusal then comes by SMS); default 2500.
+   */
+  initiationWaitMs?: number;
   now?: () => Date;
   timings?: Partial<JobTimings>;
   retry?: Partial<RetryPolicy>;
@@ -83,6 +89,7 @@ export function recoveredCounter(m: Metrics): (queue: string, count: number) => 
 export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHandle {
   const now = deps.now ?? (() => new Date());
   const waitMs = deps.confirmWaitMs ?? 2000;
+  const initiationWaitMs = deps.initiationWaitMs ?? 2500;
   const metrics = createPaymentMetrics(deps.metrics);
   const ledger = createLedger(deps.db, { now });
   const timings: JobTimings = { ...DEFAULT_TIMINGS, ...deps.timings };
@@ -114,11 +121,11 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
 
   const record = (it: Intent | undefined) => (it === undefined ? undefined : toRecord(it));
 
-  /** Waits, without polling, for the job to settle the intent or the hop's wait to run out. */
-  async function waitForSettled(intentId: string, first: Intent, deadline: number): Promise<Intent> {
+  /** Waits, without polling, for the job to bring the intent where `done` says (settled by default) or the hop's wait to run out. */
+  async function waitForSettled(intentId: string, first: Intent, deadline: number, done: (it: Intent) => boolean = () => false): Promise<Intent> {
     let last = first;
     for (;;) {
-      if (!isOpen(last) || last.status === 'uncertain') return last;
+      if (!isOpen(last) || last.status === 'uncertain' || done(last)) return last;
       const left = deadline - Date.now();
       if (left <= 0) return last;
       await signal.wait(intentId, left);
@@ -144,6 +151,9 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       if (provider === undefined) return { kind: 'refused', reason: 'rejected', message: 'no wallet chosen' };
       req = { ...req, provider };
     }
+    // A wallet pawaPay says is closed: told now, before anything is recorded or started.
+    const rules = deps.collection === 'wallet' && req.provider !== undefined ? await walletRules(req.provider) : undefined;
+    if (rules === 'closed' && req.provider !== undefined) return { kind: 'wallet_closed', provider: req.provider };
     const id = intentIdFor(req.sessionId, req.sessionNonce);
     let stored: { created: boolean; intent: Intent };
     try {
@@ -170,8 +180,29 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       // The ledger holds the promise: should queueing fail, the sweep queues it within a minute.
       await runner.enqueue(id).catch((err: unknown) => deps.logger.warn('payment job not queued now: the sweep will', { ...log, jobId: id, err }));
     }
-    if (deps.collection === 'wallet') return outcomeOf(stored.intent);
+    if (deps.collection === 'wallet') {
+      // The wallet's first answer (taken, or refused at once) usually comes within this wait: a refusal is told on this screen.
+      const initiated = await waitForSettled(id, stored.intent, Date.now() + initiationWaitMs, (it) => it.status !== 'pending' && (it.status !== 'collecting' || it.depositStatus !== null));
+      return walletOutcome(initiated, rules === 'closed' ? undefined : rules);
+    }
     return outcomeOf(await waitForSettled(id, stored.intent, deadline));
+  }
+
+  /** The provider's rules as last read (cached: no call on a hop once read); `closed` when pawaPay takes no deposit to it. */
+  async function walletRules(provider: Provider): Promise<ProviderRules | 'closed' | undefined> {
+    const all = await deps.wallet?.providerRules().catch(() => undefined);
+    if (all === undefined) return undefined;
+    return all.find((r) => r.provider === provider) ?? 'closed';
+  }
+
+  /** What the confirm hop says of a wallet payment: refused at once, or waiting for the PIN and how to raise it. */
+  function walletOutcome(it: Intent, rules: ProviderRules | undefined): ConfirmOutcome {
+    if (it.status === 'failed' && it.depositFailureCode !== null && it.provider !== null) {
+      return { kind: 'wallet_refused', reason: depositFailureKind(it.depositFailureCode), provider: it.provider, amountCentimes: it.amountCentimes };
+    }
+    const outcome = outcomeOf(it);
+    if (outcome.kind !== 'collecting') return outcome;
+    return { ...outcome, ...(rules?.pinPrompt?.dialCode !== undefined ? { prompt: { ...rules.pinPrompt } } : {}), ...(rules?.delayed ? { delayed: true as const } : {}) };
   }
 
   async function nudge(ref: { depositId: string } | { refundId: string }): Promise<boolean> {

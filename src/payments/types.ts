@@ -1,4 +1,5 @@
-import type { Provider } from '../collections/types';
+import type { DepositFailureKind } from '../collections/failure-codes';
+import type { PinPrompt, Provider } from '../collections/types';
 import type { Language } from '../language';
 import type { Centimes } from '../money';
 import type { Province } from '../provinces';
@@ -41,8 +42,16 @@ export type ConfirmOutcome =
   | { kind: 'applied_without_receipt'; reference: string; amountCentimes: Centimes }
   /** Recorded; still running when the hop had to answer: the outcome follows by SMS. */
   | { kind: 'pending'; amountCentimes: Centimes }
-  /** Recorded; the wallet will ask the subscriber to approve the debit with a PIN once the session ends. */
-  | { kind: 'collecting'; amountCentimes: Centimes; provider: Provider }
+  /**
+   * Recorded; the wallet will ask the subscriber to approve the debit with a PIN once the session
+   * ends. `prompt`: how the subscriber raises that prompt when the wallet does not (or not surely)
+   * do it by itself; `delayed`: the wallet's deposits are slow now.
+   */
+  | { kind: 'collecting'; amountCentimes: Centimes; provider: Provider; prompt?: PinPrompt; delayed?: true }
+  /** The wallet refused the deposit at once (no such wallet, provider closed, amount refused): nothing taken. */
+  | { kind: 'wallet_refused'; reason: DepositFailureKind; provider: Provider; amountCentimes: Centimes }
+  /** The wallet takes no deposit now (pawaPay says CLOSED): nothing recorded, nothing started. */
+  | { kind: 'wallet_closed'; provider: Provider }
   /** Refused before or by PayFact; no money moved. */
   | { kind: 'refused'; reason: RefusalReason; message: string }
   /** Nothing was taken and nothing will happen (not recorded, or failed at once): the subscriber may try again. */

@@ -50,6 +50,8 @@ export interface ReceiptTexts {
   refundedText(language: Language, facts: Money): string;
   /** The refund itself failed: the operator handles it; the subscriber keeps a reference. */
   refundFailedText(language: Language, facts: NoticeFacts): string;
+  /** How to raise the wallet's PIN prompt: `manual` (it shows only once dialled) or `revive` (dial if it did not show). */
+  approveText(language: Language, how: 'manual' | 'revive', facts: Money & { wallet: string; dialCode: string }): string;
 }
 
 /** One bill by its number; several as the first number and how many more (`8326224601541+2`). */
@@ -81,5 +83,6 @@ export function receiptTexts(messages: Messages): ReceiptTexts {
     notDebitedText: (language, reason, facts) => messages.text(language, 'sms.notice.not_debited', { ...money(facts), reason }),
     refundedText: (language, facts) => messages.text(language, 'sms.notice.refunded', money(facts)),
     refundFailedText: (language, facts) => messages.text(language, 'sms.notice.refund_failed', { ...money(facts), reference: facts.reference }),
+    approveText: (language, how, facts) => messages.text(language, how === 'manual' ? 'sms.notice.approve_manual' : 'sms.notice.approve_revive', { ...money(facts), wallet: facts.wallet, dialCode: facts.dialCode }),
   };
 }

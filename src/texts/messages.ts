@@ -122,6 +122,9 @@ const receiptPart = <V extends Record<string, ValueSpec>>(values: V) => ({ fit: 
 const recentPart = <V extends Record<string, ValueSpec | ChoiceSpec>>(values: V) => ({ fit: 'part', languages: KEYWORD, values }) as const;
 
 const NOTICE = { amount: AMOUNT, refClient: REF };
+/** A wallet's public name (src/collections/public-names.ts) and the USSD code that raises its PIN prompt. */
+const WALLET: ValueSpec = { maxLength: 12 };
+const DIAL_CODE: ValueSpec = { maxLength: 16, whole: true };
 
 export const MESSAGES = {
   /**
@@ -155,6 +158,10 @@ export const MESSAGES = {
   'sms.notice.refund_failed': payment({ ...NOTICE, reference: OUR_REF }),
   /** The network dropped a payment past the bills: the dial string that resumes it (`*123*83262#`). */
   'sms.resume.dropped': payment({ ...NOTICE, dial: { maxLength: 28, whole: true } }),
+  /** The wallet shows no PIN prompt by itself: the subscriber dials its code to raise it. */
+  'sms.notice.approve_manual': payment({ ...NOTICE, wallet: WALLET, dialCode: DIAL_CODE }),
+  /** The PIN prompt can be raised again by dialling its code, should it not show or expire. */
+  'sms.notice.approve_revive': payment({ ...NOTICE, wallet: WALLET, dialCode: DIAL_CODE }),
 
   'sms.keyword.help': keyword({ provinces: PROVINCE_LIST }),
   'sms.keyword.usage.receipt': keyword({ provinces: PROVINCE_LIST }),

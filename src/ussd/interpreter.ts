@@ -181,7 +181,7 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
     }
     if (screen.store === undefined || screen.next === undefined || !/^\d{1,3}$/.test(input)) return refused('nav.invalid_choice');
     const items = listItems(screen, s.vars);
-    const index = items.findIndex((_item, i) => itemKey(screen, i) === String(Number(input)));
+    const index = items.findIndex((_item, i) => itemKey(screen, i, s.vars) === String(Number(input)));
     const item = items[index];
     if (item === undefined) return refused('nav.invalid_choice');
     if (!mayGo(screen.next, shown)) return HELD;

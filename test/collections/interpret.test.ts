@@ -157,7 +157,8 @@ describe('active configuration', () => {
     expect(rulesFromActiveConf(body)).toEqual({
       rules: [
         { provider: 'VODACOM_MPESA_COD', decimals: 2, minCentimes: 10_000, maxCentimes: 250_000_000 },
-        { provider: 'ORANGE_COD', decimals: 0, minCentimes: 50_000, maxCentimes: 150_000_050 },
+        // DELAYED deposits still go through, later: kept, and marked so the subscriber is told.
+        { provider: 'ORANGE_COD', decimals: 0, minCentimes: 50_000, maxCentimes: 150_000_050, delayed: true },
       ],
       skipped: [],
     });

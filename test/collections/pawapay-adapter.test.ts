@@ -4,13 +4,14 @@ import { createLogger } from '../../src/logging/logger';
 import { FALLBACK_PROVIDER_RULES } from '../../src/collections/fallback-rules';
 import { DEFAULT_PROVIDER_CONF } from '../../src/collections/sandbox/provider-conf';
 import { startSandboxWallet, type RunningSandboxWallet, type SandboxWalletOptions } from '../../src/collections/sandbox/server';
-import type { CollectionPort, TransferState } from '../../src/collections/types';
+import type { PawapayCollection } from '../../src/collections/pawapay/adapter';
+import type { TransferState } from '../../src/collections/types';
 import { depositFor, waitUntil, walletAdapter } from './wallet-support';
 
 /** The real pawaPay adapter against the sandbox wallet over HTTP, one fresh wallet per test. */
 
 let wallet: RunningSandboxWallet;
-let port: CollectionPort;
+let port: PawapayCollection;
 
 async function start(opts: SandboxWalletOptions = {}): Promise<void> {
   await wallet?.close();
@@ -20,6 +21,16 @@ async function start(opts: SandboxWalletOptions = {}): Promise<void> {
 
 beforeEach(() => start());
 afterEach(() => wallet.close());
+
+/** The sandbox's own admin route, as a test or an operator uses it. */
+async function putStatus(provider: string, deposits: string): Promise<number> {
+  const res = await fetch(`${wallet.baseUrl}/sandbox/providers/${provider}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${wallet.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ deposits }),
+  });
+  return res.status;
+}
 
 const isFinal = (s: TransferState) => s.kind === 'completed' || s.kind === 'failed';
 
@@ -259,11 +270,12 @@ describe('provider rules (active configuration)', () => {
     expect(await port.providerRules()).toEqual([
       { provider: 'VODACOM_MPESA_COD', decimals: 2, minCentimes: 10_000, maxCentimes: 250_000_000 },
       { provider: 'AIRTEL_COD', decimals: 2, minCentimes: 10_000, maxCentimes: 200_000_000 },
-      { provider: 'ORANGE_COD', decimals: 0, minCentimes: 50_000, maxCentimes: 150_000_000 },
+      // The sandbox's Orange Money raises no prompt by itself: its dial code is taken from pawaPay's instructions.
+      { provider: 'ORANGE_COD', decimals: 0, minCentimes: 50_000, maxCentimes: 150_000_000, pinPrompt: { mode: 'manual', revivable: true, dialCode: '*144#' } },
     ]);
   });
 
-  it('caches them for the TTL, then reads them again', async () => {
+  it('caches them for the TTL, then serves the old copy at once while one read in the background replaces it', async () => {
     let clock = 1_000_000;
     port = walletAdapter(wallet, { now: () => clock, rulesTtlMs: 600_000 });
     await port.providerRules();
@@ -272,9 +284,29 @@ describe('provider rules (active configuration)', () => {
     wallet.setProviders(DEFAULT_PROVIDER_CONF.map((p) => (p.provider === 'ORANGE_COD' ? { ...p, minAmount: '1000' } : p)));
     clock += 599_999;
     expect((await port.providerRules()).find((r) => r.provider === 'ORANGE_COD')?.minCentimes).toBe(50_000);
+    expect(wallet.calls.activeConf).toBe(1);
     clock += 1;
+    // Expired: no caller waits for pawaPay; the read runs behind.
+    expect((await port.providerRules()).find((r) => r.provider === 'ORANGE_COD')?.minCentimes).toBe(50_000);
+    await port.settled();
     expect((await port.providerRules()).find((r) => r.provider === 'ORANGE_COD')?.minCentimes).toBe(100_000);
     expect(wallet.calls.activeConf).toBe(2);
+  });
+
+  it('reads availability too: a provider pawaPay closed is left out, a delayed one marked, within its own shorter TTL', async () => {
+    let clock = 1_000_000;
+    port = walletAdapter(wallet, { now: () => clock, rulesTtlMs: 600_000, availabilityTtlMs: 60_000 });
+    expect((await port.providerRules()).map((r) => r.provider)).toEqual(['VODACOM_MPESA_COD', 'AIRTEL_COD', 'ORANGE_COD']);
+    await putStatus('AIRTEL_COD', 'CLOSED');
+    await putStatus('VODACOM_MPESA_COD', 'DELAYED');
+    clock += 60_000;
+    await port.providerRules();
+    await port.settled();
+    const rules = await port.providerRules();
+    expect(rules.map((r) => r.provider)).toEqual(['VODACOM_MPESA_COD', 'ORANGE_COD']);
+    expect(rules.find((r) => r.provider === 'VODACOM_MPESA_COD')?.delayed).toBe(true);
+    expect(wallet.calls.activeConf).toBe(1);
+    expect(wallet.calls.availability).toBe(2);
   });
 
   it('a burst of hops shares one read', async () => {
@@ -296,15 +328,19 @@ describe('provider rules (active configuration)', () => {
     await port.providerRules();
     expect(wallet.calls.activeConf).toBe(1);
     clock += 1;
+    await port.providerRules();
+    await port.settled();
     expect((await port.providerRules()).find((r) => r.provider === 'VODACOM_MPESA_COD')?.decimals).toBe(2);
   });
 
-  it('keeps pawaPay\'s last word when a refresh fails', async () => {
+  it('keeps pawaPay\'s last word when a refresh fails, and no caller waits for the failing read', async () => {
     let clock = 1_000_000;
     port = walletAdapter(wallet, { now: () => clock, rulesTtlMs: 1000, lookupTimeoutMs: 150 });
     const good = await port.providerRules();
     clock += 1000;
     wallet.faults.activeConf.push({ kind: 'hang', ms: 600 });
+    expect(await port.providerRules()).toEqual(good);
+    await port.settled();
     expect(await port.providerRules()).toEqual(good);
     expect(wallet.calls.activeConf).toBe(2);
   });

@@ -3,12 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { silentLogger, type Logger } from '../../src/logging/logger';
-import { createPawapayCollection, type PawapayCollectionOptions } from '../../src/collections/pawapay/adapter';
+import { createPawapayCollection, type PawapayCollection, type PawapayCollectionOptions } from '../../src/collections/pawapay/adapter';
 import type { RunningSandboxWallet } from '../../src/collections/sandbox/server';
-import type { CollectionPort, DepositRequest } from '../../src/collections/types';
+import type { DepositRequest } from '../../src/collections/types';
 
 /** The real adapter pointed at a sandbox wallet over HTTP, with short timeouts for tests. */
-export function walletAdapter(wallet: Pick<RunningSandboxWallet, 'baseUrl' | 'apiToken'>, overrides: Partial<PawapayCollectionOptions> = {}): CollectionPort {
+export function walletAdapter(wallet: Pick<RunningSandboxWallet, 'baseUrl' | 'apiToken'>, overrides: Partial<PawapayCollectionOptions> = {}): PawapayCollection {
   const logger: Logger = silentLogger();
   return createPawapayCollection({ baseUrl: wallet.baseUrl, apiToken: wallet.apiToken, timeoutMs: 2000, lookupTimeoutMs: 1000, logger, ...overrides });
 }

@@ -1,4 +1,4 @@
-import { createPawapayCollection } from '../../src/collections/pawapay/adapter';
+import { createPawapayCollection, type PawapayCollection } from '../../src/collections/pawapay/adapter';
 import { startSandboxWallet, type RunningSandboxWallet } from '../../src/collections/sandbox/server';
 import { silentLogger } from '../../src/logging/logger';
 import { eventually, intentOf, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
@@ -10,11 +10,12 @@ import { eventually, intentOf, requestFor, settledRecord, smsTo, startHarness, t
  * The test numbers' last two digits decide the wallet's answer (src/collections/sandbox/test-numbers.ts).
  */
 let wallet: RunningSandboxWallet;
+let port: PawapayCollection;
 let h: Harness;
 
 beforeEach(async () => {
   wallet = await startSandboxWallet({ approveDelayMs: 80, refundDelayMs: 80 });
-  const port = createPawapayCollection({ baseUrl: wallet.baseUrl, apiToken: wallet.apiToken, timeoutMs: 1000, logger: silentLogger() });
+  port = createPawapayCollection({ baseUrl: wallet.baseUrl, apiToken: wallet.apiToken, timeoutMs: 1000, availabilityTtlMs: 0, logger: silentLogger() });
   h = await startHarness({ wallet: port });
 });
 afterEach(async () => {
@@ -24,8 +25,8 @@ afterEach(async () => {
 
 const phone = (ending: string) => `+2438123459${ending}`;
 
-async function pay(ending: string, overrides: Parameters<typeof requestFor>[1] = {}) {
-  const service = await h.service();
+async function pay(ending: string, overrides: Parameters<typeof requestFor>[1] = {}, serviceOverrides: Parameters<Harness['service']>[0] = {}) {
+  const service = await h.service(serviceOverrides);
   const req = await requestFor(h.regideso, { phoneNumber: phone(ending), provider: 'VODACOM_MPESA_COD', ...overrides });
   const outcome = await service.confirm(req);
   return { service, req, outcome, id: intentOf(req) };
@@ -62,6 +63,42 @@ it.each([
   expect(sms).toContain(words);
   expect(sms).toContain("Rien n'a été prélevé");
   expect((await service.auditTrail(id)).map((e) => e.detail).join(' ')).toContain(code);
+});
+
+it('a deposit refused at initiation (ending 95) is the confirm hop\'s answer when it comes within its wait, never "approve with your PIN"', async () => {
+  const { service, outcome, id } = await pay('95');
+  expect(outcome).toEqual({ kind: 'wallet_refused', reason: 'wallet_not_found', provider: 'VODACOM_MPESA_COD', amountCentimes: 500_000 });
+  expect(await service.get(id)).toMatchObject({ status: 'failed', depositStatus: 'REJECTED' });
+});
+
+it('an initiation answer later than the hop\'s wait: "approve with your PIN", and the refusal follows by SMS at once', async () => {
+  wallet.faults.deposits.push({ kind: 'hang', ms: 600 });
+  const { service, outcome, id } = await pay('95', {}, { initiationWaitMs: 150 });
+  expect(outcome).toMatchObject({ kind: 'collecting', provider: 'VODACOM_MPESA_COD' });
+  expect(await settledRecord(service, id)).toMatchObject({ status: 'failed', depositStatus: 'REJECTED' });
+  const [sms] = await smsTo(h.outbox, phone('95'));
+  expect(sms).toContain('compte mobile introuvable');
+});
+
+it('a wallet pawaPay has closed since the amount screen: nothing recorded, no deposit started', async () => {
+  wallet.setDepositStatus('VODACOM_MPESA_COD', 'CLOSED');
+  await port.providerRules();
+  await port.settled();
+  const { service, outcome, id } = await pay('90');
+  expect(outcome).toEqual({ kind: 'wallet_closed', provider: 'VODACOM_MPESA_COD' });
+  expect(await service.get(id)).toBeUndefined();
+  expect(wallet.deposits()).toHaveLength(0);
+});
+
+it('a wallet whose prompt is raised by dialling: the confirm says how, and an SMS too; a delayed one says so', async () => {
+  wallet.setDepositStatus('ORANGE_COD', 'DELAYED');
+  await port.providerRules();
+  await port.settled();
+  const { service, outcome, id } = await pay('90', { provider: 'ORANGE_COD', amountCentimes: 60_000 });
+  expect(outcome).toEqual({ kind: 'collecting', amountCentimes: 60_000, provider: 'ORANGE_COD', prompt: { mode: 'manual', revivable: true, dialCode: '*144#' }, delayed: true });
+  expect((await settledRecord(service, id)).status).toBe('succeeded');
+  const texts = await smsTo(h.outbox, phone('90'), 2);
+  expect(texts).toContain('REGIDESO: pour payer 600 CDF (réf 83262) avec Orange Money, composez *144# puis entrez votre PIN.');
 });
 
 it('the callback is lost: the status poll finishes the payment, once', async () => {

@@ -23,7 +23,7 @@ const menusCheck = (folder: string) => cli('menus-check', folder);
 test('the product menu passes with every text it sends, and a valid fixture (screens alone) passes', () => {
   const product = menusCheck('menus');
   expect(product).toMatchObject({ status: 0 });
-  expect(product.out).toMatch(/52 screens, 57 texts sent outside screens \(SMS, HTTP\), 4 languages/);
+  expect(product.out).toMatch(/58 screens, 59 texts sent outside screens \(SMS, HTTP\), 4 languages/);
   expect(menusCheck('test/fixtures/menus/valid')).toMatchObject({ status: 0 });
 }, 30_000);
 
@@ -83,7 +83,8 @@ test('the product menu with its confirmation paying on 1 again (the key of "exac
   const others = confirm.options.filter((o) => o !== yes);
   if (yes === undefined) throw new Error('no confirming option');
   const where = { dir: 'menus', menuFile: 'menus/menu.yaml', langFile: (l: string) => `menus/lang/${l}.yaml` };
-  const faults = lintMenu({ ...menu, screens: { ...menu.screens, pay_confirm: { ...confirm, options: [yes, ...others] } } }, where);
+  const unfixed = (o: (typeof confirm.options)[number]) => ({ label: o.label, next: o.next, ...(o.set ? { set: o.set } : {}), ...(o.when ? { when: o.when } : {}) });
+  const faults = lintMenu({ ...menu, screens: { ...menu.screens, pay_confirm: { ...confirm, options: [yes, ...others].map(unfixed) } } }, where);
   expect(faults.map((f) => f.message)).toContain('key 1 pays here, and 1 on "pay_amount" leads here: a repeated 1 would pay (confirm with another key)');
   expect(lintMenu(menu, where)).toEqual([]);
 });
@@ -102,6 +103,17 @@ test('the screens menu.yaml names for a session\'s opening and for resuming must
   );
   // The open action's screens are reached from it, not from the start screen.
   expect(lintMenu({ ...menu, open: undefined, dialReference: undefined }, where).map((f) => f.message)).toContain('unreachable from the start screen');
+});
+
+test('without its fixed keys, the confirmation would pay on 1 whenever "other amount" is hidden: refused', () => {
+  const menu = loadMenu(path.join(root, 'menus'));
+  const confirm = menu.screens.pay_confirm;
+  if (confirm?.type !== 'menu') throw new Error('pay_confirm is not a menu');
+  // Visible options are numbered from 1: "confirm" is 2 only while the option above it shows.
+  const options = confirm.options.map((o) => ({ label: o.label, next: o.next, ...(o.when ? { when: o.when } : {}) }));
+  const where = { dir: 'menus', menuFile: 'menus/menu.yaml', langFile: (l: string) => `menus/lang/${l}.yaml` };
+  const faults = lintMenu({ ...menu, screens: { ...menu.screens, pay_confirm: { ...confirm, options } } }, where);
+  expect(faults.map((f) => f.message)).toContain('key 1 pays here, and 1 on "pay_amount" leads here: a repeated 1 would pay (confirm with another key)');
 });
 
 test('loadMenu refuses an invalid menu at start-up, naming file and screen', () => {

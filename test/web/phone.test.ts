@@ -66,12 +66,14 @@ test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the re
   expect(await p.timeline.innerText()).toContain('text="" → CON');
   await shows(p.timeline, 'ussd/events Success → HTTP 200');
 
-  // Only now, the session over, the wallet asks for the PIN, as a handset shows it: money moves in the real order.
+  // Only now, the session over, the wallet asks for the PIN, as a handset shows it: money moves in the
+  // real order. It speaks the phone's language (French here) and names the wallet as subscribers do.
   const prompt = p.root.getByRole('dialog', { name: 'Wallet PIN prompt' });
-  await shows(prompt, 'Pay 100 CDF? Enter your PIN:');
-  await shows(prompt, 'VODACOM MPESA COD');
+  await shows(prompt, 'Payer 100 CDF? Entrez votre PIN:');
+  await shows(prompt, 'M-Pesa');
+  expect(await prompt.innerText()).not.toContain('VODACOM');
   for (const k of '1234') await p.button(k).click();
-  await prompt.getByRole('button', { name: 'Approve' }).click();
+  await prompt.getByRole('button', { name: 'Approuver' }).click();
   await shows(p.screen, 'Payment of 100 CDF approved.');
 
   await shows(p.inbox, 'quittance ');
@@ -87,6 +89,53 @@ test('dial, walk to the bills of 83262, pay 100 CDF: the END screen, then the re
   if (process.env.UPDATE_SCREENSHOTS === '1' || !(await stat(SCREENSHOT).catch(() => undefined))) {
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await copyFile(shot, SCREENSHOT);
+  }
+});
+
+test('the END stays readable (about 2 s) before the PIN prompt covers it; the prompt speaks English after English was chosen', async () => {
+  const page = await open();
+  const p = phone(page);
+  // When the END text and the prompt first show, as the page itself sees it (not as the test polls it).
+  await shows(p.screen, 'to start');
+  // (A script string: the tests compile without the DOM's types.)
+  await page.evaluate(`(() => {
+    const seen = (window.seen = {});
+    const root = document.querySelector('[aria-label="Phone 1"]');
+    const screen = root.querySelector('[data-part="screen"]');
+    const dialog = root.querySelector('[data-part="prompt"]');
+    new MutationObserver(() => {
+      if (seen.end === undefined && (screen.textContent || '').startsWith('Approve the payment')) seen.end = performance.now();
+      if (seen.prompt === undefined && !dialog.hidden) seen.prompt = performance.now();
+    }).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
+  await p.dial();
+  await shows(p.screen, 'Payer une facture');
+  await p.keys('4');
+  await p.keys('2');
+  await shows(p.screen, 'Pay a bill');
+  await p.keys('00');
+  for (const reply of ['1', '83262', '1', '2', '2', '100', '2']) await p.keys(reply);
+  await shows(p.screen, 'Approve the payment of 100 CDF');
+  const prompt = p.root.getByRole('dialog', { name: 'Wallet PIN prompt' });
+  await shows(prompt, 'Pay 100 CDF? Enter your PIN:');
+  await shows(prompt, 'M-Pesa');
+  const seen = (await page.evaluate('window.seen')) as { end?: number; prompt?: number };
+  // A lower bound only: a slow machine lengthens the wait, it cannot shorten it.
+  expect((seen.prompt ?? 0) - (seen.end ?? Infinity)).toBeGreaterThanOrEqual(1900);
+  await prompt.getByRole('button', { name: 'Decline' }).click();
+});
+
+test('at 390 px wide (a phone\'s browser) the inbox and the timeline are within the page, nothing cut off', async () => {
+  const page = await open();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const p = phone(page);
+  await p.dial();
+  await shows(p.timeline, 'text="" → CON');
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+  for (const part of [p.inbox, p.timeline, p.screen]) {
+    const box = await part.boundingBox();
+    expect(box).not.toBeNull();
+    expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 390).toBe(true);
   }
 });
 
@@ -199,8 +248,8 @@ test("the wallet's PIN prompt never shows while the session is open, and declini
     await p.send(reply);
     await shows(p.screen, screen);
   }
-  await shows(prompt, 'Pay 100 CDF?');
-  await prompt.getByRole('button', { name: 'Decline' }).click();
+  await shows(prompt, 'Payer 100 CDF?');
+  await prompt.getByRole('button', { name: 'Refuser' }).click();
   await shows(p.screen, 'Payment declined.');
   await prompt.waitFor({ state: 'hidden' });
   await shows(p.inbox, 'non approuvé avec le PIN');

@@ -134,7 +134,8 @@ describe('the wallet prompt routes (with the test stand-in wallet)', () => {
     for (const phone of ['+243812340001', ' 243812340001', '0812340001']) {
       const res = await request(s.product.app).get('/simulator/wallet/prompts').query({ phone });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual([prompt]);
+      // As a handset shows it: the wallet's public name and the phone's language (French until it chose another).
+      expect(res.body).toEqual([{ ...prompt, walletName: 'M-Pesa', language: 'fr' }]);
     }
     const bad = await request(s.product.app).get('/simulator/wallet/prompts').query({ phone: 'abc' });
     expect(bad.status).toBe(400);

@@ -3,9 +3,11 @@ import { maskPhone } from '../../logging/mask';
 import { exactAmountString } from '../amounts';
 import { isValidCustomerMessage } from '../customer-message';
 import { FALLBACK_PROVIDER_RULES } from '../fallback-rules';
+import { createRefreshing } from '../refreshing';
 import { msisdnFromE164 } from '../msisdn';
 import { providerFromPrefix } from '../prefixes';
 import { isProvider, type CollectionPort, type DepositRequest, type InitiateOutcome, type Provider, type ProviderRules, type RefundRequest, type TransferState } from '../types';
+import { availabilityFrom, type DepositAvailability } from './availability';
 import { createPawapayHttp, type PawapayHttpResult } from './http';
 import { interpretDepositStatus, interpretInitiation, interpretRefundStatus } from './interpret';
 import { CDF, DRC_COUNTRY, rulesFromActiveConf } from './rules';
@@ -27,20 +29,23 @@ export interface PawapayCollectionOptions {
   rulesTtlMs?: number;
   /** How long the built-in fallback is used before pawaPay is asked again. Default 30 s. */
   fallbackRetryMs?: number;
+  /** How long pawaPay's availability (OPERATIONAL, DELAYED, CLOSED) is used before it is read again. Default 60 s. */
+  availabilityTtlMs?: number;
   logger: Logger;
   /** For tests: the clock the rules cache reads. */
   now?: () => number;
 }
 
-type Op = 'predictProvider' | 'activeConf' | 'initiateDeposit' | 'depositStatus' | 'initiateRefund' | 'refundStatus';
+type Op = 'predictProvider' | 'activeConf' | 'availability' | 'initiateDeposit' | 'depositStatus' | 'initiateRefund' | 'refundStatus';
 
-interface RulesCache {
-  rules: ProviderRules[];
-  expiresAt: number;
+/** The port, and what the composition root and tests see of its caches. */
+export interface PawapayCollection extends CollectionPort {
+  /** Settles once the background reads under way are done. */
+  settled(): Promise<void>;
 }
 
 /** The real collection port: pawaPay Merchant API v2 over HTTPS. */
-export function createPawapayCollection(opts: PawapayCollectionOptions): CollectionPort {
+export function createPawapayCollection(opts: PawapayCollectionOptions): PawapayCollection {
   const http = createPawapayHttp({ baseUrl: opts.baseUrl, apiToken: opts.apiToken, timeoutMs: opts.timeoutMs });
   const lookupTimeoutMs = opts.lookupTimeoutMs ?? 2500;
   const rulesTtlMs = opts.rulesTtlMs ?? 10 * 60_000;
@@ -48,9 +53,8 @@ export function createPawapayCollection(opts: PawapayCollectionOptions): Collect
   const now = opts.now ?? Date.now;
   const log = opts.logger;
 
-  let cache: RulesCache | undefined;
+  const availabilityTtlMs = opts.availabilityTtlMs ?? 60_000;
   let lastGood: ProviderRules[] | undefined;
-  let loading: Promise<ProviderRules[]> | undefined;
 
   function logCall(op: Op, result: PawapayHttpResult, outcome: string, fields: Record<string, unknown>, expected: boolean): void {
     const level = !expected ? 'warn' : op === 'initiateDeposit' || op === 'initiateRefund' ? 'info' : 'debug';
@@ -64,7 +68,7 @@ export function createPawapayCollection(opts: PawapayCollectionOptions): Collect
     });
   }
 
-  async function loadRules(): Promise<ProviderRules[]> {
+  async function loadRules(): Promise<{ value: ProviderRules[]; keepMs: number }> {
     const result = await http.send({
       method: 'GET',
       path: '/v2/active-conf',
@@ -75,15 +79,36 @@ export function createPawapayCollection(opts: PawapayCollectionOptions): Collect
     if (reading) {
       logCall('activeConf', result, 'ok', { providers: reading.rules.map((r) => r.provider), skipped: reading.skipped }, reading.skipped.length === 0);
       lastGood = reading.rules;
-      cache = { rules: reading.rules, expiresAt: now() + rulesTtlMs };
-      return reading.rules;
+      return { value: reading.rules, keepMs: rulesTtlMs };
     }
     // pawaPay could not say: its last word if we ever had one, else the strict built-in rules.
     const rules = lastGood ?? FALLBACK_PROVIDER_RULES.map((r) => ({ ...r }));
     logCall('activeConf', result, lastGood ? 'stale' : 'fallback', {}, false);
-    // Not pawaPay's word: kept briefly, so a pawaPay outage costs one slow hop per period, not every hop.
-    cache = { rules, expiresAt: now() + fallbackRetryMs };
-    return rules;
+    // Not pawaPay's word: asked again sooner.
+    return { value: rules, keepMs: fallbackRetryMs };
+  }
+
+  /** pawaPay's availability; an empty map (nothing known) when it cannot be read. */
+  async function loadAvailability(): Promise<{ value: Map<Provider, DepositAvailability>; keepMs: number }> {
+    const result = await http.send({ method: 'GET', path: '/v2/availability', params: { country: DRC_COUNTRY, operationType: 'DEPOSIT' }, timeoutMs: lookupTimeoutMs });
+    const reading = result.kind === 'answer' && result.status === 200 ? availabilityFrom(result.body) : undefined;
+    logCall('availability', result, reading ? 'ok' : 'unknown', reading ? Object.fromEntries(reading) : {}, reading !== undefined);
+    return reading ? { value: reading, keepMs: availabilityTtlMs } : { value: new Map(), keepMs: fallbackRetryMs };
+  }
+
+  const onRefreshError = (err: unknown) => log.warn('pawapay background read failed', { err });
+  const conf = createRefreshing({ load: loadRules, now, onError: onRefreshError });
+  const availability = createRefreshing({ load: loadAvailability, now, onError: onRefreshError });
+
+  /** The configuration's rules as availability says now: a CLOSED provider left out, a DELAYED one marked. */
+  function merged(rules: ProviderRules[], status: Map<Provider, DepositAvailability>): ProviderRules[] {
+    return rules.flatMap((r): ProviderRules[] => {
+      const now = status.get(r.provider);
+      if (now === 'CLOSED') return [];
+      const copy: ProviderRules = { ...r, ...(r.pinPrompt ? { pinPrompt: { ...r.pinPrompt } } : {}) };
+      if (now === 'DELAYED') copy.delayed = true;
+      return [copy];
+    });
   }
 
   async function predict(phoneE164: string): Promise<Provider | undefined> {
@@ -133,12 +158,13 @@ export function createPawapayCollection(opts: PawapayCollectionOptions): Collect
     predictProvider: predict,
 
     async providerRules() {
-      if (cache && cache.expiresAt > now()) return cache.rules.map((r) => ({ ...r }));
-      // One read at a time: a burst of hops after expiry shares a single call.
-      loading ??= loadRules().finally(() => {
-        loading = undefined;
-      });
-      return (await loading).map((r) => ({ ...r }));
+      // One read of each at a time: a burst of hops shares it, and once read, none waits for one.
+      const [rules, status] = await Promise.all([conf.get(), availability.get()]);
+      return merged(rules, status);
+    },
+
+    async settled() {
+      await Promise.all([conf.settled(), availability.settled()]);
     },
 
     async initiateDeposit(req: DepositRequest) {

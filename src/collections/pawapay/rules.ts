@@ -1,5 +1,6 @@
 import { parseApiAmount } from '../amounts';
 import { isProvider, type ProviderRules } from '../types';
+import { pinPromptOf } from './pin-prompt';
 import { activeConfSchema, operationConfSchema, type OperationConf } from './wire';
 
 /** pawaPay's ISO 3166-1 alpha-3 code for the DRC, and the currency we collect. */
@@ -77,7 +78,8 @@ export function rulesFromActiveConf(body: unknown): RulesReading | undefined {
         continue;
       }
       if (rules.some((r) => r.provider === p.provider)) continue;
-      rules.push({ provider: p.provider, decimals, minCentimes: min, maxCentimes: max });
+      const pinPrompt = pinPromptOf(conf);
+      rules.push({ provider: p.provider, decimals, minCentimes: min, maxCentimes: max, ...(conf.status === 'DELAYED' ? { delayed: true as const } : {}), ...(pinPrompt ? { pinPrompt } : {}) });
     }
   }
   return { rules, skipped };

@@ -104,6 +104,11 @@ export const operationConfSchema = z.object({
   decimalsInAmount: z.string().optional(),
   /** OPERATIONAL, DELAYED or CLOSED. */
   status: z.string().optional(),
+  /** Deposits: AUTOMATIC (the wallet raises the prompt) or MANUAL (the subscriber must dial a code). */
+  pinPrompt: z.string().optional(),
+  pinPromptRevivable: z.boolean().optional(),
+  /** Per channel (USSD, APP), texts per language with their variables; read by dialCodeFrom (pin-prompt.ts). */
+  pinPromptInstructions: z.unknown().optional(),
 });
 export type OperationConf = z.infer<typeof operationConfSchema>;
 

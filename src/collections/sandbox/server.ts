@@ -2,9 +2,9 @@ import axios from 'axios';
 import { listenOn } from '../../listen';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { providerFromPrefix } from '../prefixes';
-import type { Provider } from '../types';
+import { isProvider, type Provider } from '../types';
 import { signCallback, type CallbackSigningKey } from './callback-signer';
-import { activeConfBody, DEFAULT_PROVIDER_CONF, type SandboxProviderConf } from './provider-conf';
+import { activeConfBody, availabilityBody, DEFAULT_PROVIDER_CONF, DEPOSIT_STATUSES, type DepositStatusNow, type SandboxProviderConf } from './provider-conf';
 import { failureBody, predictRequestSchema, readBody, type Reply } from './requests';
 import { createWalletState, type DepositStatus, type RefundStatus, type WalletPrompt } from './wallet-state';
 
@@ -13,7 +13,10 @@ import { createWalletState, type DepositStatus, type RefundStatus, type WalletPr
  * default when no PAWAPAY_BASE_URL is set, the far end of every collection test, and the wallet
  * behind the browser phone's PIN prompt. Outcomes are decided by the payer's test number (see
  * test-numbers.ts). Faults are injected only through the object `startSandboxWallet` returns, never
- * over HTTP, so nothing reachable from the network can make it misbehave.
+ * over HTTP, so nothing reachable from the network can make it misbehave. A provider's deposits can
+ * be closed or delayed (as pawaPay's operations team does) through that object, the command line,
+ * or `PUT /sandbox/providers/{provider}` with the API token: its active configuration and
+ * availability say so, and a closed provider's deposits are rejected.
  */
 
 export type { WalletPrompt } from './wallet-state';
@@ -30,7 +33,7 @@ export type WalletFault =
   /** Initiation only: the callback of the deposit or refund it creates is sent twice. */
   | { kind: 'duplicateCallback' };
 
-export type WalletEndpoint = 'deposits' | 'depositStatus' | 'refunds' | 'refundStatus' | 'activeConf' | 'predictProvider';
+export type WalletEndpoint = 'deposits' | 'depositStatus' | 'refunds' | 'refundStatus' | 'activeConf' | 'availability' | 'predictProvider';
 
 export interface SandboxWalletOptions {
   /** Default SANDBOX_WALLET_API_TOKEN. */
@@ -113,11 +116,13 @@ export interface RunningSandboxWallet {
   setCallbackUrls(urls: { deposit?: string; refund?: string }): void;
   /** The active configuration's providers; replace to change limits or close a provider. */
   setProviders(providers: readonly SandboxProviderConf[]): void;
+  /** One provider's deposits OPERATIONAL, DELAYED or CLOSED (active configuration and availability alike). */
+  setDepositStatus(provider: Provider, status: DepositStatusNow): void;
   simulator: SimulatorWallet;
   close(): Promise<void>;
 }
 
-const ENDPOINTS: readonly WalletEndpoint[] = ['deposits', 'depositStatus', 'refunds', 'refundStatus', 'activeConf', 'predictProvider'];
+const ENDPOINTS: readonly WalletEndpoint[] = ['deposits', 'depositStatus', 'refunds', 'refundStatus', 'activeConf', 'availability', 'predictProvider'];
 
 function perEndpoint<T>(make: () => T): Record<WalletEndpoint, T> {
   return Object.fromEntries(ENDPOINTS.map((e) => [e, make()])) as Record<WalletEndpoint, T>;
@@ -237,7 +242,11 @@ export async function startSandboxWallet(opts: SandboxWalletOptions = {}): Promi
 
   const app = express();
   app.disable('x-powered-by');
-  app.use('/v2', (req: Request, res: Response, next: NextFunction) => {
+  function setDepositStatus(provider: Provider, status: DepositStatusNow): void {
+    providers = providers.map((p) => (p.provider === provider ? { ...p, depositStatus: status } : p));
+  }
+
+  app.use(['/v2', '/sandbox'], (req: Request, res: Response, next: NextFunction) => {
     const auth = req.get('authorization');
     if (!auth) {
       res.status(401).json({ failureReason: { failureCode: 'NO_AUTHENTICATION', failureMessage: 'No API token in the Authorization header.' } });
@@ -265,7 +274,30 @@ export async function startSandboxWallet(opts: SandboxWalletOptions = {}): Promi
       ),
     })),
   );
+  app.get(
+    '/v2/availability',
+    endpoint('availability', (req) => ({
+      status: 200,
+      body: availabilityBody(providers, { country: typeof req.query.country === 'string' ? req.query.country : undefined, operationType: typeof req.query.operationType === 'string' ? req.query.operationType : undefined }) as unknown as Record<string, unknown>,
+    })),
+  );
   app.post('/v2/predict-provider', endpoint('predictProvider', (req) => handlePredict(req.body, ported)));
+  // The sandbox's own admin route (not pawaPay's): close, delay or reopen a provider's deposits.
+  app.put('/sandbox/providers/:provider', (req: Request, res: Response) => {
+    const provider = String(req.params.provider);
+    const body: unknown = req.body;
+    const status = typeof body === 'object' && body !== null && 'deposits' in body ? body.deposits : undefined;
+    if (!isProvider(provider) || !providers.some((p) => p.provider === provider)) {
+      res.status(404).json({ error: `no provider ${provider} in the configuration` });
+      return;
+    }
+    if (typeof status !== 'string' || !(DEPOSIT_STATUSES as readonly string[]).includes(status)) {
+      res.status(400).json({ error: `deposits must be one of ${DEPOSIT_STATUSES.join(', ')}` });
+      return;
+    }
+    setDepositStatus(provider, status as DepositStatusNow);
+    res.json({ provider, deposits: status });
+  });
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ failureReason: { failureCode: 'NOT_FOUND', failureMessage: 'No such endpoint.' } });
   });
@@ -315,6 +347,7 @@ export async function startSandboxWallet(opts: SandboxWalletOptions = {}): Promi
     setProviders(next) {
       providers = next;
     },
+    setDepositStatus,
     simulator: {
       prompts: (phoneE164) => Promise.resolve(wallet.prompts(phoneE164)),
       answer: (depositId, answer) => Promise.resolve(wallet.answer(depositId, answer)),

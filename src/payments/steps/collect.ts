@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DONE, later } from '../../jobs/runner';
 import { customerMessageFor } from '../../collections/customer-message';
+import { PUBLIC_NAMES } from '../../collections/public-names';
 import type { CollectionPort } from '../../collections/types';
 import type { Intent } from '../intent';
+import type { QueuedSms } from '../ledger';
 import { balanceNow } from '../reconcile';
 import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './context';
 
@@ -16,6 +18,26 @@ import { change, flagPatch, growingDelay, logFields, next, type Step, type StepD
 function walletOf(d: StepDeps): CollectionPort {
   if (d.wallet === undefined) throw new Error('a wallet payment without a wallet configured');
   return d.wallet;
+}
+
+/**
+ * A wallet whose PIN prompt the subscriber raises by dialling a code (or brings back that way): an
+ * SMS says how, in their language, once the deposit waits for it. Its id is the intent's, so a
+ * deposit initiated again queues it once.
+ */
+async function approveNotice(d: StepDeps, wallet: CollectionPort, it: Intent): Promise<QueuedSms[]> {
+  if (it.provider === null) return [];
+  const provider = it.provider;
+  const rules = await wallet.providerRules().catch(() => []);
+  const prompt = rules.find((r) => r.provider === provider)?.pinPrompt;
+  if (prompt?.dialCode === undefined) return [];
+  const body = d.receiptTexts.approveText(it.language, prompt.mode === 'manual' ? 'manual' : 'revive', {
+    amountCentimes: it.amountCentimes,
+    refClient: it.refClient,
+    wallet: PUBLIC_NAMES[provider],
+    dialCode: prompt.dialCode,
+  });
+  return [{ id: `${it.id}-approve`, kind: 'notice', recipient: it.phone, body }];
 }
 
 /** `pending`, collected first: a last look at the bills (nothing is locked yet), then ask the wallet. */
@@ -70,7 +92,7 @@ export async function collectStep(d: StepDeps, start: Intent): Promise<Step> {
     switch (out.kind) {
       case 'accepted':
       case 'duplicate_ignored':
-        it = await change(d, it, { depositStatus: 'ACCEPTED' }, [{ event: 'deposit_initiated', detail: out.kind }]);
+        it = await change(d, it, { depositStatus: 'ACCEPTED' }, [{ event: 'deposit_initiated', detail: out.kind }], await approveNotice(d, wallet, it));
         return later(d.timings.pollMinMs);
       case 'rejected':
         d.metrics.deposit('rejected');

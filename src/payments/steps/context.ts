@@ -108,9 +108,9 @@ const PERSIST_RETRIES_MS = [250, 500, 1000, 2000, 4000, 8000];
  * retried for some 15 s before the error goes up: what REGIDESO just answered (a receipt number)
  * must not be lost to a short outage.
  */
-export async function change(d: StepDeps, cur: Intent, patch: IntentPatch, events: AuditEvent[] = []): Promise<Intent> {
+export async function change(d: StepDeps, cur: Intent, patch: IntentPatch, events: AuditEvent[] = [], extraSms: QueuedSms[] = []): Promise<Intent> {
   const projected: Intent = { ...cur, ...patch };
-  const sms = noticesFor(cur, projected, d.receiptTexts);
+  const sms = [...noticesFor(cur, projected, d.receiptTexts), ...extraSms];
   for (let attempt = 0; ; attempt++) {
     try {
       const written = await d.ledger.update(cur, patch, { events, sms });
@@ -122,7 +122,8 @@ export async function change(d: StepDeps, cur: Intent, patch: IntentPatch, event
         d.logger.warn('payment flagged for the operator', { ...logFields(written), reason: written.flagReason });
       }
       if (sms.length > 0) d.afterCommit(sms);
-      if (written.status !== cur.status) d.signal.notify(written.id);
+      // The confirm hop waits for the deposit's initiation too (accepted or rejected), not only for a new status.
+      if (written.status !== cur.status || written.depositStatus !== cur.depositStatus) d.signal.notify(written.id);
       return written;
     } catch (err) {
       if (err instanceof LostRace || err instanceof AccountBusyError) throw err;

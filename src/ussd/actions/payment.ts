@@ -1,3 +1,4 @@
+import { PUBLIC_NAMES } from '../../collections/public-names';
 import { PROVIDERS, type Provider } from '../../collections/types';
 import { isLanguage } from '../../language';
 import type { ConfirmOutcome } from '../../payments/types';
@@ -11,8 +12,19 @@ function outcomeOf(r: ConfirmOutcome): ActionResult {
       return { outcome: 'succeeded', set: { numAcquit: r.numAcquit, paidAmount: r.amountCentimes } };
     case 'pending':
       return { outcome: 'pending', set: { paidAmount: r.amountCentimes } };
-    case 'collecting':
-      return { outcome: 'collecting', set: { paidAmount: r.amountCentimes } };
+    case 'collecting': {
+      // How the PIN prompt is raised, when the wallet says (delays were announced before the amount).
+      const how = r.prompt === undefined || r.prompt.dialCode === undefined ? 'collecting' : r.prompt.mode === 'manual' ? 'collecting_manual' : 'collecting_revive';
+      return { outcome: how, set: { paidAmount: r.amountCentimes, walletName: PUBLIC_NAMES[r.provider], dialCode: r.prompt?.dialCode ?? null } };
+    }
+    case 'wallet_refused': {
+      const set = { paidAmount: r.amountCentimes, walletName: PUBLIC_NAMES[r.provider] };
+      if (r.reason === 'wallet_not_found') return { outcome: 'wallet_no_account', set };
+      if (r.reason === 'provider_unavailable') return { outcome: 'wallet_closed', set };
+      return { outcome: 'wallet_refused', set };
+    }
+    case 'wallet_closed':
+      return { outcome: 'wallet_closed', set: { walletName: PUBLIC_NAMES[r.provider] } };
     case 'unknown':
       return { outcome: 'unavailable', set: { paidAmount: r.amountCentimes } };
     case 'mismatch':

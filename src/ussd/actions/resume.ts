@@ -79,7 +79,10 @@ export const resumePayment: ActionDef = {
       if (provider === undefined) return result('ask');
       const rules = await bound({ ...ctx, vars: { ...ctx.vars, ...set } }, deps, provider);
       Object.assign(set, rules.set);
-      if (rules.outcome !== 'ready') return result(rules.outcome);
+      // A slow wallet was announced before the first confirmation: the resume goes on. A bill the
+      // wallet cannot take now leads back to the list of what is owed.
+      if (rules.outcome === 'other_bills') return result('bills');
+      if (rules.outcome !== 'ready' && rules.outcome !== 'delayed') return result(rules.outcome);
     }
     const amount = typeof ctx.vars.amount === 'number' ? amountNow(ctx.vars.amount, set) : undefined;
     set.amount = amount ?? null;

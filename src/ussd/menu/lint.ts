@@ -2,7 +2,7 @@ import { gsm7Length, nonGsm7Chars, SCREEN_LIMIT } from '../../gsm7';
 import { LANGUAGES, type Language } from '../../language';
 import { ACTION_OUTCOMES, CHECK_ERRORS, isActionName, isCheckName } from '../actions/types';
 import { ACTIONS } from '../actions';
-import { ANSWER_PREFIX_LENGTH, BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, longestListError, worstFill, worstListBody } from '../render/screen';
+import { ANSWER_PREFIX_LENGTH, BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, longestListError, possibleKeys, worstFill, worstListBody } from '../render/screen';
 import { lintMessages } from '../../texts/lint';
 import { isMessageNamespace } from '../../texts/messages';
 import { placeholders } from '../../texts/template';
@@ -18,15 +18,21 @@ interface Where {
 }
 
 /** Screens a screen can lead to. */
+/** Each option's edge, labelled by the keys it can have (`1|2` when a hidden option above it moves it). */
+function optionTargets(options: MenuOption[]): Array<{ via: string; to: string }> {
+  const keys = possibleKeys(options);
+  return options.map((o, i) => ({ via: [...(keys[i] ?? [])].sort().join('|'), to: o.next }));
+}
+
 export function targets(screen: Screen): Array<{ via: string; to: string }> {
   switch (screen.type) {
     case 'menu':
-      return screen.options.map((o, i) => ({ via: String(i + 1), to: o.next }));
+      return optionTargets(screen.options);
     case 'input':
-      return [...screen.options.map((o, i) => ({ via: String(i + 1), to: o.next })), { via: 'input', to: screen.next }];
+      return [...optionTargets(screen.options), { via: 'input', to: screen.next }];
     case 'list':
       return [
-        ...screen.options.map((o, i) => ({ via: String(i + 1), to: o.next })),
+        ...optionTargets(screen.options),
         ...(screen.next === undefined ? [] : [{ via: 'item', to: screen.next }]),
       ];
     case 'action':
@@ -108,6 +114,9 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
       if (o.when !== undefined && !declared(o.when)) fault(id, `option "${o.label}" depends on undeclared variable "${o.when}"`);
     }
 
+    const fixedKeys = options.flatMap((o) => (o.key === undefined ? [] : [o.key]));
+    for (const k of new Set(fixedKeys)) if (fixedKeys.indexOf(k) !== fixedKeys.lastIndexOf(k)) fault(id, `two options have the fixed key ${k}`);
+
     if (screen.type === 'action') {
       if (!isActionName(screen.action)) fault(id, `unknown action "${screen.action}" (known: ${Object.keys(ACTION_OUTCOMES).join(', ')})`);
       else {
@@ -131,7 +140,7 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
       const reserved = [
         { key: BACK_KEY, what: 'back' },
         { key: HOME_KEY, what: 'home' },
-        ...screen.options.map((o, i) => ({ key: String(i + 1), what: `option "${o.label}"` })),
+        ...possibleKeys(screen.options).flatMap((keys, i) => [...keys].map((key) => ({ key, what: `option "${screen.options[i]?.label ?? ''}"` }))),
       ];
       for (const r of reserved) {
         if (staticallyAccepts(screen.validators, r.key)) fault(id, `the input would accept "${r.key}", which is ${r.what}: add a validator that refuses it`);
@@ -225,20 +234,25 @@ function lintConfirmKeys(menu: Menu, fault: (id: string, message: string) => voi
   };
   for (const [id, confirm] of Object.entries(menu.screens)) {
     if (confirm.type !== 'menu') continue;
-    const payKeys = confirm.options.flatMap((o, i) => (paying.has(o.next) ? [String(i + 1)] : []));
+    const confirmKeys = possibleKeys(confirm.options);
+    const payKeys = confirm.options.flatMap((o, i) => (paying.has(o.next) ? [...(confirmKeys[i] ?? [])] : []));
     if (payKeys.length === 0) continue;
     for (const [fromId, from] of Object.entries(menu.screens)) {
       if (from.type === 'action' || from.type === 'end') continue;
       const into = (next: string) => landsOn(next).has(id);
+      const fromKeys = possibleKeys(from.options);
       from.options.forEach((o, i) => {
-        const key = String(i + 1);
-        if (into(o.next) && payKeys.includes(key)) fault(id, `key ${key} pays here, and ${key} on "${fromId}" leads here: a repeated ${key} would pay (confirm with another key)`);
+        for (const key of fromKeys[i] ?? []) {
+          if (into(o.next) && payKeys.includes(key)) fault(id, `key ${key} pays here, and ${key} on "${fromId}" leads here: a repeated ${key} would pay (confirm with another key)`);
+        }
       });
       if (from.type === 'input' && into(from.next)) {
         for (const k of payKeys) if (staticallyAccepts(from.validators, k)) fault(id, `key ${k} pays here, and "${fromId}" would take "${k}" typed there and lead here: refuse it there (a validator)`);
       }
       if (from.type === 'list' && from.next !== undefined && into(from.next)) {
-        for (const k of payKeys) if (Number(k) > from.options.length) fault(id, `key ${k} pays here, and item ${k} of "${fromId}" leads here: a repeated ${k} would pay`);
+        // Items are numbered after the options shown: as low as after those always shown.
+        const alwaysShown = from.options.filter((o) => o.when === undefined).length;
+        for (const k of payKeys) if (Number(k) > alwaysShown) fault(id, `key ${k} pays here, and item ${k} of "${fromId}" leads here: a repeated ${k} would pay`);
       }
     }
   }

@@ -19,6 +19,11 @@ export const optionSchema = z
     set: setMap.optional(),
     /** Shown (and accepted) only when this variable holds a value. */
     when: varName.optional(),
+    /**
+     * A key kept whatever else is shown (the confirmation pays on 2 even when the option above it
+     * is hidden). Options without one are numbered from 1 among those shown, skipping fixed keys.
+     */
+    key: z.string().regex(/^[1-9]$/, 'a fixed key is one digit, 1 to 9').optional(),
   })
   .strict();
 

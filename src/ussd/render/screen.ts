@@ -56,11 +56,33 @@ export interface Rendered {
   body: string;
 }
 
+/**
+ * The options shown, with the key each is chosen by: numbered from 1 in order among those shown (a
+ * hidden option leaves no gap), except an option with a fixed `key`, which keeps it.
+ */
 export function visibleOptions(options: MenuOption[], vars: Vars): Array<{ key: string; option: MenuOption }> {
-  const out: Array<{ key: string; option: MenuOption }> = [];
-  options.forEach((option, i) => {
-    if (option.when === undefined || hasValue(vars[option.when])) out.push({ key: String(i + 1), option });
+  const shown = options.filter((o) => o.when === undefined || hasValue(vars[o.when]));
+  const fixed = new Set(shown.flatMap((o) => (o.key === undefined ? [] : [o.key])));
+  let n = 0;
+  return shown.map((option) => {
+    if (option.key !== undefined) return { key: option.key, option };
+    do n++;
+    while (fixed.has(String(n)));
+    return { key: String(n), option };
   });
+}
+
+/**
+ * Every key each option can be given, over every combination of the values its screen's `when`s
+ * depend on: what the linter checks a confirmation's keys against.
+ */
+export function possibleKeys(options: MenuOption[]): Array<Set<string>> {
+  const names = [...new Set(options.flatMap((o) => (o.when === undefined ? [] : [o.when])))];
+  const out = options.map(() => new Set<string>());
+  for (let mask = 0; mask < 1 << names.length; mask++) {
+    const vars: Vars = Object.fromEntries(names.map((n, i) => [n, (mask >> i) & 1 ? true : null]));
+    for (const { key, option } of visibleOptions(options, vars)) out[options.indexOf(option)]?.add(key);
+  }
   return out;
 }
 
@@ -74,9 +96,9 @@ export function listItems(screen: Extract<Screen, { type: 'list' }>, vars: Vars)
   return v.filter((x): x is { [k: string]: Json } => x !== null && typeof x === 'object' && !Array.isArray(x));
 }
 
-/** The number typed to choose item `index` (0-based) of a list: items come after the fixed options. */
-export function itemKey(screen: Extract<Screen, { type: 'list' }>, index: number): string {
-  return String(screen.options.length + index + 1);
+/** The number typed to choose item `index` (0-based) of a list: items come after the options shown. */
+export function itemKey(screen: Extract<Screen, { type: 'list' }>, index: number, vars: Vars): string {
+  return String(visibleOptions(screen.options, vars).length + index + 1);
 }
 
 function joinLines(lines: string[]): string {
@@ -122,7 +144,7 @@ export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars,
 
 function itemLine(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, item: Vars, i: number): string {
   const line = fill(screen.item, { ...vars, ...item });
-  return screen.store === undefined ? `- ${line}` : `${itemKey(screen, i)}. ${line}`;
+  return screen.store === undefined ? `- ${line}` : `${itemKey(screen, i, vars)}. ${line}`;
 }
 
 function listBody(
