@@ -30,7 +30,7 @@ test('an inbound SMS with a NUL in its text and its id: 200, and 200 again for t
     return list.length > 0 ? list : undefined;
   }, 'the reply');
   expect(replies).toHaveLength(1);
-  expect(replies[0]?.message).toContain('MUKEBA MUKEBA');
+  expect(replies[0]?.message).toContain('MUKEBA M.:');
   const rows = await p.product.parts.db.query<{ id: string; body: string }>('SELECT id, body FROM sms_inbound WHERE id = $1', [id.replace('\u0000', '')]);
   expect(rows.rows).toEqual([{ id: id.replace('\u0000', ''), body: 'FACTURE 83262' }]);
 });

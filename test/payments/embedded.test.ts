@@ -36,7 +36,7 @@ describe('the embedded default', () => {
   let ledgerDb: Db;
   beforeAll(async () => {
     ledgerDb = await testPglite();
-  });
+  }, 60_000);
   afterAll(async () => {
     await ledgerDb.close();
   });

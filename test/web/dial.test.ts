@@ -29,6 +29,7 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+// Each test runs `npm run dial` through tsx, a process that takes seconds to start on a busy machine.
 test('with no server answering, it says how to start one instead of "fetch failed"', async () => {
   const url = `http://127.0.0.1:${await closedPort()}/ussd`;
   const r = await dial(['--url', url], 'q\n');
@@ -37,7 +38,7 @@ test('with no server answering, it says how to start one instead of "fetch faile
   expect(r.err).toContain(`No server answers at ${url}`);
   expect(r.err).toContain('npm start');
   expect(r.err).not.toContain('fetch failed');
-});
+}, 90_000);
 
 test('says which number it dials from, then shows the screens of the session', async () => {
   const s = await serveProduct({});
@@ -51,7 +52,7 @@ test('says which number it dials from, then shows the screens of the session', a
   } finally {
     await s.close();
   }
-});
+}, 90_000);
 
 test('takes the server address as `npm start` announces it (no /ussd), with or without a trailing slash', async () => {
   const s = await serveProduct({});
@@ -67,7 +68,7 @@ test('takes the server address as `npm start` announces it (no /ussd), with or w
   } finally {
     await s.close();
   }
-});
+}, 90_000);
 
 test('a dial string with a reference after the code opens that reference, as the gateway would', async () => {
   const s = await serveProduct({});
@@ -80,7 +81,7 @@ test('a dial string with a reference after the code opens that reference, as the
   } finally {
     await s.close();
   }
-});
+}, 90_000);
 
 test('behind WEBHOOK_TOKEN, takes the token base (`/<token>/`) as well as the full callback URL', async () => {
   const token = 'dial-token-0123456789';
@@ -98,7 +99,7 @@ test('behind WEBHOOK_TOKEN, takes the token base (`/<token>/`) as well as the fu
   } finally {
     await s.close();
   }
-});
+}, 90_000);
 
 test('an --url that is not an http address gets a sentence, not a stack trace', async () => {
   const r = await dial(['--url', 'localhost:3000'], 'q\n');

@@ -25,7 +25,7 @@ test('*123*83262# opens that account; hung up on the confirmation, the SMS tells
   // The gateway's shape: the service code alone, the reference as the first hop's text.
   await shows(p.timeline, 'text="83262" → CON');
   for (const [reply, screen] of [
-    ['1', 'MUKEBA MUKEBA'],
+    ['1', 'MUKEBA M.'],
     ['2', 'Solde exact'],
     ['2', 'Montant en francs entiers'],
     ['100', 'Payer 100 CDF'],

@@ -4,7 +4,7 @@ import { GSM7_ALPHABET, SCREEN_LIMIT } from '../../src/gsm7';
 import { FakeSimulatorWallet, serveProduct } from './kit';
 
 const TOKEN = 'router-test-token-0123456789';
-const PRODUCTION = { NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: 'postgres://root@127.0.0.1:5432/test', COLLECTION: 'none', REGIDESO_BASE_URL: 'http://127.0.0.1:9', REGIDESO_API_KEY: 'k', REGIDESO_OPERATOR: 'OP', WEBHOOK_TOKEN: TOKEN, AT_USERNAME: 'u', AT_API_KEY: 'k' };
+const PRODUCTION = { NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: 'postgres://root@127.0.0.1:5432/test', COLLECTION: 'none', REGIDESO_BASE_URL: 'http://127.0.0.1:9', REGIDESO_API_KEY: 'k', REGIDESO_OPERATOR: 'OP', WEBHOOK_TOKEN: TOKEN, METRICS_TOKEN: 'metrics-token-0123456789', AT_USERNAME: 'u', AT_API_KEY: 'k' };
 
 describe('SIMULATOR', () => {
   const simulator = (env: Record<string, string>) => {
