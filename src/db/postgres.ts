@@ -1,5 +1,5 @@
 import { Pool, types as pgTypes, type PoolClient } from 'pg';
-import type { Db, QueryResult, Sql } from './types';
+import { CommitOutcomeUnknown, isServerAnswer, type Db, type QueryResult, type Sql } from './types';
 
 /**
  * node-postgres. int8 (bigint, bigserial, count) comes back as a number, like PGlite does:
@@ -68,7 +68,10 @@ export function createPostgresDb(opts: PostgresOptions): Db {
           },
         };
         const out = await fn(tx);
-        await client.query('COMMIT');
+        await client.query('COMMIT').catch((err: unknown) => {
+          // The server's refusal of COMMIT is an answer (rolled back); silence is not.
+          throw isServerAnswer(err) ? err : new CommitOutcomeUnknown(err);
+        });
         return out;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {

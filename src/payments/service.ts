@@ -1,6 +1,6 @@
 import { jobsRecoveredCounter } from '../channel-metrics';
 import type { CollectionPort } from '../collections/types';
-import type { Db } from '../db/types';
+import { CommitOutcomeUnknown, type Db } from '../db/types';
 import { createBullmqRunner } from '../jobs/bullmq-runner';
 import { createInProcessRunner } from '../jobs/in-process-runner';
 import type { JobRunner, RetryPolicy } from '../jobs/runner';
@@ -15,7 +15,7 @@ import type { Messages } from '../texts/catalogue';
 import { intentIdFor } from './ids';
 import { isOpen, newIntent, outcomeOf, sameRequest, toRecord, type Intent } from './intent';
 import { createPaymentJob } from './job';
-import { createLedger, type Ledger, type LedgerQuery, type QueuedSms } from './ledger';
+import { AccountBusyError, createLedger, type Ledger, type LedgerQuery, type QueuedSms } from './ledger';
 import { createPaymentMetrics } from './metrics';
 import { refusalOf } from './rules';
 import { createLocalSettleSignal, createRedisSettleSignal, type SettleSignal } from './settle-signal';
@@ -105,8 +105,9 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     logger: deps.logger,
     intervalMs: deps.sweep?.intervalMs ?? 20_000,
     graceMs: deps.sweep?.graceMs ?? 40_000,
-    // In-process jobs die with the process: after a restart, whatever was due runs at once.
-    ...(deps.redis.inMemory ? { firstGraceMs: 0 } : {}),
+    // In-process jobs die with the process: after a restart every open payment runs at once (each
+    // step keeps its own time: a deposit's status is read, a settle window is waited out).
+    ...(deps.redis.inMemory ? { firstGraceMs: 'all' as const } : {}),
     ...(deps.metrics !== undefined ? { onRecovered: recoveredCounter(deps.metrics) } : {}),
   });
 
@@ -145,16 +146,26 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     const id = intentIdFor(req.sessionId, req.sessionNonce);
     let stored: { created: boolean; intent: Intent };
     try {
-      stored = await ledger.create(newIntent(req, id, { operator: deps.operator, collection: deps.collection, at: now() }), { events: [{ event: 'confirmed' }] });
+      // The account is taken with the confirm: while this payment is open, no other (a redial, another phone) starts.
+      const intent: Intent = { ...newIntent(req, id, { operator: deps.operator, collection: deps.collection, at: now() }), holdsAccount: true };
+      stored = await ledger.create(intent, { events: [{ event: 'confirmed' }] });
     } catch (err) {
-      deps.logger.error('payment intent not recorded (ledger unavailable?)', { ...log, jobId: id, err });
-      // The insert may have committed before the connection broke: one read tells, if it can be made.
+      if (err instanceof AccountBusyError && err.holder !== undefined) {
+        deps.logger.info('confirm refused: another payment of this account is open', { ...log, jobId: id, holder: err.holder.id, holderStatus: err.holder.status });
+        return { kind: 'under_way', amountCentimes: err.holder.amountCentimes };
+      }
+      // Only a COMMIT without an answer may have recorded it: any other failure rolled the insert back.
+      if (!(err instanceof CommitOutcomeUnknown)) {
+        deps.logger.error('payment intent not recorded (ledger unavailable?)', { ...log, jobId: id, err });
+        return { kind: 'not_recorded' };
+      }
+      deps.logger.error('payment intent: COMMIT sent, no answer', { ...log, jobId: id, err });
       const found = await ledger.load(id).then(
         (it) => ({ read: true as const, it }),
         () => ({ read: false as const, it: undefined }),
       );
       if (!found.read) return { kind: 'unknown', amountCentimes: req.amountCentimes };
-      if (found.it === undefined) return { kind: 'failed', message: 'the payment could not be recorded' };
+      if (found.it === undefined) return { kind: 'not_recorded' };
       stored = { created: true, intent: found.it };
     }
     if (!stored.created) {

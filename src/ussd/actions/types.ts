@@ -70,6 +70,8 @@ export const ACTION_OUTCOMES = {
     'refused_client',
     'refused_other',
     'failed',
+    'not_recorded',
+    'under_way',
     'unavailable',
   ],
   verifyReceipt: ['success', 'failure', 'not_found', 'unavailable'],
