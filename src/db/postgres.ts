@@ -59,6 +59,13 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     async transaction(fn) {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no listener of the pool's: its connection dying mid-transaction
+      // would be an unhandled 'error' event, which ends the process. The query under way fails anyway.
+      const onLost = (err: Error) => {
+        broken = true;
+        opts.onError?.(err);
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const tx: Sql = {
@@ -79,6 +86,7 @@ export function createPostgresDb(opts: PostgresOptions): Db {
         });
         throw err;
       } finally {
+        client.removeListener('error', onLost);
         // A connection whose rollback failed is in an unknown state: destroyed, not reused.
         client.release(broken);
       }
