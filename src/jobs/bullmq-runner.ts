@@ -26,9 +26,9 @@ export interface BullmqRunnerOptions {
   logger: Logger;
   retry?: Partial<RetryPolicy>;
   concurrency?: number;
-  /** A dead worker's job is picked up after this without renewal (BullMQ's lock); default 10 s. */
+  /** A dead worker's job is picked up after this without renewal (BullMQ's lock); default 8 s. */
   lockDurationMs?: number;
-  /** How often running jobs are looked at for a lapsed lock; default 5 s. */
+  /** How often running jobs are looked at for a lapsed lock; default 3 s. */
   stalledIntervalMs?: number;
   /**
    * Recorded on each job a worker takes (BullMQ's `processedBy`): with several instances, which one
@@ -44,15 +44,15 @@ const dataSchema = z.object({ id: z.string().min(1) });
 const QUEUE_TIMEOUT_MS = 1500;
 /**
  * A job whose process died (kill -9, a lost host) is taken over once its lock has lapsed and a
- * stalled-job check has seen it twice: with BullMQ's defaults (30 s, 30 s) that was 64-94 s after
- * a restart (the dead worker's last check also blocks the next one for 30 s), the subscriber saw no
- * PIN prompt and paid again. With these, a job is taken over some 10-15 s after its process died.
- * The lock is renewed by a timer every half lock whatever the job is doing, so a slow job (a call
- * that takes seconds) is never taken for a dead one; only an event loop blocked past 10 s would be,
- * and then the second run loses its first compare-and-set in the ledger.
+ * stalled-job check has seen it at two checks in a row. With BullMQ's defaults (30 s, 30 s) that
+ * was 64-94 s after a restart (the dead worker's last check also holds off the next one for a whole
+ * interval): the subscriber saw no PIN prompt and paid again. With these, some 10-15 s. The lock is
+ * renewed by a timer every 2-4 s whatever the job is doing, so a slow job (a call that takes seconds)
+ * is never taken for a dead one; only an event loop blocked for 4 s or more could be, and then the
+ * second run loses its first compare-and-set in the ledger.
  */
-const LOCK_DURATION_MS = 10_000;
-const STALLED_INTERVAL_MS = 5_000;
+const LOCK_DURATION_MS = 8000;
+const STALLED_INTERVAL_MS = 3000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
