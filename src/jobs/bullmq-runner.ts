@@ -26,9 +26,9 @@ export interface BullmqRunnerOptions {
   logger: Logger;
   retry?: Partial<RetryPolicy>;
   concurrency?: number;
-  /** A dead worker's job is picked up after this without renewal (BullMQ's lock); default 8 s. */
+  /** A dead worker's job is picked up after this without renewal (BullMQ's lock; its default 30 s). */
   lockDurationMs?: number;
-  /** How often running jobs are looked at for a lapsed lock; default 3 s. */
+  /** How often running jobs are looked at for a lapsed lock (BullMQ's default 30 s). */
   stalledIntervalMs?: number;
   /**
    * Recorded on each job a worker takes (BullMQ's `processedBy`): with several instances, which one
@@ -42,17 +42,6 @@ export interface BullmqRunnerOptions {
 const dataSchema = z.object({ id: z.string().min(1) });
 
 const QUEUE_TIMEOUT_MS = 1500;
-/**
- * A job whose process died (kill -9, a lost host) is taken over once its lock has lapsed and a
- * stalled-job check has seen it at two checks in a row. With BullMQ's defaults (30 s, 30 s) that
- * was 64-94 s after a restart (the dead worker's last check also holds off the next one for a whole
- * interval): the subscriber saw no PIN prompt and paid again. With these, some 10-15 s. The lock is
- * renewed by a timer every 2-4 s whatever the job is doing, so a slow job (a call that takes seconds)
- * is never taken for a dead one; only an event loop blocked for 4 s or more could be, and then the
- * second run loses its first compare-and-set in the ledger.
- */
-const LOCK_DURATION_MS = 8000;
-const STALLED_INTERVAL_MS = 3000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -121,8 +110,8 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
       prefix,
       name: opts.workerName ?? `${hostname()}:${pid}`,
       concurrency: opts.concurrency ?? 8,
-      lockDuration: opts.lockDurationMs ?? LOCK_DURATION_MS,
-      stalledInterval: opts.stalledIntervalMs ?? STALLED_INTERVAL_MS,
+      ...(opts.lockDurationMs !== undefined ? { lockDuration: opts.lockDurationMs } : {}),
+      ...(opts.stalledIntervalMs !== undefined ? { stalledInterval: opts.stalledIntervalMs } : {}),
     });
     w.on('error', (err) => reportError(`${opts.name} worker`, err));
     w.on('failed', (job, err) => {

@@ -45,12 +45,25 @@ export interface PaymentServiceDeps {
   now?: () => Date;
   timings?: Partial<JobTimings>;
   retry?: Partial<RetryPolicy>;
-  /** BullMQ worker tuning (tests shorten these to see a dead worker's job picked up). */
+  /** BullMQ worker tuning; defaults PAYMENT_WORKER (tests shorten these to see a dead worker's job picked up). */
   worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
   /** The sweep: how often, and how far past its due time an open intent must be. Defaults 20 s and 40 s. */
   sweep?: { intervalMs?: number; graceMs?: number };
   metrics?: Metrics;
 }
+
+/**
+ * A payment job whose process died (kill -9, a lost host) is taken over once its BullMQ lock has
+ * lapsed and a stalled-job check has seen it at two checks in a row. With BullMQ's defaults (30 s,
+ * 30 s) that was 64-94 s after a restart (the dead worker's last check also holds off the next one
+ * for a whole interval): the subscriber saw no PIN prompt, dialled again and paid twice. With these,
+ * some 11 s after the kill (bench/crash-resume.ts). The lock is renewed by a timer every 2-4 s
+ * whatever the job is doing, so a slow step (a call that takes seconds) is never taken for a dead
+ * one; only an event loop blocked for 4 s or more could be, and then the second run loses its first
+ * compare-and-set in the ledger. (The SMS queues keep BullMQ's defaults: a send is not a
+ * compare-and-set, and a late receipt costs less than a doubled one.)
+ */
+export const PAYMENT_WORKER = { lockDurationMs: 8000, stalledIntervalMs: 3000 };
 
 export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
   start(): Promise<void>;
@@ -98,7 +111,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
   const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms, receiptTexts: receiptTexts(deps.messages) });
   const runner: JobRunner = deps.redis.inMemory
     ? createInProcessRunner({ name: 'payments', handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}) })
-    : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...deps.worker });
+    : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...PAYMENT_WORKER, ...deps.worker });
 
   const sweeper: Sweeper = createSweeper({
     sources: [{ name: 'payments', runner, due: (before, limit) => ledger.due(before, limit) }],
