@@ -8,6 +8,7 @@ import { startSandboxWallet, type RunningSandboxWallet } from '../src/collection
 import { createPostgresDb } from '../src/db/postgres';
 import { startSandbox, type RunningSandbox } from '../src/regideso/sandbox/server';
 import { spawnProduct, type ProductProcess } from '../test/support/product-process';
+import { walletProductEnv } from '../test/support/wallet-product';
 
 /**
  * `npm run bench:crash [-- --runs 3 --mode restart|survivor|embedded --restart-after 3]`
@@ -68,23 +69,10 @@ async function oneRun(regideso: RunningSandbox, wallet: RunningSandboxWallet, ru
   const admin = createPostgresDb({ url: settings.database, max: 1 });
   const dataDir = settings.mode === 'embedded' ? mkdtempSync(path.join(tmpdir(), 'rgd-crash-')) : undefined;
   if (dataDir === undefined) await admin.query(`CREATE SCHEMA ${schema}`);
-  const env: Record<string, string> = {
-    LOG_LEVEL: 'error',
-    REGIDESO_BASE_URL: regideso.baseUrl,
-    REGIDESO_API_KEY: regideso.apiKey,
-    REGIDESO_OPERATOR: 'FINCA',
-    COLLECTION: 'pawapay',
-    PAWAPAY_BASE_URL: wallet.baseUrl,
-    PAWAPAY_API_TOKEN: wallet.apiToken,
-    SMS_TRANSPORT: 'outbox',
-    ...(dataDir !== undefined
-      ? { DATA_DIR: dataDir }
-      : {
-          REDIS_URL: settings.redis,
-          REDIS_KEY_PREFIX: `bc${randomBytes(4).toString('hex')}:`,
-          DATABASE_URL: `${settings.database}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-        }),
-  };
+  const shared = walletProductEnv({ redis: { REDIS_URL: settings.redis }, prefix: `bc${randomBytes(4).toString('hex')}:`, databaseUrl: settings.database, schema, regideso, wallet, logLevel: 'error' });
+  // The embedded default: no Redis, no PostgreSQL, the ledger in DATA_DIR.
+  const { REDIS_URL: _redis, DATABASE_URL: _database, ...embedded } = shared;
+  const env = dataDir === undefined ? shared : { ...embedded, DATA_DIR: dataDir };
   const procs: ProductProcess[] = [];
   try {
     const first = await spawnProduct(env);

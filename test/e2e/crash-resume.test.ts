@@ -8,6 +8,7 @@ import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/se
 import { DATABASE_TEST_URL } from '../support/db';
 import { spawnProduct, type ProductProcess } from '../support/product-process';
 import { connectTestRedis, deletePrefix, REDIS_ENV } from '../support/redis';
+import { queuesEmpty, walletProductEnv } from '../support/wallet-product';
 import { until as waitUntil } from '../support/wait';
 import { PAY_100_ON_108776771 } from './product-kit';
 
@@ -23,7 +24,6 @@ import { PAY_100_ON_108776771 } from './product-kit';
 const PREFIX = `tc${randomBytes(4).toString('hex')}:`;
 const SCHEMA = `t_crash_${randomBytes(4).toString('hex')}`;
 const CONFIRM = PAY_100_ON_108776771.at(-1) as string;
-const QUEUES = ['payments', 'sms', 'sms-inbound'];
 const UNDER_WAY = "END Un paiement de 100 CDF pour cette référence est déjà en cours. Le résultat suit par SMS au numéro qui l'a fait. Ne payez pas à nouveau.";
 
 let regideso: RunningSandbox;
@@ -57,19 +57,7 @@ beforeAll(async () => {
   admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
   await admin.query(`CREATE SCHEMA ${SCHEMA}`);
   ledger = createPostgresDb({ url: DATABASE_TEST_URL, schema: SCHEMA, max: 2 });
-  env = {
-    LOG_LEVEL: 'warn',
-    ...REDIS_ENV,
-    REDIS_KEY_PREFIX: PREFIX,
-    DATABASE_URL: `${DATABASE_TEST_URL}?options=${encodeURIComponent(`-c search_path=${SCHEMA}`)}`,
-    REGIDESO_BASE_URL: regideso.baseUrl,
-    REGIDESO_API_KEY: regideso.apiKey,
-    REGIDESO_OPERATOR: 'FINCA',
-    COLLECTION: 'pawapay',
-    PAWAPAY_BASE_URL: wallet.baseUrl,
-    PAWAPAY_API_TOKEN: wallet.apiToken,
-    SMS_TRANSPORT: 'outbox',
-  };
+  env = walletProductEnv({ redis: REDIS_ENV, prefix: PREFIX, databaseUrl: DATABASE_TEST_URL, schema: SCHEMA, regideso, wallet });
 }, 60_000);
 
 afterAll(async () => {
@@ -136,7 +124,7 @@ test('kill -9 right after a confirm, restarted 3 s later: the deposit leaves aft
     const [row] = (await ledger.query<{ id: string; status: string; num_acquit: string | null }>('SELECT id, status, num_acquit FROM payment_intents WHERE session_id = $1', [session])).rows;
     return row?.status === 'succeeded' ? row : undefined;
   });
-  await queuesEmpty();
+  await queuesEmpty(PREFIX);
   expect(depositsOfPhone()).toHaveLength(1);
   expect(regideso.payments().filter((p) => p.numAcquit === done.num_acquit)).toHaveLength(1);
   expect(regideso.payments()).toHaveLength(1);
@@ -152,21 +140,3 @@ test('kill -9 right after a confirm, restarted 3 s later: the deposit leaves aft
   expect(trail.indexOf('deposit_completed')).toBeLessThan(trail.indexOf('paid'));
   expect(trail.filter((e) => e === 'deposit_initiated')).toHaveLength(1);
 }, 180_000);
-
-/** No job waiting, delayed or running in any queue: nothing is left to run for this payment. */
-async function queuesEmpty(): Promise<void> {
-  const conn = connectTestRedis();
-  const queues = QUEUES.map((name) => new Queue(name, { connection: conn, prefix: queuePrefix(PREFIX) }));
-  try {
-    await until(async () => {
-      for (const q of queues) {
-        const counts = await q.getJobCounts('active', 'wait', 'delayed', 'prioritized', 'waiting-children');
-        if (Object.values(counts).some((n) => n > 0)) return false;
-      }
-      return true;
-    });
-  } finally {
-    await Promise.all(queues.map((q) => q.close()));
-    conn.disconnect();
-  }
-}
