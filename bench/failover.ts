@@ -86,6 +86,11 @@ const BROWSE = PAY_100.slice(0, 4);
  * to 2 s for PayFact).
  */
 const PROMISED = settings.collection === 'pawapay' ? /^END Approuvez le paiement de 100 CDF/ : /^END Paiement de 100 CDF (réussi|en cours|enregistré)/;
+/**
+ * What a confirm answers while another subscriber's payment of the same account is open (every
+ * subscriber here pays 83262): nothing started, not an error, not a promise.
+ */
+const UNDER_WAY = /^END Un paiement de 100 CDF pour cette référence est déjà en cours/;
 /** Africa's Talking waits about 10 s for an answer. */
 const GATEWAY_MS = 10_000;
 const FINAL = ['succeeded', 'reconciled', 'failed', 'refunded', 'refund_failed', 'partial'];
@@ -95,6 +100,8 @@ interface Hop {
   ms: number;
   kind: 'ok' | 'error-screen' | 'lost';
   detail?: string;
+  /** A confirm told another payment of the account is under way. */
+  underWay?: boolean;
 }
 
 interface RunResult {
@@ -134,6 +141,7 @@ async function hop(p: ProductProcess, sessionId: string, phoneNumber: string, te
     const body = await res.text();
     const ms = Date.now() - at;
     if (res.status !== 200 || !/^(CON|END) /.test(body)) return { at, ms, kind: 'lost', detail: `${res.status} ${body.slice(0, 60)}` };
+    if (last && UNDER_WAY.test(body)) return { at, ms, kind: 'ok', underWay: true };
     const expected = last ? PROMISED.test(body) : body.startsWith('CON ');
     return expected ? { at, ms, kind: 'ok' } : { at, ms, kind: 'error-screen', detail: body.slice(0, 80) };
   } catch (err) {
@@ -240,7 +248,7 @@ async function oneRun(n: number): Promise<RunResult> {
           const confirm = walk === PAY_100 && i === PAY_100.length - 1;
           const h = await hop(instances[(i + k) % 2] as ProductProcess, session, phone, text, confirm);
           hops.push(h);
-          if (confirm) (h.kind === 'ok' ? promised : confirmErrors).push(session);
+          if (confirm && h.underWay !== true) (h.kind === 'ok' ? promised : confirmErrors).push(session);
           // The phone shows END (or the telco's failure): this subscriber dials again.
           if (h.kind !== 'ok') break;
           // A person reads the screen and types.
@@ -326,7 +334,7 @@ function report(n: number, r: RunResult): string[] {
     `run ${n}: kill -9 of the ${settings.kill === 'queue' ? "master holding BullMQ's slot" : 'master not holding the queues'}; its slots served again after ${(r.failoverMs / 1000).toFixed(1)} s`,
     `  hops: ${r.hops.length} (${during.length} from the kill on); error screens ${r.hops.filter((h) => h.kind === 'error-screen').length}, lost at the gateway ${r.hops.filter((h) => h.kind === 'lost').length}; last error ${lastError === undefined ? '-' : `${((lastError.at - r.killAt) / 1000).toFixed(1)} s after the kill`}; slowest hop ${Math.max(...r.hops.map((h) => h.ms))} ms`,
     ...[...kinds].map(([k, c]) => `    ${c} × ${k.replace(/\n/g, ' ')}`),
-    `  payments: ${r.promised.length} promised, ${r.tally.completed} completed${Object.keys(r.tally.promisedOther).length > 0 ? ` (others: ${JSON.stringify(r.tally.promisedOther)})` : ''}, lost ${r.tally.lost}, PayFact doubled ${r.tally.payFactsExtra}, deposits doubled ${r.tally.depositsExtra}, receipts not sent once ${r.tally.receiptsNotOnce}, still open ${r.tally.notFinal}`,
+    `  payments: ${r.promised.length} promised (${r.hops.filter((h) => h.underWay === true).length} confirms told another was under way), ${r.tally.completed} completed${Object.keys(r.tally.promisedOther).length > 0 ? ` (others: ${JSON.stringify(r.tally.promisedOther)})` : ''}, lost ${r.tally.lost}, PayFact doubled ${r.tally.payFactsExtra}, deposits doubled ${r.tally.depositsExtra}, receipts not sent once ${r.tally.receiptsNotOnce}, still open ${r.tally.notFinal}`,
     `  confirms answered with an error screen: ${r.confirmErrors.length} (of which paid anyway: ${r.tally.paidDespiteError}); everything finished ${(r.drainMs / 1000).toFixed(0)} s after the load stopped`,
   ];
   return lines;

@@ -1,5 +1,5 @@
 import { Pool, types as pgTypes, type PoolClient } from 'pg';
-import type { Db, QueryResult, Sql } from './types';
+import { CommitOutcomeUnknown, isServerAnswer, type Db, type QueryResult, type Sql } from './types';
 
 /**
  * node-postgres. int8 (bigint, bigserial, count) comes back as a number, like PGlite does:
@@ -59,6 +59,13 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     async transaction(fn) {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no listener of the pool's: its connection dying mid-transaction
+      // would be an unhandled 'error' event, which ends the process. The query under way fails anyway.
+      const onLost = (err: Error) => {
+        broken = true;
+        opts.onError?.(err);
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const tx: Sql = {
@@ -68,7 +75,10 @@ export function createPostgresDb(opts: PostgresOptions): Db {
           },
         };
         const out = await fn(tx);
-        await client.query('COMMIT');
+        await client.query('COMMIT').catch((err: unknown) => {
+          // The server's refusal of COMMIT is an answer (rolled back); silence is not.
+          throw isServerAnswer(err) ? err : new CommitOutcomeUnknown(err);
+        });
         return out;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {
@@ -76,6 +86,7 @@ export function createPostgresDb(opts: PostgresOptions): Db {
         });
         throw err;
       } finally {
+        client.removeListener('error', onLost);
         // A connection whose rollback failed is in an unknown state: destroyed, not reused.
         client.release(broken);
       }

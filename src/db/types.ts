@@ -32,3 +32,21 @@ export function pgErrorCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
 }
+
+/**
+ * COMMIT was sent and no answer came (the connection broke, the reply timed out): the transaction
+ * may or may not have been committed. Any other error of a transaction means it was not: the
+ * server rolls back a transaction whose COMMIT it never received.
+ */
+export class CommitOutcomeUnknown extends Error {
+  constructor(cause: unknown) {
+    super(`COMMIT sent, no answer: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'CommitOutcomeUnknown';
+  }
+}
+
+/** An answer of the server (a SQLSTATE: five digits or capitals), not a fault of the connection (`ECONNRESET`, a timeout). */
+export function isServerAnswer(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  return code !== undefined && /^[0-9A-Z]{5}$/.test(code);
+}

@@ -26,8 +26,9 @@ export interface BullmqRunnerOptions {
   logger: Logger;
   retry?: Partial<RetryPolicy>;
   concurrency?: number;
-  /** A dead worker's job is picked up after this without renewal (BullMQ's lock). */
+  /** A dead worker's job is picked up after this without renewal (BullMQ's lock; its default 30 s). */
   lockDurationMs?: number;
+  /** How often running jobs are looked at for a lapsed lock (BullMQ's default 30 s). */
   stalledIntervalMs?: number;
   /**
    * Recorded on each job a worker takes (BullMQ's `processedBy`): with several instances, which one

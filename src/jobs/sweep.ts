@@ -23,6 +23,8 @@ export interface Sweeper {
 }
 
 const BATCH = 500;
+/** Due before this: any work at all (a date PostgreSQL's timestamptz holds). */
+const EVERYTHING = new Date('9999-01-01T00:00:00Z');
 
 export function createSweeper(opts: {
   sources: SweepSource[];
@@ -31,9 +33,11 @@ export function createSweeper(opts: {
   graceMs: number;
   /**
    * The grace of the first pass, at start. A process whose jobs lived only in its memory (the
-   * embedded default) starts with none: 0 queues at once whatever was due before it stopped.
+   * embedded default) starts with none: 0 queues at once whatever was due before it stopped, and
+   * `all` every open piece of work whatever its due time (a job that meant to look again in a
+   * minute would otherwise wait for that minute plus the grace and the interval).
    */
-  firstGraceMs?: number;
+  firstGraceMs?: number | 'all';
   intervalMs: number;
   onRecovered?: (source: string, count: number) => void;
 }): Sweeper {
@@ -50,7 +54,7 @@ export function createSweeper(opts: {
     for (const s of opts.sources) {
       let queued = 0;
       try {
-        const ids = await s.due(new Date(Date.now() - grace), BATCH);
+        const ids = await s.due(grace === 'all' ? EVERYTHING : new Date(Date.now() - grace), BATCH);
         for (const id of ids) {
           if (stopped) break;
           if ((await s.runner.ensure(id)) === 'queued') queued++;

@@ -28,7 +28,11 @@ export interface ChangeExtras {
 
 /** Another intent holds the account (the one-per-account index refused the write). */
 export class AccountBusyError extends Error {
-  constructor(readonly intentId: string) {
+  /** `holder`: the intent that holds it, when it could be read (a refused create reads it). */
+  constructor(
+    readonly intentId: string,
+    readonly holder?: Intent,
+  ) {
     super(`account busy: intent ${intentId} could not take it`);
     this.name = 'AccountBusyError';
   }
@@ -44,7 +48,11 @@ export interface LedgerQuery {
 }
 
 export interface Ledger {
-  /** Inserts the intent unless its id exists; returns the row as stored either way. */
+  /**
+   * Inserts the intent unless its id exists; returns the row as stored either way. An intent that
+   * holds its account (a new confirm) is refused with AccountBusyError, naming the holder, while
+   * another holds it.
+   */
   create(intent: Intent, extras?: ChangeExtras): Promise<{ created: boolean; intent: Intent }>;
   load(id: string): Promise<Intent | undefined>;
   /** The compare-and-set: undefined when someone else wrote first (the caller reloads). Throws AccountBusyError. */
@@ -87,6 +95,14 @@ function param(key: string, value: unknown): unknown {
 
 const placeholder = (key: string, n: number) => (JSON_COLUMNS.has(key) ? `$${n}::jsonb` : `$${n}`);
 
+/**
+ * The statuses in which an intent may hold its account: from the confirm until it is paid, refused
+ * or given up. A refund gives money back and keeps nothing in flight at REGIDESO; a final intent
+ * holds nothing. Whatever a step writes, leaving these lets the account go (see `update`).
+ */
+const HOLDING_STATUSES: readonly PaymentStatus[] = ['pending', 'collecting', 'collected', 'submitted', 'uncertain'];
+const CREATE_ATTEMPTS = 3;
+
 async function writeExtras(tx: Sql, intentId: string, extras: ChangeExtras | undefined, at: Date): Promise<void> {
   for (const e of extras?.events ?? []) {
     await tx.query('INSERT INTO payment_events (intent_id, at, event, detail) VALUES ($1, $2, $3, $4)', [intentId, at, e.event, e.detail ?? null]);
@@ -115,24 +131,40 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
       const cols = COLUMNS.filter((k) => k !== 'version');
       const sql = `INSERT INTO payment_intents (${cols.map(snake).join(', ')}) VALUES (${cols.map((k, i) => placeholder(k, i + 1)).join(', ')})
                    ON CONFLICT (id) DO NOTHING RETURNING *`;
-      return db.transaction(async (tx) => {
-        const ins = await tx.query<Record<string, unknown>>(sql, cols.map((k) => param(k, intent[k as keyof Intent])));
-        const row = ins.rows[0];
-        if (row !== undefined) {
-          await writeExtras(tx, intent.id, extras, intent.createdAt);
-          return { created: true, intent: fromRow(row) };
+      const insert = () =>
+        db.transaction(async (tx) => {
+          const ins = await tx.query<Record<string, unknown>>(sql, cols.map((k) => param(k, intent[k as keyof Intent])));
+          const row = ins.rows[0];
+          if (row !== undefined) {
+            await writeExtras(tx, intent.id, extras, intent.createdAt);
+            return { created: true, intent: fromRow(row) };
+          }
+          const existing = await tx.query<Record<string, unknown>>('SELECT * FROM payment_intents WHERE id = $1', [intent.id]);
+          const found = existing.rows[0];
+          if (found === undefined) throw new Error(`intent ${intent.id}: neither inserted nor found`);
+          return { created: false, intent: fromRow(found) };
+        });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await insert();
+        } catch (err) {
+          if (pgErrorCode(err) !== UNIQUE_VIOLATION || !intent.holdsAccount) throw err;
+          // Rolled back. The same confirm racing this one won (its id exists), or another payment holds the account.
+          const same = await one('SELECT * FROM payment_intents WHERE id = $1', [intent.id]);
+          if (same !== undefined) return { created: false, intent: same };
+          const holder = await one('SELECT * FROM payment_intents WHERE province = $1 AND ref_client = $2 AND holds_account', [intent.province, intent.refClient]);
+          if (holder !== undefined) throw new AccountBusyError(intent.id, holder);
+          // The holder let go in between: try again.
+          if (attempt >= CREATE_ATTEMPTS) throw err;
         }
-        const existing = await tx.query<Record<string, unknown>>('SELECT * FROM payment_intents WHERE id = $1', [intent.id]);
-        const found = existing.rows[0];
-        if (found === undefined) throw new Error(`intent ${intent.id}: neither inserted nor found`);
-        return { created: false, intent: fromRow(found) };
-      });
+      }
     },
 
     load: (id) => one('SELECT * FROM payment_intents WHERE id = $1', [id]),
 
-    async update(current, patch, extras) {
+    async update(current, patch0, extras) {
       const at = now();
+      const patch: IntentPatch = patch0.status !== undefined && !HOLDING_STATUSES.includes(patch0.status) ? { ...patch0, holdsAccount: false } : patch0;
       const keys = Object.keys(patch).filter((k) => COLUMNS.includes(k) && (patch as Record<string, unknown>)[k] !== undefined);
       const sets = keys.map((k, i) => `${snake(k)} = ${placeholder(k, i + 3)}`);
       sets.push(`version = version + 1`, `updated_at = $${keys.length + 3}`);

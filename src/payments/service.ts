@@ -1,7 +1,7 @@
 import { jobsRecoveredCounter } from '../channel-metrics';
 import { depositFailureKind } from '../collections/failure-codes';
 import type { CollectionPort, Provider, ProviderRules } from '../collections/types';
-import type { Db } from '../db/types';
+import { CommitOutcomeUnknown, type Db } from '../db/types';
 import { createBullmqRunner } from '../jobs/bullmq-runner';
 import { createInProcessRunner } from '../jobs/in-process-runner';
 import type { JobRunner, RetryPolicy } from '../jobs/runner';
@@ -16,7 +16,7 @@ import type { Messages } from '../texts/catalogue';
 import { intentIdFor } from './ids';
 import { isOpen, newIntent, outcomeOf, sameRequest, toRecord, type Intent } from './intent';
 import { createPaymentJob } from './job';
-import { createLedger, type Ledger, type LedgerQuery, type QueuedSms } from './ledger';
+import { AccountBusyError, createLedger, type Ledger, type LedgerQuery, type QueuedSms } from './ledger';
 import { createPaymentMetrics } from './metrics';
 import { refusalOf } from './rules';
 import { createLocalSettleSignal, createRedisSettleSignal, type SettleSignal } from './settle-signal';
@@ -51,7 +51,7 @@ export interface PaymentServiceDeps {
   now?: () => Date;
   timings?: Partial<JobTimings>;
   retry?: Partial<RetryPolicy>;
-  /** BullMQ worker tuning (tests shorten these to see a dead worker's job picked up). */
+  /** BullMQ worker tuning; defaults PAYMENT_WORKER (tests shorten these to see a dead worker's job picked up). */
   worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
   /** The sweep: how often, and how far past its due time an open intent must be. Defaults 20 s and 40 s. */
   sweep?: { intervalMs?: number; graceMs?: number };
@@ -59,6 +59,19 @@ export interface PaymentServiceDeps {
   /** A payment's money landed (succeeded or reconciled), once committed; must not block (it is not awaited). */
   onPaid?: (payment: PaymentRecord) => void;
 }
+
+/**
+ * A payment job whose process died (kill -9, a lost host) is taken over once its BullMQ lock has
+ * lapsed and a stalled-job check has seen it at two checks in a row. With BullMQ's defaults (30 s,
+ * 30 s) that was 64-94 s after a restart (the dead worker's last check also holds off the next one
+ * for a whole interval): the subscriber saw no PIN prompt, dialled again and paid twice. With these,
+ * some 11 s after the kill (bench/crash-resume.ts). The lock is renewed by a timer every 2-4 s
+ * whatever the job is doing, so a slow step (a call that takes seconds) is never taken for a dead
+ * one; only an event loop blocked for 4 s or more could be, and then the second run loses its first
+ * compare-and-set in the ledger. (The SMS queues keep BullMQ's defaults: a send is not a
+ * compare-and-set, and a late receipt costs less than a doubled one.)
+ */
+export const PAYMENT_WORKER = { lockDurationMs: 8000, stalledIntervalMs: 3000 };
 
 export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
   start(): Promise<void>;
@@ -107,15 +120,16 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
   const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms, receiptTexts: receiptTexts(deps.messages), onPaid: deps.onPaid && ((it) => deps.onPaid?.(toRecord(it))) });
   const runner: JobRunner = deps.redis.inMemory
     ? createInProcessRunner({ name: 'payments', handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}) })
-    : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...deps.worker });
+    : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...PAYMENT_WORKER, ...deps.worker });
 
   const sweeper: Sweeper = createSweeper({
     sources: [{ name: 'payments', runner, due: (before, limit) => ledger.due(before, limit) }],
     logger: deps.logger,
     intervalMs: deps.sweep?.intervalMs ?? 20_000,
     graceMs: deps.sweep?.graceMs ?? 40_000,
-    // In-process jobs die with the process: after a restart, whatever was due runs at once.
-    ...(deps.redis.inMemory ? { firstGraceMs: 0 } : {}),
+    // In-process jobs die with the process: after a restart every open payment runs at once (each
+    // step keeps its own time: a deposit's status is read, a settle window is waited out).
+    ...(deps.redis.inMemory ? { firstGraceMs: 'all' as const } : {}),
     ...(deps.metrics !== undefined ? { onRecovered: recoveredCounter(deps.metrics) } : {}),
   });
 
@@ -157,16 +171,26 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
     const id = intentIdFor(req.sessionId, req.sessionNonce);
     let stored: { created: boolean; intent: Intent };
     try {
-      stored = await ledger.create(newIntent(req, id, { operator: deps.operator, collection: deps.collection, at: now() }), { events: [{ event: 'confirmed' }] });
+      // The account is taken with the confirm: while this payment is open, no other (a redial, another phone) starts.
+      const intent: Intent = { ...newIntent(req, id, { operator: deps.operator, collection: deps.collection, at: now() }), holdsAccount: true };
+      stored = await ledger.create(intent, { events: [{ event: 'confirmed' }] });
     } catch (err) {
-      deps.logger.error('payment intent not recorded (ledger unavailable?)', { ...log, jobId: id, err });
-      // The insert may have committed before the connection broke: one read tells, if it can be made.
+      if (err instanceof AccountBusyError && err.holder !== undefined) {
+        deps.logger.info('confirm refused: another payment of this account is open', { ...log, jobId: id, holder: err.holder.id, holderStatus: err.holder.status });
+        return { kind: 'under_way', amountCentimes: err.holder.amountCentimes };
+      }
+      // Only a COMMIT without an answer may have recorded it: any other failure rolled the insert back.
+      if (!(err instanceof CommitOutcomeUnknown)) {
+        deps.logger.error('payment intent not recorded (ledger unavailable?)', { ...log, jobId: id, err });
+        return { kind: 'not_recorded' };
+      }
+      deps.logger.error('payment intent: COMMIT sent, no answer', { ...log, jobId: id, err });
       const found = await ledger.load(id).then(
         (it) => ({ read: true as const, it }),
         () => ({ read: false as const, it: undefined }),
       );
       if (!found.read) return { kind: 'unknown', amountCentimes: req.amountCentimes };
-      if (found.it === undefined) return { kind: 'failed', message: 'the payment could not be recorded' };
+      if (found.it === undefined) return { kind: 'not_recorded' };
       stored = { created: true, intent: found.it };
     }
     if (!stored.created) {

@@ -54,10 +54,14 @@ export type ConfirmOutcome =
   | { kind: 'wallet_closed'; provider: Provider }
   /** Refused before or by PayFact; no money moved. */
   | { kind: 'refused'; reason: RefusalReason; message: string }
-  /** Nothing was taken and nothing will happen (not recorded, or failed at once): the subscriber may try again. */
+  /** Nothing was taken and nothing will happen (failed at once): the subscriber may try again. */
   | { kind: 'failed'; message: string }
-  /** We cannot tell whether it was recorded: an SMS will say; check before paying again. */
+  /** The ledger could not record it (down, unreachable): nothing was taken, nothing will happen; try again later. */
+  | { kind: 'not_recorded' }
+  /** We cannot tell whether it was recorded (COMMIT sent, no answer, no read since): if it was, its SMS will say so. */
   | { kind: 'unknown'; amountCentimes: Centimes }
+  /** Another payment of this account (from any phone) is open: nothing started; its outcome follows by SMS to its payer. */
+  | { kind: 'under_way'; amountCentimes: Centimes }
   /** A replayed confirm that does not match what this session confirmed before: refused, nothing told. */
   | { kind: 'mismatch' };
 

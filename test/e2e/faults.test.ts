@@ -104,6 +104,8 @@ describe('PostgreSQL cut off during a payment', () => {
     const during = (await walk(product, newPhone())).at(-1) ?? '';
     expect(during).toMatch(/^END /);
     expect(during).not.toMatch(/Approuvez/);
+    // Nothing was recorded: it says so, and promises no receipt.
+    expect(during).toBe("END Service momentanément indisponible: votre paiement n'a pas été enregistré et rien n'a été prélevé. Réessayez plus tard.");
     await new Promise((r) => setTimeout(r, 2000));
     await proxy.restore();
 
@@ -112,5 +114,25 @@ describe('PostgreSQL cut off during a payment', () => {
     await until(async () => (await product.parts.payments.recentByPhone(first, 1))[0]?.status === 'succeeded', { what: 'the first payment', retryOnError: true });
     await new Promise((r) => setTimeout(r, 3 * SWEEP.intervalMs + SWEEP.graceMs));
     expect(sandbox.payments()).toHaveLength(1);
+  }, 60_000);
+
+  it('a confirm while the ledger is away: "not recorded, nothing taken, try again later", never "le recu suit par SMS"; no deposit, nothing left behind', async () => {
+    const wallet = product.parts.sandboxWallet;
+    if (wallet === undefined) throw new Error('embedded sandbox wallet expected');
+    const phone = newPhone();
+    const deposits = wallet.deposits().length;
+    await proxy.cut();
+    let screens: string[];
+    try {
+      screens = await walk(product, phone);
+    } finally {
+      await proxy.restore();
+    }
+    expect(screens.at(-1)).toBe("END Service momentanément indisponible: votre paiement n'a pas été enregistré et rien n'a été prélevé. Réessayez plus tard.");
+    expect(screens.at(-1)).not.toContain('recu suit par SMS');
+    await until(async () => (await pg.db.query('SELECT 1')).rows.length === 1, { what: 'the ledger back', retryOnError: true });
+    expect(await product.parts.payments.recentByPhone(phone, 5)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 3 * SWEEP.intervalMs + SWEEP.graceMs));
+    expect(wallet.deposits()).toHaveLength(deposits);
   }, 60_000);
 });

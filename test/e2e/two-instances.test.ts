@@ -9,6 +9,7 @@ import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/se
 import { DATABASE_TEST_URL } from '../support/db';
 import { spawnProduct, type ProductProcess } from '../support/product-process';
 import { connectTestRedis, deletePrefix, REDIS_CLUSTER_NODES, REDIS_ENV } from '../support/redis';
+import { queuesEmpty, walletProductEnv } from '../support/wallet-product';
 import { PAY_100_ON_108776771 } from './product-kit';
 
 /**
@@ -21,7 +22,6 @@ import { PAY_100_ON_108776771 } from './product-kit';
 const PREFIX = `t2${randomBytes(4).toString('hex')}:`;
 const SCHEMA = `t_two_${randomBytes(4).toString('hex')}`;
 const CONFIRM = PAY_100_ON_108776771.at(-1) as string;
-const QUEUES = ['payments', 'sms', 'sms-inbound'];
 
 let regideso: RunningSandbox;
 let wallet: RunningSandboxWallet;
@@ -55,29 +55,8 @@ async function settled(sessionId: string, statuses: readonly string[] = ['succee
     const [it] = await intentsOf(sessionId);
     return it !== undefined && statuses.includes(it.status) ? it : undefined;
   });
-  await queuesEmpty();
+  await queuesEmpty(PREFIX);
   return intent;
-}
-
-/**
- * No job waiting, delayed or running in any queue (finished jobs are removed): what a dead
- * instance held has been taken over and done, and nothing more can run for this payment.
- */
-async function queuesEmpty(): Promise<void> {
-  const conn = connectTestRedis();
-  const queues = QUEUES.map((name) => new Queue(name, { connection: conn, prefix: queuePrefix(PREFIX) }));
-  try {
-    await until(async () => {
-      for (const q of queues) {
-        const counts = await q.getJobCounts('active', 'wait', 'delayed', 'prioritized', 'waiting-children');
-        if (Object.values(counts).some((n) => n > 0)) return false;
-      }
-      return true;
-    });
-  } finally {
-    await Promise.all(queues.map((q) => q.close()));
-    conn.disconnect();
-  }
 }
 
 /** What the subscriber received (SMS_TRANSPORT=outbox keeps it in Redis), through either instance. */
@@ -102,19 +81,7 @@ beforeAll(async () => {
   admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
   await admin.query(`CREATE SCHEMA ${SCHEMA}`);
   ledger = createPostgresDb({ url: DATABASE_TEST_URL, schema: SCHEMA, max: 2 });
-  env = {
-    LOG_LEVEL: 'warn',
-    ...REDIS_ENV,
-    REDIS_KEY_PREFIX: PREFIX,
-    DATABASE_URL: `${DATABASE_TEST_URL}?options=${encodeURIComponent(`-c search_path=${SCHEMA}`)}`,
-    REGIDESO_BASE_URL: regideso.baseUrl,
-    REGIDESO_API_KEY: regideso.apiKey,
-    REGIDESO_OPERATOR: 'FINCA',
-    COLLECTION: 'pawapay',
-    PAWAPAY_BASE_URL: wallet.baseUrl,
-    PAWAPAY_API_TOKEN: wallet.apiToken,
-    SMS_TRANSPORT: 'outbox',
-  };
+  env = walletProductEnv({ redis: REDIS_ENV, prefix: PREFIX, databaseUrl: DATABASE_TEST_URL, schema: SCHEMA, regideso, wallet });
   // Started together: both migrate the one empty schema at once (the migration lock makes it once).
   [a, b] = await Promise.all([spawnProduct(env), spawnProduct(env)]);
   await Promise.all([a.ready(), b.ready()]);

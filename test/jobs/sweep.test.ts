@@ -34,3 +34,27 @@ it('with a first grace of 0 (jobs that lived in memory only), the first pass que
   await sweeper.close();
   await runner.close();
 });
+
+it("with a first grace of 'all' (jobs that lived in memory only), the first pass queues every open piece of work, due or not; later passes keep the grace", async () => {
+  const ran: string[] = [];
+  const runner = createInProcessRunner({ name: 't', handler: async (id) => (ran.push(id), DONE), logger: silentLogger() });
+  // w1 was due a second ago; w2 means to look again in a minute (a wallet poll) and w3 in an hour.
+  const work = [
+    { id: 'w1', dueAt: Date.now() - 1000 },
+    { id: 'w2', dueAt: Date.now() + 60_000 },
+    { id: 'w3', dueAt: Date.now() + 3_600_000 },
+  ];
+  const sweeper = createSweeper({
+    sources: [{ name: 'work', runner, due: async (before) => work.filter((w) => w.dueAt < before.getTime()).map((w) => w.id) }],
+    logger: silentLogger(),
+    graceMs: 60_000,
+    intervalMs: 3_600_000,
+    firstGraceMs: 'all',
+  });
+  expect(await sweeper.sweep()).toEqual({ work: 3 });
+  await new Promise((r) => setTimeout(r, 20));
+  expect(ran.sort()).toEqual(['w1', 'w2', 'w3']);
+  expect(await sweeper.sweep()).toEqual({ work: 0 });
+  await sweeper.close();
+  await runner.close();
+});

@@ -1,12 +1,16 @@
-import type { Db } from '../../src/db/types';
+import { createPostgresDb } from '../../src/db/postgres';
+import { CommitOutcomeUnknown, type Db } from '../../src/db/types';
 import { createRedisFactory } from '../../src/redis';
+import { DATABASE_TEST_URL } from '../support/db';
 import { freePort } from '../support/processes';
+import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
 import { intentOf, requestFor, settledRecord, smsTo, PHONE, startHarness, type Harness } from './harness';
 
 /**
  * What the confirm hop answers, whatever fails under it: a promise the ledger holds is kept, a
- * payment that was not recorded is said to have failed, and one that may or may not have been is
- * said to be unknown; a replay is the same payment or nothing.
+ * payment that was not recorded is said so (nothing taken, try later), and one that may or may not
+ * have been (COMMIT sent, no answer, no read since) is said to be unknown; a replay is the same
+ * payment or nothing.
  */
 let h: Harness;
 beforeEach(async () => {
@@ -80,28 +84,88 @@ describe('when the queue cannot be reached', () => {
 });
 
 describe('when the ledger cannot be reached', () => {
-  const failing = (db: Db, reads: 'work' | 'fail'): Db => ({
+  /** Every write fails (`commit`: with COMMIT unanswered); reads work or fail. */
+  const failing = (db: Db, opts: { reads: 'work' | 'fail'; commit?: 'unknown' | 'applied-unknown' }): Db => ({
     ...db,
-    transaction: async () => {
-      throw new Error('connection terminated');
+    transaction: async (fn) => {
+      if (opts.commit === 'applied-unknown') {
+        // The first write (the confirm's) is committed and the answer to COMMIT lost; the ledger is then gone.
+        opts = { ...opts, commit: undefined };
+        await db.transaction(fn);
+        throw new CommitOutcomeUnknown(new Error('Connection terminated'));
+      }
+      throw opts.commit === 'unknown' ? new CommitOutcomeUnknown(new Error('Connection terminated')) : new Error('connect ECONNREFUSED');
     },
     query: async (text, params) => {
-      if (reads === 'work' && /^\s*SELECT/i.test(text)) return db.query(text, params);
-      throw new Error('connection terminated');
+      if (opts.reads === 'work' && /^\s*SELECT/i.test(text)) return db.query(text, params);
+      throw new Error('connect ECONNREFUSED');
     },
   });
 
-  it('not recorded (a read says so): "failed", nothing will happen, nothing was taken', async () => {
-    const service = await h.service({ db: failing(h.db, 'work') });
+  it('the insert failed before its COMMIT: "not recorded" at once (the server rolled it back), without a read', async () => {
+    const service = await h.service({ db: failing(h.db, { reads: 'fail' }) });
     const req = await requestFor(h.regideso);
-    expect(await service.confirm(req)).toMatchObject({ kind: 'failed' });
+    expect(await service.confirm(req)).toEqual({ kind: 'not_recorded' });
     expect(await h.db.query('SELECT 1 FROM payment_intents WHERE id = $1', [intentOf(req)])).toMatchObject({ rows: [] });
   });
 
-  it('cannot tell (no read either): "unknown", so the subscriber checks before paying again', async () => {
-    const service = await h.service({ db: failing(h.db, 'fail') });
+  it('COMMIT unanswered, a read finds nothing: "not recorded"', async () => {
+    const service = await h.service({ db: failing(h.db, { reads: 'work', commit: 'unknown' }) });
+    expect(await service.confirm(await requestFor(h.regideso))).toEqual({ kind: 'not_recorded' });
+  });
+
+  it('COMMIT unanswered, a read finds the intent: it was recorded, and answered as any recorded payment', async () => {
+    // Its job writes through the same failing ledger: it waits, and nothing is sent.
+    const service = await h.service({ db: failing(h.db, { reads: 'work', commit: 'applied-unknown' }), confirmWaitMs: 100 });
+    const req = await requestFor(h.regideso);
+    expect(await service.confirm(req)).toEqual({ kind: 'pending', amountCentimes: 500_000 });
+    expect(await h.db.query('SELECT status, holds_account FROM payment_intents WHERE id = $1', [intentOf(req)])).toMatchObject({ rows: [{ status: 'pending', holds_account: true }] });
+  });
+
+  it('COMMIT unanswered and no read either: "unknown" (the subscriber is told an SMS will say so if it was recorded)', async () => {
+    const service = await h.service({ db: failing(h.db, { reads: 'fail', commit: 'unknown' }) });
     const req = await requestFor(h.regideso);
     expect(await service.confirm(req)).toEqual({ kind: 'unknown', amountCentimes: 500_000 });
     expect(h.sandbox.calls.payFact).toBe(0);
+  });
+});
+
+describe('a real PostgreSQL cut under a transaction (through a TCP proxy)', () => {
+  let proxy: TcpProxy;
+  let db: Db;
+  beforeEach(async () => {
+    proxy = await startTcpProxy(hostPortOf(DATABASE_TEST_URL));
+    db = createPostgresDb({ url: viaProxy(DATABASE_TEST_URL, proxy), statementTimeoutMs: 1500, max: 1 });
+  });
+  afterEach(async () => {
+    await db.close().catch(() => undefined);
+    await proxy.close();
+  });
+
+  it('cut before COMMIT leaves: an error that says nothing was committed; cut with COMMIT on the wire: CommitOutcomeUnknown', async () => {
+    const before = await db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      await proxy.cut();
+      await tx.query('SELECT 2');
+    }).catch((e: unknown) => e);
+    expect(before).toBeInstanceOf(Error);
+    expect(before).not.toBeInstanceOf(CommitOutcomeUnknown);
+
+    await proxy.restore();
+    const during = await db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      await proxy.cut();
+    }).catch((e: unknown) => e);
+    expect(during).toBeInstanceOf(CommitOutcomeUnknown);
+  });
+
+  it('a server that refuses COMMIT (an answer): the plain error, not CommitOutcomeUnknown', async () => {
+    // A deferred constraint checked at COMMIT: the server answers with a SQLSTATE and rolls back.
+    const refused = await db.transaction(async (tx) => {
+      await tx.query('CREATE TEMP TABLE t_commit (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP');
+      await tx.query('INSERT INTO t_commit VALUES (1), (1)');
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: '23505' });
+    expect(refused).not.toBeInstanceOf(CommitOutcomeUnknown);
   });
 });

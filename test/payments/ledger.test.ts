@@ -158,6 +158,29 @@ describe.each([
       expect(await ledger.update(b, { holdsAccount: true })).toMatchObject({ holdsAccount: true, version: 2 });
     });
 
+    it('an intent created holding its account (a confirm) is refused while another holds it, naming the holder; nothing of it is written; the same intent again is a replay', async () => {
+      const holding = (req: PaymentRequest): Intent => ({ ...intentFor(req), holdsAccount: true });
+      const first = holding(request());
+      expect(await ledger.create(first, { events: [{ event: 'confirmed' }] })).toMatchObject({ created: true, intent: { id: first.id, holdsAccount: true } });
+      // The same confirm again (same id): the stored intent, no conflict.
+      expect(await ledger.create(first)).toMatchObject({ created: false, intent: { id: first.id } });
+
+      const redial = holding(request({ amountCentimes: 20_000 }));
+      const busy = await ledger.create(redial, { events: [{ event: 'confirmed' }], sms: [sms(redial, 'x')] }).catch((e: unknown) => e);
+      expect(busy).toBeInstanceOf(AccountBusyError);
+      expect((busy as AccountBusyError).holder).toMatchObject({ id: first.id, amountCentimes: 500_000 });
+      expect(await ledger.load(redial.id)).toBeUndefined();
+      expect(await ledger.events(redial.id)).toEqual([]);
+      expect((await db.query('SELECT id FROM sms_messages')).rows).toEqual([]);
+      // Another account is free.
+      expect(await ledger.create(holding(request({ refClient: '41007' })))).toMatchObject({ created: true });
+
+      // Once the holder is final (whatever the step wrote), the account is free again.
+      const stored = (await ledger.load(first.id)) as Intent;
+      expect(await ledger.update(stored, { status: 'failed', failureMessage: 'deposit failed' })).toMatchObject({ status: 'failed', holdsAccount: false });
+      expect(await ledger.create(redial)).toMatchObject({ created: true, intent: { holdsAccount: true } });
+    });
+
     it('a submitted or uncertain intent must hold its account (the check constraint)', async () => {
       const { intent: a } = await ledger.create(intentFor(request()));
       await expect(ledger.update(a, { status: 'uncertain' })).rejects.not.toBeInstanceOf(AccountBusyError);

@@ -111,22 +111,25 @@ describe.each([
     expect(await service.ledger.load(id)).toMatchObject({ unresolved: false, holdsAccount: false });
   });
 
-  it('while unresolved the job keeps reading and tells the subscriber once; the account stays held, so another payment on it waits, then pays', async () => {
-    // Another payment on the same account, confirmed meanwhile: it may not be checked or sent while ours may still land.
-    const other = await requestFor(h.regideso, { amountCentimes: 20_000 });
+  it('while unresolved the job keeps reading and tells the subscriber once; the account stays held, so a confirm on it meanwhile starts nothing, and one after it pays', async () => {
+    // Another confirm on the same account (any phone, any amount), made while REGIDESO cannot be read.
+    const meanwhile = await requestFor(h.regideso, { amountCentimes: 20_000, phoneNumber: '+243812345890' });
     const { service, id } = await unknowable({ kind: 'error500' });
     const unavailableAt = (await events(service, id)).filter((e) => e === 'reconcile_unavailable').length;
-    expect(await service.confirm(other)).toEqual({ kind: 'pending', amountCentimes: 20_000 });
+    // Told ours is under way, with its amount; nothing recorded.
+    expect(await service.confirm(meanwhile)).toEqual({ kind: 'under_way', amountCentimes: 500_000 });
+    expect(await service.ledger.load(intentOf(meanwhile))).toBeUndefined();
     // Still read at the slow pace, still unresolved, told once.
     await eventuallyEvents(service, id, (trail) => trail.filter((e) => e === 'reconcile_unavailable').length >= unavailableAt + 2);
     expect(await service.ledger.load(id)).toMatchObject({ status: 'uncertain', unresolved: true, holdsAccount: true });
-    expect(await service.ledger.load(intentOf(other))).toMatchObject({ status: 'pending', holdsAccount: false });
     expect(await h.outbox.list(PHONE)).toHaveLength(1);
     expect(h.sandbox.calls.payFact).toBe(1);
 
     answerAgain();
     expect((await settledRecord(service, id)).status).toBe('failed');
-    const paid = await settledRecord(service, intentOf(other));
+    const after = await requestFor(h.regideso, { amountCentimes: 20_000 });
+    await service.confirm(after);
+    const paid = await settledRecord(service, intentOf(after));
     expect(paid.status).toBe('succeeded');
     expect(h.sandbox.payments().map((p) => p.amountCentimes)).toEqual([20_000]);
     expect(h.sandbox.calls.payFact).toBe(2);

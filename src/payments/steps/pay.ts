@@ -17,8 +17,9 @@ import { change, flagPatch, growingDelay, logFields, next, type Step, type StepD
  * again only when the money did not land, and not before the settle window has passed.
  *
  * One payment at a time per account: the intent takes its account (a unique index in the ledger)
- * before the check that precedes PayFact and keeps it while a PayFact of it may land, so neither
- * that check nor a reconciliation ever sees another of our payments half done.
+ * when it is confirmed (an intent written before that rule takes it here, before the check that
+ * precedes PayFact) and keeps it while a PayFact of it may land, so neither that check nor a
+ * reconciliation ever sees another of our payments half done.
  */
 
 function payFactOutcome(kind: PayOutcome['kind']): PayFactOutcome {
@@ -91,8 +92,9 @@ export async function payStep(d: StepDeps, start: Intent): Promise<Step> {
       d.logger.error('REGIDESO refused our API key', { jobId: it.id });
       return refuse(d, it, 'rejected', 'REGIDESO refused the API key');
     case 'unavailable': {
-      // The account is let go while we wait: nothing of ours is in flight on it.
-      it = await change(d, it, { holdsAccount: false }, [{ event: 'precheck_unavailable', detail: read.message }]);
+      // The account is kept while we wait: let go, a redial (the subscriber hears nothing meanwhile)
+      // could start a second payment of the same bill, and collect it, while this one is collected.
+      await d.ledger.audit(it.id, 'precheck_unavailable', read.message);
       if (it.status === 'pending' && d.now().getTime() - it.createdAt.getTime() > d.timings.pendingGiveUpMs) {
         return abandon(d, it, `REGIDESO unreachable: ${read.message}`);
       }

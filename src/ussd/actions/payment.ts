@@ -33,6 +33,10 @@ function outcomeOf(r: ConfirmOutcome): ActionResult {
       return { outcome: 'applied_without_receipt', set: { reference: r.reference, paidAmount: r.amountCentimes } };
     case 'failed':
       return { outcome: 'failed' };
+    case 'not_recorded':
+      return { outcome: 'not_recorded' };
+    case 'under_way':
+      return { outcome: 'under_way', set: { paidAmount: r.amountCentimes } };
     case 'refused':
       switch (r.reason) {
         case 'amount_above_balance':

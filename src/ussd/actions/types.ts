@@ -82,6 +82,8 @@ export const ACTION_OUTCOMES = {
     'refused_client',
     'refused_other',
     'failed',
+    'not_recorded',
+    'under_way',
     'unavailable',
   ],
   verifyReceipt: ['success', 'success_other', 'failure', 'not_found', 'unavailable'],
