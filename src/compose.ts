@@ -11,7 +11,9 @@ import { startSandboxWallet, type RunningSandboxWallet } from './collections/san
 import type { CollectionPort } from './collections/types';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
-import { bearerKeyReader, createOperatorGuard, openUntilFirstKey, warnAboutOperatorAccess } from './http/operator-auth';
+import { sessionCookieReader } from './http/console-auth';
+import { createConsoleRouter, type WalletAvailability } from './http/console-router';
+import { bearerKeyReader, createOperatorGuard, openUntilFirstKey, operatorIdentifier, warnAboutOperatorAccess } from './http/operator-auth';
 import { createOperatorRouter } from './http/operator-router';
 import { createOutboxRouter } from './http/outbox-router';
 import { createFailedAuthLimiter, requireWebhookToken } from './http/security';
@@ -23,8 +25,11 @@ import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
 import { throttled } from './logging/throttle';
 import { createMetrics } from './metrics';
+import { createHealthSnapshot } from './operations/health-snapshot';
+import { createConsoleSessions } from './operators/console-sessions';
 import { createOperatorStore } from './operators/store';
 import { createPaymentDetails } from './payments/detail';
+import { createReceiptResender } from './payments/receipt-resend';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
@@ -40,6 +45,8 @@ import type { SmsTransport } from './sms/transport';
 import { createMessages } from './texts/catalogue';
 import { createUssdEngine } from './ussd/engine';
 import { loadMenu } from './ussd/menu/load';
+import { createSessionFunnel } from './ussd-events/funnel';
+import { paidScreensOf } from './ussd-events/paid-screens';
 
 export interface Product {
   app: express.Express;
@@ -72,12 +79,15 @@ export interface ComposeOptions {
   simulatorWallet?: SimulatorWallet;
   /** How often REGIDESO's health is checked in the background (default 30 s). */
   regidesoCheckMs?: number;
+  /** Each wallet provider's availability for the console's health view (pawaPay's cached `GET /v2/availability`). */
+  availability?: () => Promise<WalletAvailability[]>;
 }
 
 /** A hop must answer before the gateway's ~10 s: the engine plans its work within this. */
 const HOP_BUDGET_MS = 8000;
 const MENU_DIR = path.resolve(__dirname, '..', 'menus');
 const WEB_DIR = path.resolve(__dirname, '..', 'web');
+const CONSOLE_DIR = path.join(WEB_DIR, 'console');
 /** One call to the wallet aggregator, from the payment job (never inside a hop). */
 const WALLET_TIMEOUT_MS = 10_000;
 /** A job lost with Redis is queued again within about a minute (grace + interval). */
@@ -206,6 +216,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
   });
 
+  // Where sessions drop, counted once per session at its end from the session record: nothing on the hop's path.
+  const funnel = createSessionFunnel({ redis, prefix, retentionSeconds: retention, paidScreens: paidScreensOf(menu) });
   const callbacksRouter = createCallbacksRouter({
     smsStore,
     smsQueue,
@@ -216,6 +228,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     retentionSeconds: retention,
     // The menu's own screen id (a small fixed set) says where a subscriber gave up, in any language.
     screenOf: async (event) => (await sessions.peek(event.sessionId).catch(() => undefined))?.screen,
+    onSessionEnded: async (event) => {
+      const s = await sessions.peek(event.sessionId);
+      await funnel.count(s === undefined ? undefined : { screen: s.screen, shown: s.history.map(([screen]) => screen) }, event.status);
+    },
   });
 
   // REGIDESO's health, checked in the background: information for /readyz and /metrics, never a call per request.
@@ -224,11 +240,16 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   // Operators' own keys, checked in the ledger on every request; the webhook token opens none of their routes.
   const operators = createOperatorStore(db);
   await warnAboutOperatorAccess(operators.any, config.production, logger);
+  // The console's sign-in sessions: a second reader after the Bearer key, so the same roles apply.
+  const consoleSessions = createConsoleSessions({ redis, prefix });
+  const operatorReaders = [bearerKeyReader(operators.authenticate), sessionCookieReader({ sessions: consoleSessions, authenticateHash: operators.authenticateHash })];
+  const openWithoutKeys = config.production ? undefined : openUntilFirstKey(operators.any);
+  const operatorFailedAuth = createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 });
   const requireOperator = createOperatorGuard({
-    readers: [bearerKeyReader(operators.authenticate)],
-    ...(config.production ? {} : { openWithoutKeys: openUntilFirstKey(operators.any) }),
+    readers: operatorReaders,
+    ...(openWithoutKeys !== undefined ? { openWithoutKeys } : {}),
     logger,
-    failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
+    failedAuthLimiter: operatorFailedAuth,
   });
 
   let draining = false;
@@ -250,7 +271,29 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
         failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
       }),
     ],
-    operators: [createOperatorRouter({ payments, details: createPaymentDetails(db, payments.ledger), requireOperator, logger })],
+    operators: [
+      // First: its forgery guard sees every state-changing operator request.
+      createConsoleRouter({
+        webDir: CONSOLE_DIR,
+        sessions: consoleSessions,
+        authenticate: operators.authenticate,
+        identify: operatorIdentifier(operatorReaders),
+        ...(openWithoutKeys !== undefined ? { openWithoutKeys } : {}),
+        requireOperator,
+        failedAuthLimiter: operatorFailedAuth,
+        health: () => createHealthSnapshot({ db, regideso: () => regidesoWatch.last() }),
+        ...(opts.availability !== undefined ? { availability: opts.availability } : {}),
+        funnel: (day) => funnel.read(day),
+        logger,
+      }),
+      createOperatorRouter({
+        payments,
+        details: createPaymentDetails(db, payments.ledger),
+        requireOperator,
+        resendReceipt: createReceiptResender(db, { sendNow: (ids) => smsQueue.sendNow(ids) }),
+        logger,
+      }),
+    ],
     // The outbox holds subscribers' data: behind the same token as the callbacks.
     callbacks: [
       createUssdRouter({ engine, logger, messages }),

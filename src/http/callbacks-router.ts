@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics';
 import { createDeliveryReports, deliveryReportSchema } from '../sms/delivery-reports';
 import type { SmsQueue } from '../sms/queue';
 import type { SmsStore } from '../sms/store';
-import { createUssdEventRecorder, ussdEventSchema, type ScreenResolver } from '../ussd-events/recorder';
+import { createUssdEventRecorder, ussdEventSchema, type ScreenResolver, type UssdEvent } from '../ussd-events/recorder';
 import { bodyOf, sendValidationError } from './bad-request';
 
 export interface CallbacksRouterDeps {
@@ -21,6 +21,8 @@ export interface CallbacksRouterDeps {
   maxResends?: number;
   /** A stable screen id for a session, when the USSD engine can tell; see `ScreenResolver`. */
   screenOf?: ScreenResolver;
+  /** Once per ended session (the console's funnel). */
+  onSessionEnded?: (event: UssdEvent) => Promise<void>;
 }
 
 /**
@@ -37,6 +39,7 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     metrics: deps.metrics,
     retentionSeconds: deps.retentionSeconds,
     screenOf: deps.screenOf,
+    onEnded: deps.onSessionEnded,
   });
   const delivery = createDeliveryReports({ store: deps.smsStore, queue: deps.smsQueue, logger, metrics: deps.metrics, maxResends: deps.maxResends ?? 3 });
   const router = Router();
