@@ -60,7 +60,8 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router {
   const assets = new Set(readdirSync(deps.webDir).filter((f) => path.extname(f) in CONTENT_TYPES));
   if (!assets.has('index.html')) throw new Error(`the console's index.html is missing from ${deps.webDir}`);
 
-  const router = express.Router();
+  // Strict: `/console` (redirected) and `/console/` (the page) are two routes.
+  const router = express.Router({ strict: true });
   // First of the operator routers (compose.ts): every state-changing operator request passes here.
   router.use(consoleForgeryGuard());
   // Served at the root only: under `/<token>/` the token opens nothing for operators, and the page's URLs are absolute.
