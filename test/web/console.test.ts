@@ -230,7 +230,7 @@ test('a resolver resends a receipt (a new SMS, its name in the trail) and clears
   });
   // The note is mandatory.
   await item.getByRole('button', { name: 'Marquer comme résolu' }).click();
-  expect(await item.getByLabel('Note de résolution (ce qui a été fait)').evaluate((el) => (el as HTMLTextAreaElement).validity.valid)).toBe(false);
+  expect(await item.getByLabel('Note de résolution (ce qui a été fait)').evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false);
   await item.getByLabel('Note de résolution (ce qui a été fait)').fill('Crédit Africa’s Talking rechargé, quittance renvoyée');
   await item.getByRole('button', { name: 'Marquer comme résolu' }).click();
   await shows(page.getByRole('status'), 'Résolu par Rose Resolver.');

@@ -178,8 +178,10 @@ export async function paymentPage(ctx, intentId) {
     actions.append(button, message);
   }
 
+  // `by`: an operator's name, `subscriber <phone>` for the confirm, `product` for the product's own steps (src/payments/detail.ts).
+  const byWhom = (/** @type {string} */ by) => (by === 'product' ? null : by.startsWith('subscriber ') ? t('payment.subscriberBy', { phone: by.slice('subscriber '.length) }) : by);
   /** @type {Array<{ at: string; what: string; detail: string | null; by: string | null; kind: string }>} */
-  const story = d.trail.map((e) => ({ at: e.at, what: eventText(e.event), detail: e.detail, by: e.by === 'product' ? null : e.by, kind: e.event }));
+  const story = d.trail.map((e) => ({ at: e.at, what: eventText(e.event), detail: e.detail, by: byWhom(e.by), kind: e.event }));
   for (const m of d.sms) {
     const kind = t(`sms.kind.${m.kind}`);
     story.push({ at: m.createdAt, what: t('sms.queued', { kind, body: m.body }), detail: `${t(`sms.status.${m.status}`)}${m.lastError !== null ? ` — ${m.lastError}` : ''}`, by: null, kind: `sms_${m.kind}` });
