@@ -143,7 +143,7 @@ test('a viewer finds a payment by num_acquit and by phone; its page tells deposi
     return i;
   };
   const order = [
-    at('Confirmé par l’abonné'),
+    at('Confirmé sur le téléphone par l’abonné'),
     at('Dépôt demandé au porte-monnaie'),
     at('Dépôt COMPLETED'),
     at('PayFact envoyé à REGIDESO'),

@@ -68,7 +68,7 @@ const TEXTS = {
     'flags.empty': 'Aucun signalement ouvert : rien à faire.',
     'flags.more': 'Seuls les {n} premiers sont affichés : résolvez-en pour voir les suivants.',
     'flags.since': 'signalé le {at}',
-    'flags.check': 'À vérifier',
+    'flags.check': 'À vérifier :',
     'flags.open': 'Ouvrir le paiement',
     'flags.note': 'Note de résolution (ce qui a été fait)',
     'flags.resolve': 'Marquer comme résolu',
@@ -239,7 +239,7 @@ const TEXTS = {
     'flags.empty': 'No open flag: nothing to do.',
     'flags.more': 'Only the first {n} are shown: resolve some to see the next ones.',
     'flags.since': 'flagged on {at}',
-    'flags.check': 'What to check',
+    'flags.check': 'What to check:',
     'flags.open': 'Open the payment',
     'flags.note': 'Resolution note (what was done)',
     'flags.resolve': 'Mark as resolved',
@@ -501,7 +501,7 @@ const MISMATCH_ALIASES = {
 /** What each step of the audit trail means. @type {Record<Lang, Record<string, string>>} */
 const EVENTS = {
   fr: {
-    confirmed: 'Confirmé par l’abonné sur son téléphone',
+    confirmed: 'Confirmé sur le téléphone',
     collection_started: 'Collecte lancée',
     deposit_initiated: 'Dépôt demandé au porte-monnaie (pawaPay)',
     deposit_initiate_unknown: 'Demande de dépôt sans réponse (renvoyée sous le même identifiant)',
@@ -538,7 +538,7 @@ const EVENTS = {
     receipt_resent: 'Quittance renvoyée par un opérateur',
   },
   en: {
-    confirmed: 'Confirmed by the subscriber on their phone',
+    confirmed: 'Confirmed on the phone',
     collection_started: 'Collection started',
     deposit_initiated: 'Deposit asked of the wallet (pawaPay)',
     deposit_initiate_unknown: 'Deposit request unanswered (sent again under the same id)',

@@ -25,7 +25,7 @@ export async function flagsPage(ctx) {
       h('h3', {}, h('a', { href: paymentLink(f.intentId) }, `${f.refClient} (${f.province}) — ${cdf(f.amountCentimes)}`), ' ', h('code', {}, reason)),
       h('p', { class: 'meta' }, t('flags.since', { at: when(f.flaggedAt) }), ' · ', f.phoneNumber, ' · ', statusText(f.status), f.numAcquit !== null ? ` · ${f.numAcquit}` : ''),
       h('p', {}, explained.what),
-      explained.check !== '' ? h('p', {}, h('strong', {}, `${t('flags.check')} : `), explained.check) : null,
+      explained.check !== '' ? h('p', {}, h('strong', {}, `${t('flags.check')} `), explained.check) : null,
       h('p', {}, h('a', { href: paymentLink(f.intentId) }, t('flags.open'))),
     );
     if (ctx.canResolve) {

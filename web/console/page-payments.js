@@ -152,7 +152,7 @@ export async function paymentPage(ctx, intentId) {
         { class: `card flag ${f.resolvedAt === null ? 'open' : 'done'}`, 'aria-labelledby': 'flag-title' },
         h('h3', { id: 'flag-title' }, t('payment.flag'), ' ', h('code', {}, f.reason)),
         h('p', {}, explained.what),
-        explained.check !== '' ? h('p', {}, h('strong', {}, `${t('flags.check')} : `), explained.check) : null,
+        explained.check !== '' ? h('p', {}, h('strong', {}, `${t('flags.check')} `), explained.check) : null,
         f.resolvedAt !== null ? h('p', { class: 'resolved' }, t('payment.flagResolved', { at: when(f.resolvedAt), by: f.resolvedBy ?? '?', note: f.note ?? '' })) : null,
         f.resolvedAt === null && ctx.canResolve ? resolveForm(p.intentId, () => void paymentPage(ctx, p.intentId)) : null,
       ),
