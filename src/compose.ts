@@ -8,10 +8,12 @@ import type { Db } from './db/types';
 import { createPawapayCollection } from './collections/pawapay/adapter';
 import { loadCallbackPublicKey } from './collections/pawapay/signature';
 import { startSandboxWallet, type RunningSandboxWallet } from './collections/sandbox/server';
-import type { CollectionPort } from './collections/types';
+import { PROVIDERS, type CollectionPort } from './collections/types';
 import { createApp } from './http/app';
 import { createCallbacksRouter } from './http/callbacks-router';
-import { bearerKeyReader, createOperatorGuard, openUntilFirstKey, warnAboutOperatorAccess } from './http/operator-auth';
+import { sessionCookieReader } from './http/console-auth';
+import { createConsoleRouter, type WalletAvailability } from './http/console-router';
+import { bearerKeyReader, createOperatorGuard, openUntilFirstKey, operatorIdentifier, warnAboutOperatorAccess } from './http/operator-auth';
 import { createOperatorRouter } from './http/operator-router';
 import { createReconciliationRouter } from './http/reconciliation-router';
 import { createOutboxRouter } from './http/outbox-router';
@@ -28,8 +30,10 @@ import { throttled } from './logging/throttle';
 import { createMetrics } from './metrics';
 import { createOperationsGauges } from './operations/gauges';
 import { createHealthSnapshot, type HealthSnapshot } from './operations/health-snapshot';
+import { createConsoleSessions } from './operators/console-sessions';
 import { createOperatorStore } from './operators/store';
 import { createPaymentDetails } from './payments/detail';
+import { createReceiptResender } from './payments/receipt-resend';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createReconciliationService, type ReconciliationService } from './reconciliation/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
@@ -51,6 +55,8 @@ import type { SmsTransport } from './sms/transport';
 import { createMessages } from './texts/catalogue';
 import { createUssdEngine } from './ussd/engine';
 import { loadMenu } from './ussd/menu/load';
+import { createSessionFunnel } from './ussd-events/funnel';
+import { paidScreensOf } from './ussd-events/paid-screens';
 
 export interface Product {
   app: express.Express;
@@ -99,6 +105,7 @@ export interface ComposeOptions {
 const HOP_BUDGET_MS = 8000;
 const MENU_DIR = path.resolve(__dirname, '..', 'menus');
 const WEB_DIR = path.resolve(__dirname, '..', 'web');
+const CONSOLE_DIR = path.join(WEB_DIR, 'console');
 /** One call to the wallet aggregator, from the payment job (never inside a hop). */
 const WALLET_TIMEOUT_MS = 10_000;
 /** A job lost with Redis is queued again within about a minute (grace + interval). */
@@ -249,6 +256,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     metrics,
   });
 
+  // Where sessions drop, counted once per session at its end from the session record: nothing on the hop's path.
+  const funnel = createSessionFunnel({ redis, prefix, retentionSeconds: retention, paidScreens: paidScreensOf(menu) });
   const callbacksRouter = createCallbacksRouter({
     smsStore,
     smsQueue,
@@ -260,6 +269,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     // The menu's own screen id (a small fixed set) says where a subscriber gave up, in any language.
     screenOf: async (event) => (await sessions.peek(event.sessionId).catch(() => undefined))?.screen,
     onSessionEnd: (event) => resumer.sessionEnded(event),
+    onSessionEnded: async (event) => {
+      const s = await sessions.peek(event.sessionId);
+      await funnel.count(s === undefined ? undefined : { screen: s.screen, shown: s.history.map(([screen]) => screen) }, event.status);
+    },
   });
 
   // REGIDESO's health, checked in the background: information for /readyz and /metrics, never a call per request.
@@ -280,11 +293,16 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   // Operators' own keys, checked in the ledger on every request; the webhook token opens none of their routes.
   const operators = createOperatorStore(db);
   await warnAboutOperatorAccess(operators.any, config.production, logger);
+  // The console's sign-in sessions: a second reader after the Bearer key, so the same roles apply.
+  const consoleSessions = createConsoleSessions({ redis, prefix });
+  const operatorReaders = [bearerKeyReader(operators.authenticate), sessionCookieReader({ sessions: consoleSessions, authenticateHash: operators.authenticateHash })];
+  const openWithoutKeys = config.production ? undefined : openUntilFirstKey(operators.any);
+  const operatorFailedAuth = createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 });
   const requireOperator = createOperatorGuard({
-    readers: [bearerKeyReader(operators.authenticate)],
-    ...(config.production ? {} : { openWithoutKeys: openUntilFirstKey(operators.any) }),
+    readers: operatorReaders,
+    ...(openWithoutKeys !== undefined ? { openWithoutKeys } : {}),
     logger,
-    failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
+    failedAuthLimiter: operatorFailedAuth,
   });
 
   let draining = false;
@@ -307,7 +325,27 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       }),
     ],
     operators: [
-      createOperatorRouter({ payments, details: createPaymentDetails(db, payments.ledger), requireOperator, logger }),
+      // First: its forgery guard sees every state-changing operator request.
+      createConsoleRouter({
+        webDir: CONSOLE_DIR,
+        sessions: consoleSessions,
+        authenticate: operators.authenticate,
+        identify: operatorIdentifier(operatorReaders),
+        ...(openWithoutKeys !== undefined ? { openWithoutKeys } : {}),
+        requireOperator,
+        failedAuthLimiter: operatorFailedAuth,
+        health: healthSnapshot,
+        ...(wallet !== undefined ? { availability: () => walletAvailability(wallet) } : {}),
+        funnel: (day) => funnel.read(day),
+        logger,
+      }),
+      createOperatorRouter({
+        payments,
+        details: createPaymentDetails(db, payments.ledger),
+        requireOperator,
+        resendReceipt: createReceiptResender(db, { sendNow: (ids) => smsQueue.sendNow(ids) }),
+        logger,
+      }),
       createReconciliationRouter({ reconciliation, requireOperator, logger }),
     ],
     ussdHop: createUssdHopHandler({ engine, logger, messages }),
@@ -375,4 +413,17 @@ async function warnWithoutPersistence(redis: RedisClient, logger: Logger): Promi
 
 function unreachable(): never {
   throw new Error('unreachable: the config schema rules this out');
+}
+
+/**
+ * Each wallet's deposits as the console's health view shows them, from the rules the wallet port
+ * keeps (pawaPay's active configuration and availability, cached and refreshed in the background):
+ * a provider left out is closed, one marked delayed is slow. No call to pawaPay of its own.
+ */
+async function walletAvailability(wallet: CollectionPort): Promise<WalletAvailability[]> {
+  const rules = await wallet.providerRules();
+  return PROVIDERS.map((provider) => {
+    const rule = rules.find((r) => r.provider === provider);
+    return { provider, deposits: rule === undefined ? 'CLOSED' : rule.delayed === true ? 'DELAYED' : 'OPERATIONAL' };
+  });
 }

@@ -23,6 +23,8 @@ export interface CallbacksRouterDeps {
   screenOf?: ScreenResolver;
   /** Told of every notice before it is recorded (a dropped payment's SMS, src/resume): a failure is a 503, and the gateway's retry gets here again. */
   onSessionEnd?: (event: UssdEvent) => Promise<void>;
+  /** Once per ended session (the console's funnel). */
+  onSessionEnded?: (event: UssdEvent) => Promise<void>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     metrics: deps.metrics,
     retentionSeconds: deps.retentionSeconds,
     screenOf: deps.screenOf,
+    onEnded: deps.onSessionEnded,
   });
   const delivery = createDeliveryReports({ store: deps.smsStore, queue: deps.smsQueue, logger, metrics: deps.metrics, maxResends: deps.maxResends ?? 3 });
   const router = Router();

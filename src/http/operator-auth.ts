@@ -46,18 +46,23 @@ export interface OperatorGuardDeps {
   failedAuthLimiter?: FailedAuthLimiter;
 }
 
-/**
- * `requireOperator(minRole)`: 401 without a working credential (429 once an address failed too
- * often), 403 when the operator's role is below `minRole`; otherwise `req.operator` is set.
- */
-export function createOperatorGuard(deps: OperatorGuardDeps): (minRole: Role) => RequestHandler {
-  const identify = async (req: Request): Promise<CredentialCheck> => {
-    for (const read of deps.readers) {
+/** The first reader that finds a credential decides (the guard's rule), for a route that only asks who is there. */
+export function operatorIdentifier(readers: CredentialReader[]): (req: Request) => Promise<CredentialCheck> {
+  return async (req) => {
+    for (const read of readers) {
       const c = await read(req);
       if (c.kind !== 'absent') return c;
     }
     return { kind: 'absent' };
   };
+}
+
+/**
+ * `requireOperator(minRole)`: 401 without a working credential (429 once an address failed too
+ * often), 403 when the operator's role is below `minRole`; otherwise `req.operator` is set.
+ */
+export function createOperatorGuard(deps: OperatorGuardDeps): (minRole: Role) => RequestHandler {
+  const identify = operatorIdentifier(deps.readers);
 
   return (minRole) => async (req, res, next) => {
     let found: CredentialCheck;

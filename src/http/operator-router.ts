@@ -5,6 +5,8 @@ import { centimesToCdfText } from '../money';
 import type { Role } from '../operators/store';
 import type { PaymentDetail } from '../payments/detail';
 import { INTENT_ID } from '../payments/ids';
+import type { ResendOutcome } from '../payments/receipt-resend';
+import { phoneSchema } from '../phone';
 import type { LedgerQuery } from '../payments/ledger';
 import type { PaymentRecord, PaymentStatus } from '../payments/types';
 import { toCsv } from './csv';
@@ -12,20 +14,24 @@ import { toCsv } from './csv';
 /**
  * The operator's views of the ledger, each behind an operator key of at least a role
  * (src/http/operator-auth.ts), never the webhook token:
- * - `GET /payments?from=&to=&status=&limit=&cursor=` (viewer): payments by creation date, oldest
+ * - `GET /payments?from=&to=&status=&phone=&ref=&numAcquit=&depositId=&limit=&cursor=` (viewer): payments by creation date, oldest
  *   first, a page at a time: JSON `{ payments, next }`, or CSV with `Accept: text/csv`, for the
  *   daily reconciliation with REGIDESO; the next page, when there is one, is also in a
  *   `Link: <…>; rel="next"` header. A bare date is a whole day in Kinshasa time (UTC+1), `to`
- *   included; a full ISO timestamp is taken as it is.
- * - `GET /payments/flagged?limit=N[&resolved=true]` (viewer): the payments a person must look at,
- *   newest first; `resolved=true`: the ones already handled, newest resolution first.
+ *   included; a full ISO timestamp is taken as it is. `phone`, `ref` (ref_client), `numAcquit`
+ *   (REGIDESO's receipt number or our own `RGD-…` reference) and `depositId` match exactly.
+ * - `GET /payments/flagged?limit=N[&resolved=true][&order=oldest]` (viewer): the payments a person must
+ *   look at, newest first (`order=oldest`: the longest-waiting first); `resolved=true`: the ones
+ *   already handled, newest resolution first.
  * - `GET /payments/:intentId` (viewer): one payment, its audit trail, SMS, deposit and refund.
  * - `POST /payments/flagged/:id/resolve` `{"note": "…"}` (resolver): marks one handled; the note,
  *   when, and the operator's name from their key go to its audit trail.
+ * - `POST /payments/:intentId/receipt/resend` (resolver): the receipt SMS again, as a new SMS of the
+ *   payment through the durable SMS path, with the operator's name in its audit trail.
  */
 export interface OperatorPayments {
   list(q: LedgerQuery): Promise<PaymentRecord[]>;
-  flagged(limit: number, opts?: { resolved?: boolean }): Promise<PaymentRecord[]>;
+  flagged(limit: number, opts?: { resolved?: boolean; oldestFirst?: boolean }): Promise<PaymentRecord[]>;
   resolveFlag(intentId: string, note: string, by: string): Promise<boolean>;
 }
 
@@ -34,6 +40,8 @@ export interface OperatorRouterDeps {
   details: (intentId: string) => Promise<PaymentDetail | undefined>;
   /** From createOperatorGuard: sets `req.operator`, or answers 401/403. */
   requireOperator: (minRole: Role) => express.RequestHandler;
+  /** Queues the payment's receipt SMS again (src/payments/receipt-resend.ts); absent: the route answers 404. */
+  resendReceipt?: (intentId: string, by: string) => Promise<ResendOutcome>;
   logger: Logger;
 }
 
@@ -74,6 +82,10 @@ const listQuery = z.object({
   from: when(false).optional(),
   to: when(true).optional(),
   status: z.enum(STATUSES as [PaymentStatus, ...PaymentStatus[]]).optional(),
+  phone: phoneSchema.optional(),
+  ref: z.string().trim().min(1).max(40).optional(),
+  numAcquit: z.string().trim().min(1).max(64).optional(),
+  depositId: z.uuid({ error: 'must be a deposit id (a UUID such as 0b9f…-…)' }).transform((v) => v.toLowerCase()).optional(),
   limit: limit(MAX_PAGE).optional(),
   cursor: z.string().max(300).transform((v, ctx) => {
     const after = decodeCursor(v);
@@ -87,6 +99,7 @@ const listQuery = z.object({
 const flaggedQuery = z.object({
   limit: limit(500).optional(),
   resolved: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  order: z.enum(['newest', 'oldest'], { error: 'must be newest or oldest' }).optional(),
 });
 const resolveBody = z.object({
   note: z.string().trim().min(3, 'say what was done (3 characters at least)').max(1000),
@@ -122,7 +135,7 @@ const CSV_COLUMNS: Array<keyof CsvRow> = [
 /** The request's own query with the next page's cursor: what a `Link` header points at. */
 function nextLink(req: express.Request, next: string): string {
   const params = new URLSearchParams();
-  for (const k of ['from', 'to', 'status', 'limit']) {
+  for (const k of ['from', 'to', 'status', 'phone', 'ref', 'numAcquit', 'depositId', 'limit']) {
     const v = req.query[k];
     if (typeof v === 'string') params.set(k, v);
   }
@@ -145,7 +158,8 @@ export function createOperatorRouter(deps: OperatorRouterDeps): express.Router {
   router.get('/payments', requireOperator('viewer'), async (req, res) => {
     const q = listQuery.safeParse(req.query);
     if (!q.success) return badRequest(res, q.error);
-    const { cursor, ...filters } = q.data;
+    const { cursor, ref, ...rest } = q.data;
+    const filters = { ...rest, ...(ref !== undefined ? { refClient: ref } : {}) };
     const pageSize = filters.limit ?? DEFAULT_PAGE;
     let rows: PaymentRecord[];
     try {
@@ -169,7 +183,7 @@ export function createOperatorRouter(deps: OperatorRouterDeps): express.Router {
     const q = flaggedQuery.safeParse(req.query);
     if (!q.success) return badRequest(res, q.error);
     try {
-      res.json(await payments.flagged(q.data.limit ?? 50, { resolved: q.data.resolved === 'true' }));
+      res.json(await payments.flagged(q.data.limit ?? 50, { resolved: q.data.resolved === 'true', oldestFirst: q.data.order === 'oldest' }));
     } catch (err) {
       unavailable(res, err);
     }
@@ -206,6 +220,23 @@ export function createOperatorRouter(deps: OperatorRouterDeps): express.Router {
         return;
       }
       res.json({ resolved: true, intentId: id, by: operator.name });
+    } catch (err) {
+      unavailable(res, err);
+    }
+  });
+  router.post('/payments/:intentId/receipt/resend', requireOperator('resolver'), async (req, res) => {
+    const id = String(req.params.intentId);
+    const operator = req.operator;
+    if (operator === undefined) throw new Error('resend reached without an operator: requireOperator must run first');
+    if (deps.resendReceipt === undefined || !INTENT_ID.test(id)) {
+      res.status(404).json({ error: 'not_found', message: 'no payment has this id' });
+      return;
+    }
+    try {
+      const out = await deps.resendReceipt(id, operator.name);
+      if (out.kind === 'not_found') res.status(404).json({ error: 'not_found', message: 'no payment has this id' });
+      else if (out.kind === 'no_receipt') res.status(409).json({ error: 'no_receipt', message: 'this payment has no receipt to send again (it has not succeeded)' });
+      else res.status(202).json({ queued: true, intentId: id, smsId: out.smsId, by: operator.name });
     } catch (err) {
       unavailable(res, err);
     }

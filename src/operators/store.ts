@@ -37,6 +37,8 @@ export const operatorName = z
   .regex(/^[\p{L}\p{N}](?:[\p{L}\p{N} ._@-]{0,78}[\p{L}\p{N}])?$/u, 'a name is 1 to 80 letters or digits, with spaces, dots, dashes, underscores or @ inside');
 
 const hashOf = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+/** What a console session keeps of the key it was opened with (src/operators/console-sessions.ts): its hash, never the key. */
+export const operatorKeyHash = (key: string): string | undefined => (KEY.test(key) ? hashOf(key) : undefined);
 
 const entrySchema = z.object({ name: z.string(), role: z.enum(ROLES), created_at: z.date(), revoked_at: z.date().nullable() });
 const authSchema = z.object({ name: z.string(), role: z.enum(ROLES), key_hash: z.string() });
@@ -52,12 +54,27 @@ export interface OperatorStore {
   revoke(name: string): Promise<boolean>;
   /** The operator a key belongs to; undefined for anything else, a revoked key included. */
   authenticate(key: string): Promise<Operator | undefined>;
+  /** The same by the key's hash (a console session re-checks its key on every request): undefined once revoked. */
+  authenticateHash(hash: string): Promise<Operator | undefined>;
   /** Whether any operator was ever made (revoked ones count: revoking the last key must not open the door). */
   any(): Promise<boolean>;
 }
 
 export function createOperatorStore(db: Db, opts: { now?: () => Date } = {}): OperatorStore {
   const now = opts.now ?? (() => new Date());
+  async function authenticateHash(hash: string): Promise<Operator | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
+    // Read on every request, never cached: a revoked key stops working at once.
+    const r = await db.query('SELECT name, role, key_hash FROM operators WHERE key_hash = $1 AND revoked_at IS NULL', [hash]);
+    const row = r.rows[0] === undefined ? undefined : authSchema.parse(r.rows[0]);
+    // The lookup is by hash, so its timing tells nothing about the key; the final comparison is
+    // in constant time all the same.
+    const stored = Buffer.from(row?.key_hash ?? '', 'hex');
+    const presented = Buffer.from(hash, 'hex');
+    if (row === undefined || stored.length !== presented.length || !timingSafeEqual(stored, presented)) return undefined;
+    return { name: row.name, role: row.role };
+  }
+
   return {
     async add(name, role) {
       const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -86,17 +103,10 @@ export function createOperatorStore(db: Db, opts: { now?: () => Date } = {}): Op
     async authenticate(key) {
       // Not a key this product makes: no query at all.
       if (!KEY.test(key)) return undefined;
-      const hash = hashOf(key);
-      // Read on every request, never cached: a revoked key stops working at once.
-      const r = await db.query('SELECT name, role, key_hash FROM operators WHERE key_hash = $1 AND revoked_at IS NULL', [hash]);
-      const row = r.rows[0] === undefined ? undefined : authSchema.parse(r.rows[0]);
-      // The lookup is by hash, so its timing tells nothing about the key; the final comparison is
-      // in constant time all the same.
-      const stored = Buffer.from(row?.key_hash ?? '', 'hex');
-      const presented = Buffer.from(hash, 'hex');
-      if (row === undefined || stored.length !== presented.length || !timingSafeEqual(stored, presented)) return undefined;
-      return { name: row.name, role: row.role };
+      return authenticateHash(hashOf(key));
     },
+
+    authenticateHash,
 
     async any() {
       const r = await db.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM operators) AS found');

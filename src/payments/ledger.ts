@@ -42,6 +42,11 @@ export interface LedgerQuery {
   from?: Date;
   to?: Date;
   status?: PaymentStatus;
+  /** The console's search fields, each an exact match (an E.164 phone; a receipt number or our own `RGD-…` reference). */
+  phone?: string;
+  refClient?: string;
+  numAcquit?: string;
+  depositId?: string;
   /** Keyset paging: only rows after this one in (created_at, id) order, so new payments never shift a page. */
   after?: { createdAt: Date; id: string };
   limit: number;
@@ -67,8 +72,8 @@ export interface Ledger {
   byRefundId(refundId: string): Promise<Intent | undefined>;
   byPhone(phone: string, limit: number): Promise<Intent[]>;
   list(q: LedgerQuery): Promise<Intent[]>;
-  /** Open flags newest first; with `resolved`, the cleared ones, newest resolution first. */
-  flagged(limit: number, opts?: { resolved?: boolean }): Promise<Intent[]>;
+  /** Open flags newest first (`oldestFirst`: the longest-waiting first); with `resolved`, the cleared ones, newest resolution first. */
+  flagged(limit: number, opts?: { resolved?: boolean; oldestFirst?: boolean }): Promise<Intent[]>;
   /** Puts a payment on the operator's list for something outside its state (its SMS cannot be sent); false while it is flagged and unresolved. */
   flag(id: string, reason: string, detail: string): Promise<boolean>;
   /** Takes a payment off the flagged list, keeping the note; false when it was not flagged (or already resolved). */
@@ -208,6 +213,11 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
       if (q.from !== undefined) where.push(`created_at >= $${params.push(q.from)}`);
       if (q.to !== undefined) where.push(`created_at < $${params.push(q.to)}`);
       if (q.status !== undefined) where.push(`status = $${params.push(q.status)}`);
+      if (q.phone !== undefined) where.push(`phone = $${params.push(q.phone)}`);
+      if (q.refClient !== undefined) where.push(`ref_client = $${params.push(q.refClient)}`);
+      if (q.numAcquit !== undefined) where.push(`num_acquit = $${params.push(q.numAcquit)}`);
+      // The caller passes a UUID (validated at the HTTP edge): the column's unique index answers.
+      if (q.depositId !== undefined) where.push(`deposit_id = $${params.push(q.depositId)}::uuid`);
       if (q.after !== undefined) where.push(`(created_at, id) > ($${params.push(q.after.createdAt)}, $${params.push(q.after.id)})`);
       const sql = `SELECT * FROM payment_intents ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT $${params.push(q.limit)}`;
       return many(sql, params);
@@ -216,7 +226,7 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     flagged: (limit, opts) =>
       opts?.resolved === true
         ? many('SELECT * FROM payment_intents WHERE flagged_at IS NOT NULL AND resolved_at IS NOT NULL ORDER BY resolved_at DESC LIMIT $1', [Math.max(limit, 1)])
-        : many('SELECT * FROM payment_intents WHERE flagged_at IS NOT NULL AND resolved_at IS NULL ORDER BY flagged_at DESC LIMIT $1', [Math.max(limit, 1)]),
+        : many(`SELECT * FROM payment_intents WHERE flagged_at IS NOT NULL AND resolved_at IS NULL ORDER BY flagged_at ${opts?.oldestFirst === true ? 'ASC' : 'DESC'} LIMIT $1`, [Math.max(limit, 1)]),
 
     async flag(id, reason, detail) {
       const at = now();

@@ -79,7 +79,7 @@ export interface PaymentServiceHandle extends PaymentService, PaymentRecords {
   /** What happened to one payment, oldest first: for the operator and for tests. */
   auditTrail(intentId: string): Promise<Array<{ at: string; event: string; detail: string | null; actor: string | null }>>;
   /** Payments a person must look at, newest first; with `resolved`, the ones already handled, newest resolution first. */
-  flagged(limit: number, opts?: { resolved?: boolean }): Promise<PaymentRecord[]>;
+  flagged(limit: number, opts?: { resolved?: boolean; oldestFirst?: boolean }): Promise<PaymentRecord[]>;
   /** Takes a flagged payment off the list with the operator's note; false when it is not (or no longer) flagged. */
   resolveFlag(intentId: string, note: string, by: string): Promise<boolean>;
   /** Flags a payment for something outside its steps (its SMS cannot be sent); once per reason. */

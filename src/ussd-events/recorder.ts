@@ -52,6 +52,8 @@ export interface UssdEventRecorderDeps {
   screenOf?: ScreenResolver;
   /** Distinct screen labels this recorder will create before folding the rest into `other`. */
   maxScreenLabels?: number;
+  /** Once per session, after its notice is recorded: the console's funnel (src/ussd-events/funnel.ts). Its failure is logged, never the notice's. */
+  onEnded?: (event: UssdEvent) => Promise<void>;
 }
 
 export type RecordResult = { kind: 'recorded'; outcome: SessionOutcome; screen: string | undefined } | { kind: 'duplicate' };
@@ -112,6 +114,7 @@ export function createUssdEventRecorder(deps: UssdEventRecorderDeps) {
       sessions.inc({ outcome });
       if (screen !== undefined) stops.inc({ outcome, screen });
       if (event.durationInMillis !== undefined) duration.observe({ outcome }, event.durationInMillis / 1000);
+      await deps.onEnded?.(event).catch((err: unknown) => deps.logger.warn('ussd event: session end not counted in the funnel', { err, sessionId: event.sessionId }));
       // Never `input` nor `lastAppResponse`: they hold references, amounts and names.
       deps.logger.info('ussd session ended', {
         sessionId: event.sessionId,

@@ -2,7 +2,7 @@ import type express from 'express';
 import type { Db } from '../../src/db/types';
 import { createApp } from '../../src/http/app';
 import { bearerKeyReader, createOperatorGuard, openUntilFirstKey } from '../../src/http/operator-auth';
-import { createOperatorRouter, type OperatorPayments } from '../../src/http/operator-router';
+import { createOperatorRouter, type OperatorPayments, type OperatorRouterDeps } from '../../src/http/operator-router';
 import { createFailedAuthLimiter, requireWebhookToken } from '../../src/http/security';
 import { silentLogger } from '../../src/logging/logger';
 import { createMetrics } from '../../src/metrics';
@@ -26,6 +26,7 @@ export function operatorApp(opts: {
   token: string;
   production?: boolean;
   failedAuthLimit?: number;
+  resendReceipt?: OperatorRouterDeps['resendReceipt'];
 }): express.Express {
   const logger = silentLogger();
   const metrics = createMetrics({ defaults: false });
@@ -44,7 +45,7 @@ export function operatorApp(opts: {
     messages: productMessages(),
     guard: [requireWebhookToken(opts.token, { logger, metrics, failedAuthLimiter })],
     callbacks: [],
-    operators: [createOperatorRouter({ payments: opts.payments, details: createPaymentDetails(opts.db, opts.ledger), requireOperator, logger })],
+    operators: [createOperatorRouter({ payments: opts.payments, details: createPaymentDetails(opts.db, opts.ledger), requireOperator, resendReceipt: opts.resendReceipt, logger })],
   });
 }
 
