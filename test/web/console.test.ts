@@ -26,8 +26,11 @@ const today = new Date(Date.now() + 3_600_000).toISOString().slice(0, 10);
 beforeAll(async () => {
   [cp, browser] = await Promise.all([startConsoleProduct('console'), launchBrowser()]);
   context = browser.context;
-  await Promise.all([pay100(cp.product, `cons-pay-${suffix}`, PAYER), pay100(cp.product, `cons-flag-${suffix}`, FLAGGED_PAYER)]);
-  [paid, flagged] = await Promise.all([settled(cp.db, PAYER), settled(cp.db, FLAGGED_PAYER)]);
+  // One payment at a time per account: the second starts once the first has its receipt.
+  await pay100(cp.product, `cons-pay-${suffix}`, PAYER);
+  paid = await settled(cp.db, PAYER);
+  await pay100(cp.product, `cons-flag-${suffix}`, FLAGGED_PAYER);
+  flagged = await settled(cp.db, FLAGGED_PAYER);
   // A receipt our gateway keeps refusing: flagged as compose.ts flags it (the SMS queue's onFailing).
   expect(await createLedger(cp.db).flag(flagged.id, 'sms_undelivered', 'gateway: credit refused for 10 minutes')).toBe(true);
   // A session that dropped on the reference screen: the network's own ending.

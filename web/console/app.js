@@ -128,17 +128,21 @@ async function route() {
     if (a.getAttribute('data-page') === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // Each route draws into a view of its own: a slower route started before (the boot's, or a
+  // hash changed twice) then draws into a view no longer shown, never over the page asked last.
+  const view = h('div', {});
+  main.replaceChildren(view);
   const ctx = {
     me,
     canResolve: me.role === 'resolver' || me.role === 'admin',
-    main,
+    main: view,
     params: new URLSearchParams(query),
     /** @param {string} hash */
     go: (hash) => {
       location.hash = hash;
     },
   };
-  main.replaceChildren(h('p', { role: 'status' }, t('loading')));
+  view.replaceChildren(h('p', { role: 'status' }, t('loading')));
   try {
     await (PAGES[name] ?? healthPage)(ctx, restParts.join('/'));
   } catch (err) {

@@ -123,7 +123,7 @@ export async function reconciliationPage(ctx) {
       ),
     );
     // Still running: read again until it is done, as long as this page is the one shown.
-    if (r.status === 'running') setTimeout(() => void (ctx.main.contains(body) ? show().catch(() => undefined) : undefined), POLL_MS);
+    if (r.status === 'running') setTimeout(() => void (body.isConnected ? show().catch(() => undefined) : undefined), POLL_MS);
   }
   await show();
 }
