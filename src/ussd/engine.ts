@@ -35,7 +35,7 @@ export interface UssdEngineDeps {
   /** Distinct references one phone may look up a day (LOOKUPS_PER_PHONE_DAY); unlimited when absent. */
   lookups?: LookupLimiter;
   /** The phone's preferences, for taking a saved account off its list; removing is unavailable when absent. */
-  paidRefs?: Pick<SubscriberPrefs, 'forgetPaidRef'>;
+  paidRefs?: Pick<SubscriberPrefs, 'forgetPaidRef'> | undefined;
 }
 
 export interface UssdEngine {
