@@ -242,6 +242,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     hopsPerWindow: 40,
     metrics,
     lookups,
+    paidRefs: prefs,
     logger,
   });
 

@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics';
 import type { PaymentService } from '../payments/types';
 import type { RegidesoClient } from '../regideso/types';
 import type { LookupLimiter } from '../sessions/lookup-limit';
-import type { HopStore } from '../sessions/types';
+import type { HopStore, SubscriberPrefs } from '../sessions/types';
 import { createActionRunner } from './action-runner';
 import type { GatewayMode } from './cursor';
 import { createHopGateway } from './gateway';
@@ -34,6 +34,8 @@ export interface UssdEngineDeps {
   metrics?: Metrics;
   /** Distinct references one phone may look up a day (LOOKUPS_PER_PHONE_DAY); unlimited when absent. */
   lookups?: LookupLimiter;
+  /** The phone's preferences, for taking a saved account off its list; removing is unavailable when absent. */
+  paidRefs?: Pick<SubscriberPrefs, 'forgetPaidRef'> | undefined;
 }
 
 export interface UssdEngine {
@@ -46,7 +48,7 @@ export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
   return createHopGateway({
     store: deps.sessions,
     interpreter: createInterpreter({ menu: deps.menu, minPaymentCentimes: deps.minPaymentCentimes, logger }),
-    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, wallet: deps.wallet, minPaymentCentimes: deps.minPaymentCentimes, logger, lookups: deps.lookups }),
+    runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, wallet: deps.wallet, minPaymentCentimes: deps.minPaymentCentimes, logger, lookups: deps.lookups, paidRefs: deps.paidRefs }),
     hopBudgetMs: deps.hopBudgetMs,
     gatewayMode: deps.gatewayMode ?? 'auto',
     hopsPerWindow: deps.hopsPerWindow ?? Number.POSITIVE_INFINITY,

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger';
 import type { Prefs, SessionState } from '../sessions/types';
 import { CHECKS } from './actions';
 import { typedMinimumCentimes } from './actions/amount';
+import { firstScreenSaved } from './actions/saved';
 import { isCheckName, type ActionResult } from './actions/types';
 import type { Menu } from './menu/model';
 import { sideEffectTargets } from './menu/side-effects';
@@ -233,7 +234,8 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
         screen: menu.start,
         page: 0,
         history: [],
-        vars: { lastRef: prefs.lastRef ?? null, minAmount: typedMinimumCentimes(deps.minPaymentCentimes) },
+        // The most recent account this phone paid, one key on the main menu (whichever way the session opened).
+        vars: { lastRef: prefs.lastRef ?? null, minAmount: typedMinimumCentimes(deps.minPaymentCentimes), ...firstScreenSaved(prefs.paidRefs) },
         ended: false,
       };
     },

@@ -37,7 +37,8 @@ const transcript = z
         language: z.enum(LANGUAGES).optional(),
         lastRef: z.string().optional(),
         /** References this phone has paid before the transcript starts. */
-        paidRefs: z.array(z.object({ ref: z.string(), province: z.enum(PROVINCE_CODES) })).optional(),
+        /** The last one listed is the most recent (the first screen's saved account). */
+        paidRefs: z.array(z.object({ ref: z.string(), province: z.enum(PROVINCE_CODES), maskedName: z.string().default('') })).optional(),
       })
       .optional(),
     steps: z.array(step),
@@ -67,7 +68,7 @@ describe.each(files)('%s', (file) => {
     const phoneNumber = newPhone();
     if (t.prefs?.language !== undefined) await w.prefs.setLanguage(phoneNumber, t.prefs.language);
     if (t.prefs?.lastRef !== undefined) await w.prefs.setLastRef(phoneNumber, t.prefs.lastRef);
-    for (const p of t.prefs?.paidRefs ?? []) await w.prefs.rememberPaidRef(phoneNumber, { ...p, maskedName: '', at: Date.now() });
+    for (const p of t.prefs?.paidRefs ?? []) await w.prefs.rememberPaidRef(phoneNumber, { ...p, at: Date.now() });
     w.clock.offsetMs = 0;
     w.payments.calls.length = 0;
     w.payments.next.length = 0;

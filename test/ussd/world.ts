@@ -73,6 +73,7 @@ export async function startWorld(opts: { redis?: RedisClient; hopBudgetMs?: numb
       minPaymentCentimes: 10_000,
       hopBudgetMs: opts.hopBudgetMs ?? 8000,
       logger,
+      paidRefs: prefs,
       now: () => new Date(Date.now() + clock.offsetMs),
       ...over,
     });

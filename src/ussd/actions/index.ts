@@ -3,6 +3,7 @@ import { setLanguage } from './language';
 import { amountCheck } from './amount';
 import { confirmPayment } from './payment';
 import { dropResume, openSession, resumePayment } from './resume';
+import { forgetSaved, listSaved } from './saved';
 import type { ActionDef, ActionName, CheckDef, CheckName } from './types';
 import { verifyReceipt } from './verify';
 import { detectWallet, walletRules } from './wallet';
@@ -18,5 +19,7 @@ export const ACTIONS: Record<ActionName, ActionDef> = {
   openSession,
   resumePayment,
   dropResume,
+  listSaved,
+  forgetSaved,
 };
 export const CHECKS: Record<CheckName, CheckDef> = { amount: amountCheck };

@@ -12,7 +12,8 @@ import { bound } from './wallet';
  * screen from what the hop's first round trip read about the phone: a kept payment (offered when
  * nothing was typed, or when its reference was dialled), a reference dialled with the code (its
  * bills when the phone's last province for it is known, else the province), or the main menu.
- * The choice is computed, so other entries (saved accounts) add an outcome here and a screen.
+ * The choice is computed, so another entry adds an outcome here and a screen. (Saved accounts are
+ * options of the main menu, from values the session starts with: screens/saved.yaml.)
  */
 export const openSession: ActionDef = {
   async run(ctx) {

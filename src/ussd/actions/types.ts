@@ -4,7 +4,7 @@ import type { Logger } from '../../logging/logger';
 import type { PaymentService } from '../../payments/types';
 import type { RegidesoClient } from '../../regideso/types';
 import type { LookupLimiter } from '../../sessions/lookup-limit';
-import type { PaidRef, Prefs, Remember } from '../../sessions/types';
+import type { PaidRef, Prefs, Remember, SubscriberPrefs } from '../../sessions/types';
 import type { Vars } from '../../json';
 
 /** What an action sees of the session. */
@@ -40,6 +40,8 @@ export interface ActionDeps {
   logger: Logger;
   /** Distinct references a phone may look up a day; unlimited when absent. */
   lookups?: LookupLimiter | undefined;
+  /** Takes a saved account off the phone's list ("My accounts", remove); absent, removing is unavailable. */
+  paidRefs?: Pick<SubscriberPrefs, 'forgetPaidRef'> | undefined;
 }
 
 export interface ActionDef {
@@ -93,6 +95,8 @@ export const ACTION_OUTCOMES = {
   openSession: ['main', 'resume', 'bills', 'province', 'unavailable'],
   resumePayment: ['confirm', 'amount', 'ask', 'bills', 'nothing_left', 'not_found', 'closed', 'cannot_pay', 'unavailable'],
   dropResume: ['done', 'unavailable'],
+  listSaved: ['list', 'none', 'unavailable'],
+  forgetSaved: ['done', 'unavailable'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ActionName = keyof typeof ACTION_OUTCOMES;

@@ -1,0 +1,55 @@
+import type { Vars } from '../../json';
+import { isProvince } from '../../provinces';
+import type { PaidRef } from '../../sessions/types';
+import type { ActionDef } from './types';
+
+/**
+ * Saved accounts: the references this phone has paid (Prefs.paidRefs, read with the hop's first
+ * round trip, newest first), one key each. The session keeps only what its screens show, as
+ * `saved<N>Ref`, `saved<N>Province` and `saved<N>Name` (the masked name): the most recent on the
+ * first screen, the three most recent once "My accounts" is opened. A key answers what the
+ * screen showed, whatever the phone's list became meanwhile.
+ */
+export const SAVED_SHOWN = 3;
+
+/** The session values of the first `count` paid references; emptied slots up to `clearTo` are cleared. */
+export function savedVars(paidRefs: readonly PaidRef[], count: number, clearTo = 0): Vars {
+  const out: Vars = {};
+  for (let i = 0; i < Math.max(count, clearTo); i++) {
+    const p = i < count ? paidRefs[i] : undefined;
+    const n = i + 1;
+    out[`saved${n}Ref`] = p?.ref ?? null;
+    out[`saved${n}Province`] = p?.province ?? null;
+    out[`saved${n}Name`] = p?.maskedName ?? null;
+  }
+  return out;
+}
+
+/** What a new session starts with: the most recent paid reference, for the first screen's key. */
+export function firstScreenSaved(paidRefs: readonly PaidRef[]): Vars {
+  return paidRefs.length === 0 ? {} : savedVars(paidRefs, 1);
+}
+
+/** "My accounts": the three most recent, from this hop's read of the phone (a payment since counts). */
+export const listSaved: ActionDef = {
+  async run(ctx) {
+    const set = savedVars(ctx.paidRefs, Math.min(ctx.paidRefs.length, SAVED_SHOWN), SAVED_SHOWN);
+    return { outcome: ctx.paidRefs.length === 0 ? 'none' : 'list', set };
+  },
+};
+
+/**
+ * Takes the account shown under the key chosen (`savedPick`) off the phone's list. From then on
+ * this phone is a stranger to it: its holder's name shows masked and a lookup counts against the
+ * day's limit, until the phone pays it again.
+ */
+export const forgetSaved: ActionDef = {
+  async run(ctx, deps) {
+    const n = typeof ctx.vars.savedPick === 'string' ? ctx.vars.savedPick : '';
+    const ref = ctx.vars[`saved${n}Ref`];
+    const province = ctx.vars[`saved${n}Province`];
+    if (deps.paidRefs === undefined || typeof ref !== 'string' || typeof province !== 'string' || !isProvince(province)) return { outcome: 'unavailable' };
+    await deps.paidRefs.forgetPaidRef(ctx.phone, ref, province);
+    return { outcome: 'done', set: { refClient: ref } };
+  },
+};
