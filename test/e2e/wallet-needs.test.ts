@@ -38,6 +38,22 @@ const smsTo = (phone: string, like: string) =>
 
 const deposits = () => p.product.parts.sandboxWallet?.deposits() ?? [];
 
+/**
+ * The subscriber declines the PIN prompt: the payment fails and frees its account (one payment at
+ * a time per account), so the next test can pay 83262 again.
+ */
+async function decline(phone: string): Promise<void> {
+  const wallet = p.product.parts.sandboxWallet?.simulator;
+  if (wallet === undefined) throw new Error('the embedded sandbox wallet is not running');
+  const [prompt] = await p.eventually(async () => {
+    const prompts = await wallet.prompts(phone);
+    return prompts.length > 0 ? prompts : undefined;
+  }, `the PIN prompt of ${phone}`);
+  if (prompt === undefined) throw new Error('no prompt');
+  expect(await wallet.answer(prompt.depositId, { decline: true })).toBe('declined');
+  await p.eventually(async () => ((await p.product.parts.payments.recentByPhone(phone, 1))[0]?.status === 'failed' ? true : undefined), `the payment of ${phone} failed`);
+}
+
 it('a CLOSED wallet (Airtel Money) is said to be unavailable in the session; no deposit is started', async () => {
   const before = deposits().length;
   const screens = await walk('+243972340190', ['1', '83262', '1', '2']);
@@ -52,12 +68,14 @@ it('a DELAYED wallet (Orange Money) is announced before the amount; its MANUAL p
   expect(screens[5]).toMatch(/Montant à payer:\n1\. Autre montant\n0\.Retour/);
   expect(screens.at(-1)).toBe('END Pour approuver le paiement de 600 CDF, composez *144# (Orange Money) puis entrez votre PIN. Le recu suit par SMS.');
   expect(await smsTo(phone, '%*144#%')).toBe('REGIDESO: pour payer 600 CDF (réf 83262) avec Orange Money, composez *144# puis entrez votre PIN.');
+  await decline(phone);
   // In English too: the instructions speak the subscriber's language, never pawaPay's text as it is.
   const en = '+243852340190';
   await walk(en, ['4', '2']);
   const english = await walk(en, ['1', '83262', '1', '2', '1', '1', '600', '2']);
   expect(english.at(-1)).toBe('END To approve the payment of 600 CDF, dial *144# (Orange Money) and enter your PIN. The receipt follows by SMS.');
   expect(await smsTo(en, '%*144#%')).toBe('REGIDESO: to pay 600 CDF (ref 83262) with Orange Money, dial *144# and enter your PIN.');
+  await decline(en);
 });
 
 it('a number with no wallet (ending 95, refused at initiation) is told so on the END, never "approve with your PIN"', async () => {
