@@ -134,7 +134,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
 /** Empties a shared ledger between tests (see HarnessOptions.db). */
 export async function emptyLedger(db: Db): Promise<void> {
-  await db.exec('TRUNCATE payment_events, sms_sends, sms_messages, sms_inbound, payment_intents');
+  await db.exec('TRUNCATE reconciliation_mismatches, reconciliation_runs, payment_events, sms_sends, sms_messages, sms_inbound, payment_intents');
 }
 
 /** A confirm as the USSD engine sends it: subscriber 83262's bill 108776771 as GetFact shows it. */

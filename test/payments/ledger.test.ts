@@ -55,7 +55,7 @@ describe.each([
   });
   beforeEach(async () => {
     // One schema (or PGlite) per file: each test starts from empty tables.
-    await db.exec('TRUNCATE payment_events, sms_sends, sms_messages, payment_intents');
+    await db.exec('TRUNCATE reconciliation_mismatches, reconciliation_runs, payment_events, sms_sends, sms_messages, payment_intents');
     ledger = createLedger(db);
   });
 
