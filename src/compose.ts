@@ -30,6 +30,8 @@ import { createOperationsGauges } from './operations/gauges';
 import { createHealthSnapshot, type HealthSnapshot } from './operations/health-snapshot';
 import { createOperatorStore } from './operators/store';
 import { createPaymentDetails } from './payments/detail';
+import { createPaymentFlagger } from './payments/flags';
+import { createLedger } from './payments/ledger';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createReconciliationService, type ReconciliationService } from './reconciliation/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
@@ -46,7 +48,7 @@ import { createAfricasTalkingTransport } from './sms/africastalking';
 import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
 import { createSmsQueue } from './sms/queue';
-import { createSmsStore } from './sms/store';
+import { createSmsStore, queueSmsIn } from './sms/store';
 import type { SmsTransport } from './sms/transport';
 import { createMessages } from './texts/catalogue';
 import { createUssdEngine } from './ussd/engine';
@@ -177,7 +179,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       ? createAfricasTalkingTransport({ username: config.sms.username, apiKey: config.sms.apiKey, senderId: config.sms.senderId, logger })
       : unreachable());
   const smsStore = createSmsStore(db);
-  let flagUndelivered: (intentId: string, detail: string) => void = () => undefined;
+  // A payment's SMS still failing puts the payment on the operator's list: the flag needs the ledger only.
+  const flagPayment = createPaymentFlagger({ ledger: createLedger(db, { queueSms: queueSmsIn }), metrics, logger });
   const smsQueue = createSmsQueue({
     store: smsStore,
     transport,
@@ -186,7 +189,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
     metrics,
     onFailing: (m) => {
-      if (m.intent_id !== null) flagUndelivered(m.intent_id, m.last_error ?? 'failing');
+      if (m.intent_id === null) return;
+      flagPayment(m.intent_id, 'sms_undelivered', m.last_error ?? 'failing').catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: m.intent_id, err }));
     },
   });
 
@@ -200,6 +204,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
+    queueSms: queueSmsIn,
     onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
     messages,
     metrics,
@@ -207,9 +212,6 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     onPaid: rememberPaidOn(prefs, logger),
     ...opts.payments,
   });
-  flagUndelivered = (intentId, detail) => {
-    payments.flag(intentId, 'sms_undelivered', detail).catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: intentId, err }));
-  };
   const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics, messages, prefs, lookups });
   const smsSweeper = createSweeper({
     sources: [smsQueue.sweepSource, inbound.sweepSource],

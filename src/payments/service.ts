@@ -11,12 +11,13 @@ import { maskPhone } from '../logging/mask';
 import type { Metrics } from '../metrics';
 import type { RedisFactory } from '../redis';
 import type { RegidesoClient } from '../regideso/types';
-import { receiptTexts } from '../sms/receipt-texts';
+import { receiptTexts } from './sms-texts';
 import type { Messages } from '../texts/catalogue';
 import { intentIdFor } from './ids';
 import { isOpen, newIntent, outcomeOf, sameRequest, toRecord, type Intent } from './intent';
+import { createPaymentFlagger } from './flags';
 import { createPaymentJob } from './job';
-import { createLedger, type Ledger, type LedgerQuery, type QueuedSms } from './ledger';
+import { createLedger, type Ledger, type LedgerQuery, type QueuedSms, type QueueSmsIn } from './ledger';
 import { createPaymentMetrics } from './metrics';
 import { refusalOf } from './rules';
 import { createLocalSettleSignal, createRedisSettleSignal, type SettleSignal } from './settle-signal';
@@ -37,6 +38,8 @@ export interface PaymentServiceDeps {
   /** REGIDESO_OPERATOR: kept on every record (the client sends it with PayFact). */
   operator: string;
   minCentimes: number;
+  /** Queues a change's SMS in the change's transaction (the SMS store's `queueSmsIn`). */
+  queueSms: QueueSmsIn;
   /** The SMS an intent's change queued, once committed: to the SMS queue. */
   onSms: (sms: QueuedSms[]) => void;
   /** The catalogue's texts: the receipts and notices are written from it. */
@@ -91,7 +94,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
   const waitMs = deps.confirmWaitMs ?? 2000;
   const initiationWaitMs = deps.initiationWaitMs ?? 2500;
   const metrics = createPaymentMetrics(deps.metrics);
-  const ledger = createLedger(deps.db, { now });
+  const ledger = createLedger(deps.db, { now, queueSms: deps.queueSms });
   const timings: JobTimings = { ...DEFAULT_TIMINGS, ...deps.timings };
   if (deps.collection === 'wallet' && deps.wallet === undefined) throw new Error('collection from the wallet needs a wallet adapter');
 
@@ -244,12 +247,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       }
       return ok;
     },
-    async flag(id, reason, detail) {
-      if (await ledger.flag(id, reason, detail)) {
-        metrics.flagged(reason);
-        deps.logger.warn('payment flagged for the operator', { jobId: id, reason });
-      }
-    },
+    flag: createPaymentFlagger({ ledger, metrics: deps.metrics, logger: deps.logger }),
     list: async (q) => (await ledger.list(q)).map(toRecord),
     nudge,
     async sweep() {

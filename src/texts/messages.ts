@@ -84,7 +84,7 @@ const RECEIPT_VALUES = {
 
 /**
  * A payment's refusal reasons (`RefusalReason`, src/payments/types.ts), named here without importing
- * them (payments is above the catalogue): src/payments/texts.ts checks at compile time that both
+ * them (payments is above the catalogue): src/payments/sms-texts.ts checks at compile time that both
  * lists hold the same reasons.
  */
 export const REFUSAL_CHOICES = ['amount_above_balance', 'amount_below_minimum', 'no_unpaid_bill', 'bills_already_paid', 'bills_not_owned', 'client_not_found', 'rejected'] as const;
