@@ -2,8 +2,7 @@ import { jobsRecoveredCounter } from '../channel-metrics';
 import { depositFailureKind } from '../collections/failure-codes';
 import type { CollectionPort, Provider, ProviderRules } from '../collections/types';
 import type { Db } from '../db/types';
-import { createBullmqRunner } from '../jobs/bullmq-runner';
-import { createInProcessRunner } from '../jobs/in-process-runner';
+import { createJobRunner } from '../jobs/create-runner';
 import type { JobRunner, RetryPolicy } from '../jobs/runner';
 import { createSweeper, type Sweeper } from '../jobs/sweep';
 import type { Logger } from '../logging/logger';
@@ -108,9 +107,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       });
 
   const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms, receiptTexts: receiptTexts(deps.messages), onPaid: deps.onPaid && ((it) => deps.onPaid?.(toRecord(it))) });
-  const runner: JobRunner = deps.redis.inMemory
-    ? createInProcessRunner({ name: 'payments', handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}) })
-    : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...deps.worker });
+  const runner: JobRunner = createJobRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...deps.worker });
 
   const sweeper: Sweeper = createSweeper({
     sources: [{ name: 'payments', runner, due: (before, limit) => ledger.due(before, limit) }],
