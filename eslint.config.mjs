@@ -16,7 +16,7 @@ export default tseslint.config(
   { files: ['src/**/cli/*.ts', 'src/**/cli.ts', 'src/cli-options.ts', 'bench/**/*.ts'], rules: { 'no-console': 'off' } },
   // Browser modules: `tsc -p tsconfig.web.json` checks every name against the DOM's own types.
   { files: ['web/**/*.js'], languageOptions: { sourceType: 'module' }, rules: { 'no-undef': 'off' } },
-  { files: ['*.js', '*.mjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
+  { files: ['*.js', '*.mjs', '.dependency-cruiser.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
   // Root config files (jest's) are CommonJS, which loads with require().
   { files: ['*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

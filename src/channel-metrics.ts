@@ -1,29 +1,6 @@
-import { Counter, Histogram } from 'prom-client';
-import type { Metrics } from './metrics';
+import { counter, histogram, type Metrics } from './metrics';
 
-/**
- * The counters of the SMS and callback side, fetched from the registry when they already exist:
- * several factories (two rate limiters, a router built twice in tests) may share one registry,
- * and prom-client refuses to register a name twice.
- */
-function counter<L extends string>(metrics: Metrics, name: string, help: string, labelNames: readonly L[]): Counter<L> {
-  const existing = metrics.registry.getSingleMetric(name);
-  if (existing instanceof Counter) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [metrics.registry] });
-}
-
-function histogram<L extends string>(
-  metrics: Metrics,
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  buckets: number[],
-): Histogram<L> {
-  const existing = metrics.registry.getSingleMetric(name);
-  if (existing instanceof Histogram) return existing as Histogram<L>;
-  return new Histogram({ name, help, labelNames, buckets, registers: [metrics.registry] });
-}
-
+/** The counters of the SMS and callback side, fetched from the registry when they already exist (see src/metrics.ts). */
 export function smsInboundCounter(m: Metrics) {
   return counter(m, 'sms_inbound_total', 'Inbound SMS by keyword command and outcome', ['command', 'outcome'] as const);
 }

@@ -34,6 +34,8 @@ import { createConsoleSessions } from './operators/console-sessions';
 import { createOperatorStore } from './operators/store';
 import { createPaymentDetails } from './payments/detail';
 import { createReceiptResender } from './payments/receipt-resend';
+import { createPaymentFlagger } from './payments/flags';
+import { createLedger } from './payments/ledger';
 import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
 import { createReconciliationService, type ReconciliationService } from './reconciliation/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
@@ -50,13 +52,13 @@ import { createAfricasTalkingTransport } from './sms/africastalking';
 import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
 import { createSmsQueue } from './sms/queue';
-import { createSmsStore } from './sms/store';
+import { createSmsStore, queueSmsIn } from './sms/store';
 import type { SmsTransport } from './sms/transport';
 import { createMessages } from './texts/catalogue';
 import { createUssdEngine } from './ussd/engine';
 import { loadMenu } from './ussd/menu/load';
 import { createSessionFunnel } from './ussd-events/funnel';
-import { paidScreensOf } from './ussd-events/paid-screens';
+import { paidScreensOf } from './ussd/menu/paid-screens';
 
 export interface Product {
   app: express.Express;
@@ -184,7 +186,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
       ? createAfricasTalkingTransport({ username: config.sms.username, apiKey: config.sms.apiKey, senderId: config.sms.senderId, logger })
       : unreachable());
   const smsStore = createSmsStore(db);
-  let flagUndelivered: (intentId: string, detail: string) => void = () => undefined;
+  // A payment's SMS still failing puts the payment on the operator's list: the flag needs the ledger only.
+  const flagPayment = createPaymentFlagger({ ledger: createLedger(db, { queueSms: queueSmsIn }), metrics, logger });
   const smsQueue = createSmsQueue({
     store: smsStore,
     transport,
@@ -193,7 +196,8 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
     metrics,
     onFailing: (m) => {
-      if (m.intent_id !== null) flagUndelivered(m.intent_id, m.last_error ?? 'failing');
+      if (m.intent_id === null) return;
+      flagPayment(m.intent_id, 'sms_undelivered', m.last_error ?? 'failing').catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: m.intent_id, err }));
     },
   });
 
@@ -207,6 +211,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
+    queueSms: queueSmsIn,
     onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
     messages,
     metrics,
@@ -214,9 +219,6 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     onPaid: rememberPaidOn(prefs, logger),
     ...opts.payments,
   });
-  flagUndelivered = (intentId, detail) => {
-    payments.flag(intentId, 'sms_undelivered', detail).catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: intentId, err }));
-  };
   const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics, messages, prefs, lookups });
   const smsSweeper = createSweeper({
     sources: [smsQueue.sweepSource, inbound.sweepSource],

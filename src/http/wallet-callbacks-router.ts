@@ -1,10 +1,10 @@
 import express from 'express';
 import type { KeyObject } from 'node:crypto';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import { checkCallbackSignature } from '../collections/pawapay/signature';
 import type { Logger } from '../logging/logger';
-import type { Metrics } from '../metrics';
+import { counter, type Metrics } from '../metrics';
 import { rawBodyOf } from './raw-body';
 
 /**
@@ -27,9 +27,7 @@ const depositHint = z.object({ depositId: uuid });
 const refundHint = z.object({ refundId: uuid });
 
 function callbackCounter(m: Metrics): Counter<'kind' | 'outcome'> {
-  const existing = m.registry.getSingleMetric('wallet_callbacks_total');
-  if (existing instanceof Counter) return existing as Counter<'kind' | 'outcome'>;
-  return new Counter({ name: 'wallet_callbacks_total', help: 'pawaPay callbacks by kind and what we did', labelNames: ['kind', 'outcome'] as const, registers: [m.registry] });
+  return counter(m, 'wallet_callbacks_total', 'pawaPay callbacks by kind and what we did', ['kind', 'outcome'] as const);
 }
 
 export function createWalletCallbacksRouter(deps: WalletCallbacksDeps): express.Router {

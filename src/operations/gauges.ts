@@ -1,8 +1,8 @@
-import { Gauge } from 'prom-client';
+import type { Gauge } from 'prom-client';
 import type { Db } from '../db/types';
 import type { QueueDepth } from '../jobs/queue-depth';
 import type { Logger } from '../logging/logger';
-import type { Metrics } from '../metrics';
+import { gauge, type Metrics } from '../metrics';
 import { createPeriodic } from '../periodic';
 import type { ReconciliationStore } from '../reconciliation/store';
 import { oldestOpenDepositSeconds, openFlagsByReason, smsFailingCount } from './readings';
@@ -28,12 +28,6 @@ export interface OperationsGaugesDeps {
   logger: Logger;
   intervalMs: number;
   now?: () => Date;
-}
-
-function gauge<L extends string>(m: Metrics, name: string, help: string, labelNames: readonly L[]): Gauge<L> {
-  const existing = m.registry.getSingleMetric(name);
-  if (existing instanceof Gauge) return existing as Gauge<L>;
-  return new Gauge({ name, help, labelNames, registers: [m.registry] });
 }
 
 /** Sets each label's value; a label seen before and absent now goes back to 0 (an alert must see it clear). */

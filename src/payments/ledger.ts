@@ -21,6 +21,13 @@ export interface QueuedSms {
   body: string;
 }
 
+/**
+ * Queues an SMS inside the ledger's transaction: the SMS store's one way to queue a message
+ * (`queueSmsIn`, src/sms/store.ts, which owns the table), given by the composition root; the ledger
+ * sits below the SMS side and does not import it.
+ */
+export type QueueSmsIn = (tx: Sql, m: QueuedSms & { intentId: string }, at: Date) => Promise<unknown>;
+
 export interface ChangeExtras {
   events?: AuditEvent[];
   sms?: QueuedSms[];
@@ -108,22 +115,15 @@ const placeholder = (key: string, n: number) => (JSON_COLUMNS.has(key) ? `$${n}:
 const HOLDING_STATUSES: readonly PaymentStatus[] = ['pending', 'collecting', 'collected', 'submitted', 'uncertain'];
 const CREATE_ATTEMPTS = 3;
 
-async function writeExtras(tx: Sql, intentId: string, extras: ChangeExtras | undefined, at: Date): Promise<void> {
-  for (const e of extras?.events ?? []) {
-    await tx.query('INSERT INTO payment_events (intent_id, at, event, detail) VALUES ($1, $2, $3, $4)', [intentId, at, e.event, e.detail ?? null]);
-  }
-  for (const m of extras?.sms ?? []) {
-    // The same notice twice (a step run again) is one SMS.
-    await tx.query(
-      `INSERT INTO sms_messages (id, intent_id, kind, recipient, body, status, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6, $6) ON CONFLICT (id) DO NOTHING`,
-      [m.id, intentId, m.kind, m.recipient, m.body, at],
-    );
-  }
-}
-
-export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
+export function createLedger(db: Db, opts: { now?: () => Date; queueSms: QueueSmsIn }): Ledger {
   const now = opts.now ?? (() => new Date());
+  async function writeExtras(tx: Sql, intentId: string, extras: ChangeExtras | undefined, at: Date): Promise<void> {
+    for (const e of extras?.events ?? []) {
+      await tx.query('INSERT INTO payment_events (intent_id, at, event, detail) VALUES ($1, $2, $3, $4)', [intentId, at, e.event, e.detail ?? null]);
+    }
+    // The same notice twice (a step run again) is one SMS.
+    for (const m of extras?.sms ?? []) await opts.queueSms(tx, { ...m, intentId }, at);
+  }
   const one = async (sql: string, params: unknown[]) => {
     const r = await db.query<Record<string, unknown>>(sql, params);
     return r.rows[0] === undefined ? undefined : fromRow(r.rows[0]);

@@ -1,5 +1,4 @@
-import { Counter, Histogram } from 'prom-client';
-import type { Metrics } from '../metrics';
+import { counter, histogram, type Metrics } from '../metrics';
 import { FINAL_STATUSES, type Intent } from './intent';
 
 /**
@@ -27,18 +26,6 @@ const TRANSFER_OUTCOMES: readonly TransferOutcome[] = ['completed', 'failed', 'r
 // A payment settles within seconds when REGIDESO answers, within minutes when a PIN or a retry waits.
 const SECONDS_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600];
 
-function counter<L extends string>(m: Metrics, name: string, help: string, labelNames: readonly L[]): Counter<L> {
-  const existing = m.registry.getSingleMetric(name);
-  if (existing instanceof Counter) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [m.registry] });
-}
-
-function histogram(m: Metrics, name: string, help: string): Histogram {
-  const existing = m.registry.getSingleMetric(name);
-  if (existing instanceof Histogram) return existing as Histogram;
-  return new Histogram({ name, help, buckets: SECONDS_BUCKETS, registers: [m.registry] });
-}
-
 const seconds = (from: Date, to: Date) => Math.max((to.getTime() - from.getTime()) / 1000, 0);
 
 export function createPaymentMetrics(m: Metrics | undefined): PaymentMetrics {
@@ -52,8 +39,8 @@ export function createPaymentMetrics(m: Metrics | undefined): PaymentMetrics {
   const payFact = counter(m, 'payfact_calls_total', 'PayFact calls by outcome', ['outcome'] as const);
   const deposits = counter(m, 'wallet_deposits_total', 'Wallet deposits (collections) by final outcome', ['outcome'] as const);
   const refunds = counter(m, 'wallet_refunds_total', 'Wallet refunds by final outcome', ['outcome'] as const);
-  const settleSeconds = histogram(m, 'payment_settle_seconds', 'Time from payment confirmed to settled');
-  const collectSeconds = histogram(m, 'payment_collect_seconds', "Time from payment confirmed to the wallet's money collected");
+  const settleSeconds = histogram(m, 'payment_settle_seconds', 'Time from payment confirmed to settled', [] as const, SECONDS_BUCKETS);
+  const collectSeconds = histogram(m, 'payment_collect_seconds', "Time from payment confirmed to the wallet's money collected", [] as const, SECONDS_BUCKETS);
   // Zeros from the start, so rate() and alerts see every series before its first event.
   for (const s of FINAL_STATUSES) settled.inc({ status: s }, 0);
   resolved.inc(0);

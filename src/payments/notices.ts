@@ -1,5 +1,5 @@
 import { depositFailureKind } from '../collections/failure-codes';
-import type { ReceiptTexts } from '../sms/receipt-texts';
+import type { ReceiptTexts } from './sms-texts';
 import { ownReferenceFor } from './ids';
 import type { Intent } from './intent';
 import type { QueuedSms } from './ledger';

@@ -2,8 +2,7 @@ import { jobsRecoveredCounter } from '../channel-metrics';
 import { depositFailureKind } from '../collections/failure-codes';
 import type { CollectionPort, Provider, ProviderRules } from '../collections/types';
 import { CommitOutcomeUnknown, type Db } from '../db/types';
-import { createBullmqRunner } from '../jobs/bullmq-runner';
-import { createInProcessRunner } from '../jobs/in-process-runner';
+import { createJobRunner } from '../jobs/create-runner';
 import type { JobRunner, RetryPolicy } from '../jobs/runner';
 import { createSweeper, type Sweeper } from '../jobs/sweep';
 import type { Logger } from '../logging/logger';
@@ -11,12 +10,13 @@ import { maskPhone } from '../logging/mask';
 import type { Metrics } from '../metrics';
 import type { RedisFactory } from '../redis';
 import type { RegidesoClient } from '../regideso/types';
-import { receiptTexts } from '../sms/receipt-texts';
+import { receiptTexts } from './sms-texts';
 import type { Messages } from '../texts/catalogue';
 import { intentIdFor } from './ids';
 import { isOpen, newIntent, outcomeOf, sameRequest, toRecord, type Intent } from './intent';
+import { createPaymentFlagger } from './flags';
 import { createPaymentJob } from './job';
-import { AccountBusyError, createLedger, type Ledger, type LedgerQuery, type QueuedSms } from './ledger';
+import { AccountBusyError, createLedger, type Ledger, type LedgerQuery, type QueuedSms, type QueueSmsIn } from './ledger';
 import { createPaymentMetrics } from './metrics';
 import { refusalOf } from './rules';
 import { createLocalSettleSignal, createRedisSettleSignal, type SettleSignal } from './settle-signal';
@@ -37,6 +37,8 @@ export interface PaymentServiceDeps {
   /** REGIDESO_OPERATOR: kept on every record (the client sends it with PayFact). */
   operator: string;
   minCentimes: number;
+  /** Queues a change's SMS in the change's transaction (the SMS store's `queueSmsIn`). */
+  queueSms: QueueSmsIn;
   /** The SMS an intent's change queued, once committed: to the SMS queue. */
   onSms: (sms: QueuedSms[]) => void;
   /** The catalogue's texts: the receipts and notices are written from it. */
@@ -104,7 +106,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
   const waitMs = deps.confirmWaitMs ?? 2000;
   const initiationWaitMs = deps.initiationWaitMs ?? 2500;
   const metrics = createPaymentMetrics(deps.metrics);
-  const ledger = createLedger(deps.db, { now });
+  const ledger = createLedger(deps.db, { now, queueSms: deps.queueSms });
   const timings: JobTimings = { ...DEFAULT_TIMINGS, ...deps.timings };
   if (deps.collection === 'wallet' && deps.wallet === undefined) throw new Error('collection from the wallet needs a wallet adapter');
 
@@ -118,9 +120,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       });
 
   const handler = createPaymentJob({ ledger, regideso: deps.regideso, wallet: deps.wallet, logger: deps.logger, metrics, now, timings, signal, afterCommit: deps.onSms, receiptTexts: receiptTexts(deps.messages), onPaid: deps.onPaid && ((it) => deps.onPaid?.(toRecord(it))) });
-  const runner: JobRunner = deps.redis.inMemory
-    ? createInProcessRunner({ name: 'payments', handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}) })
-    : createBullmqRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...PAYMENT_WORKER, ...deps.worker });
+  const runner: JobRunner = createJobRunner({ name: 'payments', redis: deps.redis, prefix: deps.prefix, handler, logger: deps.logger, ...(deps.retry ? { retry: deps.retry } : {}), ...PAYMENT_WORKER, ...deps.worker });
 
   const sweeper: Sweeper = createSweeper({
     sources: [{ name: 'payments', runner, due: (before, limit) => ledger.due(before, limit) }],
@@ -268,12 +268,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentServiceHa
       }
       return ok;
     },
-    async flag(id, reason, detail) {
-      if (await ledger.flag(id, reason, detail)) {
-        metrics.flagged(reason);
-        deps.logger.warn('payment flagged for the operator', { jobId: id, reason });
-      }
-    },
+    flag: createPaymentFlagger({ ledger, metrics: deps.metrics, logger: deps.logger }),
     list: async (q) => (await ledger.list(q)).map(toRecord),
     nudge,
     async sweep() {

@@ -1,6 +1,5 @@
 import { smsInboundCounter } from '../channel-metrics';
-import { createBullmqRunner } from '../jobs/bullmq-runner';
-import { createInProcessRunner } from '../jobs/in-process-runner';
+import { createJobRunner } from '../jobs/create-runner';
 import { DONE, type JobRunner, type RunResult } from '../jobs/runner';
 import type { SweepSource } from '../jobs/sweep';
 import type { Logger } from '../logging/logger';
@@ -86,9 +85,7 @@ export function createInboundAnswerer(deps: {
     return DONE;
   }
 
-  const runner: JobRunner = deps.redis.inMemory
-    ? createInProcessRunner({ name: 'sms-inbound', handler: answer, logger: deps.logger })
-    : createBullmqRunner({ name: 'sms-inbound', redis: deps.redis, prefix: deps.prefix, handler: answer, logger: deps.logger });
+  const runner: JobRunner = createJobRunner({ name: 'sms-inbound', redis: deps.redis, prefix: deps.prefix, handler: answer, logger: deps.logger });
 
   return {
     async receive(msg) {

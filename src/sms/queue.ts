@@ -1,6 +1,5 @@
 import { smsSendFailureCounter, smsSentCounter } from '../channel-metrics';
-import { createBullmqRunner } from '../jobs/bullmq-runner';
-import { createInProcessRunner } from '../jobs/in-process-runner';
+import { createJobRunner } from '../jobs/create-runner';
 import { DONE, later, type JobRunner, type RunResult } from '../jobs/runner';
 import type { SweepSource } from '../jobs/sweep';
 import type { Logger } from '../logging/logger';
@@ -81,9 +80,7 @@ export function createSmsQueue(deps: SmsQueueDeps): SmsQueue {
     }
   }
 
-  const runner: JobRunner = deps.redis.inMemory
-    ? createInProcessRunner({ name: 'sms', handler: send, logger: deps.logger })
-    : createBullmqRunner({ name: 'sms', redis: deps.redis, prefix: deps.prefix, handler: send, logger: deps.logger });
+  const runner: JobRunner = createJobRunner({ name: 'sms', redis: deps.redis, prefix: deps.prefix, handler: send, logger: deps.logger });
 
   const sendNow = (ids: string[]) => {
     for (const id of ids) runner.enqueue(id).catch((err: unknown) => deps.logger.warn('sms job not queued now: the sweep will', { smsId: id, err }));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../db/types';
+import type { Db, Sql } from '../db/types';
 
 /**
  * SMS in PostgreSQL: every message we owe a subscriber (`sms_messages`, written by whoever decides
@@ -45,8 +45,31 @@ export type InboundRow = z.infer<typeof inboundSchema>;
 
 export type StatusRecorded = 'recorded' | 'after_final' | 'unknown_message';
 
+/** A message to queue: `intentId` names the payment it tells of (its failures flag that payment). */
+export interface SmsToQueue {
+  id: string;
+  kind: SmsKind;
+  recipient: string;
+  body: string;
+  intentId?: string;
+}
+
+/**
+ * The one way a message is queued (a row of `sms_messages`), inside the caller's transaction: the
+ * payment ledger queues a change's notices with the change, an inbound message's reply is queued
+ * with its "answered" mark. Once per id (a step run again queues its notice once); true when new.
+ */
+export async function queueSmsIn(tx: Sql, m: SmsToQueue, at: Date): Promise<boolean> {
+  const r = await tx.query(
+    `INSERT INTO sms_messages (id, intent_id, kind, recipient, body, status, next_attempt_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [m.id, m.intentId ?? null, m.kind, m.recipient, m.body, at],
+  );
+  return r.rows.length > 0;
+}
+
 export interface SmsStore {
-  insert(m: { id: string; kind: SmsKind; recipient: string; body: string; intentId?: string }, at: Date): Promise<boolean>;
+  insert(m: SmsToQueue, at: Date): Promise<boolean>;
   load(id: string): Promise<SmsMessage | undefined>;
   markSent(id: string, gatewayId: string, at: Date): Promise<boolean>;
   markRetry(id: string, error: string, nextAttemptAt: Date, at: Date): Promise<SmsMessage | undefined>;
@@ -68,14 +91,7 @@ export interface SmsStore {
 
 export function createSmsStore(db: Db): SmsStore {
   return {
-    async insert(m, at) {
-      const r = await db.query(
-        `INSERT INTO sms_messages (id, intent_id, kind, recipient, body, status, next_attempt_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [m.id, m.intentId ?? null, m.kind, m.recipient, m.body, at],
-      );
-      return r.rows.length > 0;
-    },
+    insert: (m, at) => queueSmsIn(db, m, at),
     async load(id) {
       const r = await db.query<Record<string, unknown>>('SELECT * FROM sms_messages WHERE id = $1', [id]);
       return r.rows[0] === undefined ? undefined : messageSchema.parse(r.rows[0]);
@@ -152,11 +168,7 @@ export function createSmsStore(db: Db): SmsStore {
     },
     async answer(inboundId, reply, at) {
       await db.transaction(async (tx) => {
-        await tx.query(
-          `INSERT INTO sms_messages (id, kind, recipient, body, status, next_attempt_at, created_at, updated_at)
-           VALUES ($1, 'reply', $2, $3, 'queued', $4, $4, $4) ON CONFLICT (id) DO NOTHING`,
-          [reply.id, reply.recipient, reply.body, at],
-        );
+        await queueSmsIn(tx, { ...reply, kind: 'reply' }, at);
         await tx.query('UPDATE sms_inbound SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL', [inboundId, at]);
       });
     },

@@ -1,7 +1,6 @@
 import type { DepositFailureKind } from '../collections/failure-codes';
 import { SCREEN_LIMIT, SMS_SEGMENT, SMS_TWO_SEGMENTS } from '../gsm7';
 import { KEYWORD_LANGUAGES, LANGUAGES, type Language } from '../language';
-import type { RefusalReason } from '../payments/types';
 import { PROVINCE_CODES } from '../provinces';
 
 /**
@@ -83,15 +82,13 @@ const RECEIPT_VALUES = {
   remaining: AMOUNT,
 } as const satisfies Record<string, ValueSpec>;
 
-const REFUSAL_REASONS = {
-  amount_above_balance: true,
-  amount_below_minimum: true,
-  no_unpaid_bill: true,
-  bills_already_paid: true,
-  bills_not_owned: true,
-  client_not_found: true,
-  rejected: true,
-} as const satisfies Record<RefusalReason, true>;
+/**
+ * A payment's refusal reasons (`RefusalReason`, src/payments/types.ts), named here without importing
+ * them (payments is above the catalogue): src/payments/sms-texts.ts checks at compile time that both
+ * lists hold the same reasons.
+ */
+export const REFUSAL_CHOICES = ['amount_above_balance', 'amount_below_minimum', 'no_unpaid_bill', 'bills_already_paid', 'bills_not_owned', 'client_not_found', 'rejected'] as const;
+export type RefusalChoice = (typeof REFUSAL_CHOICES)[number];
 
 const WALLET_REASONS = {
   amount_refused: true,
@@ -108,7 +105,7 @@ const WALLET_REASONS = {
  * group's and the choice's (`sms.refusal.no_unpaid_bill`). Sent in the languages of the texts that use them.
  */
 export const CHOICES = {
-  'sms.refusal': { languages: ALL, choices: Object.keys(REFUSAL_REASONS) as RefusalReason[] },
+  'sms.refusal': { languages: ALL, choices: REFUSAL_CHOICES },
   'sms.wallet': { languages: ALL, choices: Object.keys(WALLET_REASONS) as DepositFailureKind[] },
   /** VerifyTransaction's `statut`. */
   'sms.keyword.receipt.status': { languages: KEYWORD, choices: ['success', 'failure'] },

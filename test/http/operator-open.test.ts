@@ -9,6 +9,7 @@ import type { RedisClient } from '../../src/redis';
 import { testDb, type TestDb } from '../support/db';
 import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
 import { bearer, operatorApp } from './operator-kit';
+import { queueSmsIn } from '../../src/sms/store';
 
 /**
  * Before the first operator key: outside production the operator routes stay open (the two-command
@@ -40,7 +41,7 @@ async function flaggedPayment(): Promise<string> {
 
 beforeAll(async () => {
   pg = await testDb('operators_open');
-  ledger = createLedger(pg.db);
+  ledger = createLedger(pg.db, { queueSms: queueSmsIn });
   redis = factory.connect('test');
 });
 afterAll(async () => {

@@ -11,6 +11,7 @@ import type { SandboxFault } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { testPglite } from '../support/db';
 import { emptyLedger, eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from './harness';
+import { queueSmsIn } from '../../src/sms/store';
 
 /**
  * The embedded default: PGlite for the ledger, ioredis-mock (so no BullMQ: the same job runs
@@ -191,7 +192,7 @@ describe('the embedded default', () => {
     expect(await service.confirm(req)).toEqual({ kind: 'pending', amountCentimes: 500_000 });
     // One refusal is the confirm's own look at the outcome; two are the job's attempts, after which it is dropped.
     await eventually(async () => loadsRefused >= 3);
-    expect(await createLedger(h.db).load(id)).toMatchObject({ status: 'pending', version: 1 });
+    expect(await createLedger(h.db, { queueSms: queueSmsIn }).load(id)).toMatchObject({ status: 'pending', version: 1 });
     expect(h.sandbox.calls.getFact).toBe(1);
 
     refusing = false;
@@ -252,7 +253,7 @@ describe('a restart of the embedded default', () => {
 
     // The next process: PGlite opened again on the same folder, a new service; nothing queued by hand.
     h = current = await startHarness({ inMemory: true, dataDir: dir });
-    expect(await createLedger(h.db).load(id)).toMatchObject({ status: 'pending', payAttempts: 0 });
+    expect(await createLedger(h.db, { queueSms: queueSmsIn }).load(id)).toMatchObject({ status: 'pending', payAttempts: 0 });
     const next = await h.service();
     const record = await settledRecord(next, id);
     expect(record).toMatchObject({ status: 'succeeded', sessionId: req.sessionId });

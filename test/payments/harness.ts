@@ -11,7 +11,7 @@ import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/se
 import type { RegidesoClient } from '../../src/regideso/types';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
 import { createSmsQueue, type SmsQueue } from '../../src/sms/queue';
-import { createSmsStore, type SmsStore } from '../../src/sms/store';
+import { createSmsStore, queueSmsIn, type SmsStore } from '../../src/sms/store';
 import type { SmsTransport } from '../../src/sms/transport';
 import { testDb, testPglite } from '../support/db';
 import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
@@ -108,6 +108,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         logger: silentLogger(),
         operator: 'FINCA',
         minCentimes: 10_000,
+        queueSms: queueSmsIn,
         onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
         messages: productMessages(),
         retry: { attempts: 10, backoffMs: 50, jitter: 0.5 },

@@ -5,6 +5,7 @@ import { newIntent, type Intent } from '../../src/payments/intent';
 import { AccountBusyError, createLedger, type Ledger, type QueuedSms } from '../../src/payments/ledger';
 import type { PaymentRequest } from '../../src/payments/types';
 import { testDb, testPglite, type TestDb } from '../support/db';
+import { queueSmsIn } from '../../src/sms/store';
 
 /**
  * The ledger on its own, against a real PostgreSQL (a schema of this file's own) and against PGlite
@@ -56,7 +57,7 @@ describe.each([
   beforeEach(async () => {
     // One schema (or PGlite) per file: each test starts from empty tables.
     await db.exec('TRUNCATE payment_events, sms_sends, sms_messages, payment_intents CASCADE');
-    ledger = createLedger(db);
+    ledger = createLedger(db, { queueSms: queueSmsIn });
   });
 
   const smsRows = async (intentId: string) =>

@@ -14,8 +14,9 @@ import type { PaymentRequest } from '../../src/payments/types';
 import { metricValue } from '../support/metrics';
 import { deleteKeys } from '../support/redis';
 import { eventually, FAST_TIMINGS, intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, storyOf, type Harness } from './harness';
-import { receiptTexts } from '../../src/sms/receipt-texts';
+import { receiptTexts } from '../../src/payments/sms-texts';
 import { productMessages } from '../support/texts';
+import { queueSmsIn } from '../../src/sms/store';
 
 /**
  * The ledger is the truth, the queue a means: every so often the sweep lists the open intents whose
@@ -182,7 +183,7 @@ describe('work whose job is missing is found in the ledger and finished once', (
       },
     };
     const service = await onDemand({ db: flaky, confirmWaitMs: 100, retry: { attempts: 2, backoffMs: 20, jitter: 0 } });
-    const ledger = createLedger(h.db);
+    const ledger = createLedger(h.db, { queueSms: queueSmsIn });
     const req = await requestFor(h.regideso);
     const id = intentOf(req);
     // REGIDESO down first, so the job is waiting (delayed) when the ledger goes.
@@ -250,7 +251,7 @@ describe('the sweep leaves alone', () => {
 
 describe('a stale run loses its compare-and-set and stops', () => {
   it('two updates from the same version: the second returns undefined', async () => {
-    const ledger = createLedger(h.db);
+    const ledger = createLedger(h.db, { queueSms: queueSmsIn });
     const req = await requestFor(h.regideso);
     const { intent } = await ledger.create(intentFor(req));
     expect(await ledger.update(intent, { holdsAccount: true })).toMatchObject({ version: 2 });
@@ -259,7 +260,7 @@ describe('a stale run loses its compare-and-set and stops', () => {
 
   /** The payment job itself, on the harness's ledger, with `onLoad` standing for another run writing first. */
   function jobWithRival(onLoad: (ledger: Ledger, it: Intent) => Promise<void>) {
-    const ledger = createLedger(h.db);
+    const ledger = createLedger(h.db, { queueSms: queueSmsIn });
     const sms: string[] = [];
     let rivalWrote = false;
     const racing: Ledger = {

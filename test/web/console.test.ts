@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { createLedger } from '../../src/payments/ledger';
+import { queueSmsIn } from '../../src/sms/store';
 import { until } from '../support/wait';
 import { endNotice, pay100, pictures, settled, shows, signIn, startConsoleProduct, type ConsoleProduct } from './console-kit';
 import { launchBrowser } from './kit';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   await pay100(cp.product, `cons-flag-${suffix}`, FLAGGED_PAYER);
   flagged = await settled(cp.db, FLAGGED_PAYER);
   // A receipt our gateway keeps refusing: flagged as compose.ts flags it (the SMS queue's onFailing).
-  expect(await createLedger(cp.db).flag(flagged.id, 'sms_undelivered', 'gateway: credit refused for 10 minutes')).toBe(true);
+  expect(await createLedger(cp.db, { queueSms: queueSmsIn }).flag(flagged.id, 'sms_undelivered', 'gateway: credit refused for 10 minutes')).toBe(true);
   // A session that dropped on the reference screen: the network's own ending.
   await cp.product.hop(`cons-drop-${suffix}`, PAYER, '');
   await cp.product.hop(`cons-drop-${suffix}`, PAYER, '1');

@@ -5,7 +5,7 @@ import { PUBLIC_NAMES } from '../../collections/public-names';
 import type { CollectionPort } from '../../collections/types';
 import type { Intent } from '../intent';
 import type { QueuedSms } from '../ledger';
-import { balanceNow } from '../reconcile';
+import { checkBillsNow } from '../rules';
 import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './context';
 
 /**
@@ -46,30 +46,20 @@ export async function startCollection(d: StepDeps, it: Intent): Promise<Step> {
     await change(d, it, { status: 'failed', failureMessage: 'no wallet chosen' }, [{ event: 'refused', detail: 'no wallet provider on the intent' }]);
     return DONE;
   }
-  const read = await d.regideso.getBills(it.refClient, it.province);
-  const refuse = async (reason: 'client_not_found' | 'rejected' | 'bills_already_paid' | 'amount_above_balance', message: string): Promise<Step> => {
-    await change(d, it, { status: 'failed', refusalReason: reason, failureMessage: message }, [{ event: 'refused', detail: `${reason}: ${message}` }]);
+  const check = checkBillsNow(await d.regideso.getBills(it.refClient, it.province), it);
+  if (check.kind === 'refused') {
+    if (check.keyRefused) d.logger.error('REGIDESO refused our API key', { jobId: it.id });
+    await change(d, it, { status: 'failed', refusalReason: check.reason, failureMessage: check.message }, [{ event: 'refused', detail: `${check.reason}: ${check.message}` }]);
     return DONE;
-  };
-  switch (read.kind) {
-    case 'client_not_found':
-      return refuse('client_not_found', read.message);
-    case 'unauthorized':
-      d.logger.error('REGIDESO refused our API key', { jobId: it.id });
-      return refuse('rejected', 'REGIDESO refused the API key');
-    case 'unavailable':
-      if (d.now().getTime() - it.createdAt.getTime() > d.timings.pendingGiveUpMs) {
-        await change(d, it, { status: 'failed', failureMessage: `REGIDESO unreachable: ${read.message}` }, [{ event: 'abandoned', detail: read.message }]);
-        return DONE;
-      }
-      await d.ledger.audit(it.id, 'precheck_unavailable', read.message);
-      return later(growingDelay(it.createdAt, d.now(), d.timings.regidesoRetryMs, d.timings.slowPollMs));
-    case 'ok':
-      break;
   }
-  const balance = it.bills.reduce((sum, b) => sum + Math.max(balanceNow(read.bills, b.faeId), 0), 0);
-  if (balance <= 0) return refuse('bills_already_paid', 'the selected bills have nothing left to pay');
-  if (it.amountCentimes > balance) return refuse('amount_above_balance', `the balance is now ${balance} centimes`);
+  if (check.kind === 'unavailable') {
+    if (d.now().getTime() - it.createdAt.getTime() > d.timings.pendingGiveUpMs) {
+      await change(d, it, { status: 'failed', failureMessage: `REGIDESO unreachable: ${check.message}` }, [{ event: 'abandoned', detail: check.message }]);
+      return DONE;
+    }
+    await d.ledger.audit(it.id, 'precheck_unavailable', check.message);
+    return later(growingDelay(it.createdAt, d.now(), d.timings.regidesoRetryMs, d.timings.slowPollMs));
+  }
   return next(await change(d, it, { status: 'collecting', collectingSince: d.now() }, [{ event: 'collection_started', detail: it.provider }]));
 }
 

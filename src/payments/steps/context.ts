@@ -4,7 +4,7 @@ import type { RunResult } from '../../jobs/runner';
 import type { Logger } from '../../logging/logger';
 import { maskPhone } from '../../logging/mask';
 import type { RegidesoClient } from '../../regideso/types';
-import type { ReceiptTexts } from '../../sms/receipt-texts';
+import type { ReceiptTexts } from '../sms-texts';
 import { isOpen, type Intent, type IntentPatch } from '../intent';
 import { AccountBusyError, type AuditEvent, type Ledger, type QueuedSms } from '../ledger';
 import type { PaymentMetrics } from '../metrics';

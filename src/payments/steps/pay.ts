@@ -5,7 +5,8 @@ import { ownReferenceFor } from '../ids';
 import type { Balance, Intent } from '../intent';
 import { AccountBusyError } from '../ledger';
 import type { PayFactOutcome } from '../metrics';
-import { balanceNow, reconcile, totalBalance } from '../reconcile';
+import { reconcile, totalBalance } from '../reconcile';
+import { checkBillsNow } from '../rules';
 import type { RefusalReason } from '../types';
 import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './context';
 
@@ -84,31 +85,23 @@ export async function payStep(d: StepDeps, start: Intent): Promise<Step> {
       throw err;
     }
   }
-  const read = await d.regideso.getBills(it.refClient, it.province);
-  switch (read.kind) {
-    case 'client_not_found':
-      return refuse(d, it, 'client_not_found', read.message);
-    case 'unauthorized':
-      d.logger.error('REGIDESO refused our API key', { jobId: it.id });
-      return refuse(d, it, 'rejected', 'REGIDESO refused the API key');
+  const check = checkBillsNow(await d.regideso.getBills(it.refClient, it.province), it);
+  switch (check.kind) {
+    case 'refused':
+      if (check.keyRefused) d.logger.error('REGIDESO refused our API key', { jobId: it.id });
+      return refuse(d, it, check.reason, check.message);
     case 'unavailable': {
       // The account is kept while we wait: let go, a redial (the subscriber hears nothing meanwhile)
       // could start a second payment of the same bill, and collect it, while this one is collected.
-      await d.ledger.audit(it.id, 'precheck_unavailable', read.message);
+      await d.ledger.audit(it.id, 'precheck_unavailable', check.message);
       if (it.status === 'pending' && d.now().getTime() - it.createdAt.getTime() > d.timings.pendingGiveUpMs) {
-        return abandon(d, it, `REGIDESO unreachable: ${read.message}`);
+        return abandon(d, it, `REGIDESO unreachable: ${check.message}`);
       }
       return later(regidesoRetry(d, it));
     }
     case 'ok':
-      break;
+      return submit(d, it, check.baseline);
   }
-  // A bill GetFact does not list counts as paid, as reconciliation counts it (src/payments/reconcile.ts).
-  const baseline: Balance[] = it.bills.map((b) => ({ faeId: b.faeId, balanceCentimes: balanceNow(read.bills, b.faeId) }));
-  const balance = baseline.reduce((sum, b) => sum + Math.max(b.balanceCentimes, 0), 0);
-  if (balance <= 0) return refuse(d, it, 'bills_already_paid', 'the selected bills have nothing left to pay');
-  if (it.amountCentimes > balance) return refuse(d, it, 'amount_above_balance', `the balance is now ${balance} centimes`);
-  return submit(d, it, baseline);
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { DepositFailureKind } from '../collections/failure-codes';
 import type { Language } from '../language';
 import type { Centimes } from '../money';
-import type { RefusalReason } from '../payments/types';
 import type { Messages } from '../texts/catalogue';
+import type { RefusalChoice } from '../texts/messages';
+import type { RefusalReason } from './types';
 
 /**
  * The SMS a payment sends, in the subscriber's language. The sentences are in the catalogue
@@ -26,7 +27,12 @@ export interface NoticeFacts {
   reference: string;
 }
 
-export type { RefusalReason } from '../payments/types';
+/**
+ * The catalogue names the refusal reasons it has a text for (src/texts/messages.ts, below payments,
+ * cannot import ours): this does not compile unless both lists hold the same reasons.
+ */
+type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _everyRefusalHasItsText: SameSet<RefusalReason, RefusalChoice> = true;
 
 /** Why a wallet did not give the money, in the subscriber's terms (pawaPay's codes grouped in src/collections/failure-codes.ts). */
 export type NotDebitedReason = DepositFailureKind;

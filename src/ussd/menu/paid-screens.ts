@@ -1,4 +1,4 @@
-import type { Menu } from '../ussd/menu/model';
+import type { Menu } from './model';
 
 /** The outcomes of the confirm action under which a payment was recorded (src/ussd/actions/payment.ts). */
 const RECORDED = new Set(['succeeded', 'pending', 'collecting', 'applied_without_receipt']);

@@ -1,6 +1,7 @@
 import { gsm7Length, isGsm7, SMS_SEGMENT } from '../../src/gsm7';
 import { LANGUAGES } from '../../src/language';
-import { receiptTexts, type RefusalReason } from '../../src/sms/receipt-texts';
+import { receiptTexts } from '../../src/payments/sms-texts';
+import type { RefusalReason } from '../../src/payments/types';
 import { productMessages } from '../support/texts';
 
 /** The texts as the product sends them: from the catalogue in menus/lang. */
