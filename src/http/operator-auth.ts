@@ -26,7 +26,9 @@ export const ANONYMOUS_OPERATOR: Operator = { name: 'anonymous (no operator keys
 export function bearerKeyReader(authenticate: (key: string) => Promise<Operator | undefined>): CredentialReader {
   return async (req) => {
     const header = req.get('authorization');
-    if (header === undefined) return { kind: 'absent' };
+    // `Bearer ` with nothing after it (a script's `$KEY` left unset) presents no key: absent, so the
+    // demo's open routes stay open before the first key, and a 401 follows once keys exist.
+    if (header === undefined || /^\s*(Bearer\s*)?$/i.test(header)) return { kind: 'absent' };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (m?.[1] === undefined) return { kind: 'refused' };
     const operator = await authenticate(m[1]);

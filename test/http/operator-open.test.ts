@@ -71,11 +71,14 @@ it('outside production, with no key yet: open to all as the anonymous admin, rec
   expect(trail.at(-1)).toMatchObject({ event: 'flag_resolved', actor: 'anonymous (no operator keys yet)' });
   // A key presented is checked even while the door is open: a wrong one is refused.
   await request(app).get('/payments').set(bearer('rgdop_' + 'C'.repeat(43))).expect(401);
+  // `Bearer ` and nothing (the README's curl with $KEY unset) presents no key: still open.
+  await request(app).get('/payments').set('Authorization', 'Bearer ').expect(200);
 
   const operators = createOperatorStore(pg.db);
   const added = await operators.add('First Admin', 'admin');
   if (added.kind !== 'added') throw new Error('not added');
   await request(app).get('/payments').expect(401);
+  await request(app).get('/payments').set('Authorization', 'Bearer ').expect(401);
   await request(app).get('/payments').set(bearer(added.key)).expect(200);
   await operators.revoke('First Admin');
   await request(app).get('/payments').expect(401);
