@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import Redis from 'ioredis';
 import { createLogger, silentLogger } from '../../src/logging/logger';
 import { rememberPaidOn } from '../../src/privacy/remember-paid';
 import { createRedisHopStore } from '../../src/sessions/hop-store';
@@ -8,6 +9,7 @@ import { createSubscriberPrefs, hasPaidRef, PAID_REFS_KEPT, readPrefs } from '..
 import type { PaidRef } from '../../src/sessions/types';
 import { record } from '../http/sms-kit';
 import { connectTestRedis, deleteKeys, newTestPrefix } from '../support/redis';
+import { freePort } from '../support/processes';
 import { until } from '../support/wait';
 
 /** The references a phone has paid, kept with its preferences in Redis (real Redis, a prefix of this file's own). */
@@ -93,8 +95,9 @@ test("a landed payment puts its reference on the phone's list, with the name mas
   });
   expect(list).toEqual([expect.objectContaining({ ref: '41007', province: 'NK', maskedName: 'KAHINDO M.' })]);
 
-  const closed = connectTestRedis();
-  await closed.quit();
+  // A Redis that cannot be reached (nothing listens there), failing at once as the product's own
+  // fail-fast connection does; a quit cluster client would queue the command instead.
+  const closed = new Redis({ host: '127.0.0.1', port: await freePort(), lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   const warnings: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
