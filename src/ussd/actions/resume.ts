@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { isProvider } from '../../collections/types';
 import type { Json, Vars } from '../../json';
 import { maskHolderName } from '../../privacy/masking';
 import { isProvince } from '../../provinces';
@@ -113,29 +112,35 @@ export function amountNow(kept: number, v: Vars): number | undefined {
   return typed && kept % 100 === 0 && kept >= min && kept <= max ? kept : undefined;
 }
 
+const keptReads = z.object({
+  refClient: read.text,
+  province: read.province,
+  subscriberName: read.text,
+  selectedIds: read.strings,
+  selectedBalance: read.number,
+  amount: read.number,
+  provider: read.provider,
+});
+
 /**
  * The payment a session holds, to keep when the network drops it: what the subscriber chose on
  * the bills, wallet and amount screens. Undefined when the session holds no such choice.
  */
 export function keptPaymentOf(vars: Readonly<Vars>): KeptPayment | undefined {
-  const { refClient, province, subscriberName, selectedBalance, amount, provider } = vars;
-  const billIds = strings(vars.selectedIds);
-  if (typeof refClient !== 'string' || typeof province !== 'string' || !isProvince(province)) return undefined;
-  if (billIds.length === 0 || typeof selectedBalance !== 'number' || selectedBalance <= 0) return undefined;
+  const v = keptReads.parse(vars);
+  const { refClient, province, selectedBalance, amount } = v;
+  if (refClient === undefined || province === undefined) return undefined;
+  if (v.selectedIds.length === 0 || selectedBalance === undefined || selectedBalance <= 0) return undefined;
   return {
     refClient,
     province,
     // Masked whatever the phone may see: the resume SMS and screen travel further than a session.
-    maskedName: maskHolderName(typeof subscriberName === 'string' ? subscriberName : ''),
-    billIds,
+    maskedName: maskHolderName(v.subscriberName ?? ''),
+    billIds: v.selectedIds,
     balanceCentimes: selectedBalance,
-    amountCentimes: typeof amount === 'number' && amount > 0 ? amount : undefined,
-    provider: typeof provider === 'string' && isProvider(provider) ? provider : undefined,
+    amountCentimes: amount !== undefined && amount > 0 ? amount : undefined,
+    provider: v.provider,
   };
-}
-
-function strings(v: Json | undefined): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function num(v: Json | undefined): number {
