@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type express from 'express';
+import { composePaymentFlagger, composePayments } from './compose/payments';
+import { composeSms } from './compose/sms';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { createPgliteDb } from './db/pglite';
@@ -24,7 +26,6 @@ import { createUssdHopHandler, createUssdRouter } from './http/ussd-router';
 import { simulatorLanguage } from './http/simulator-language';
 import { createWalletCallbacksRouter } from './http/wallet-callbacks-router';
 import { createQueueDepth } from './jobs/queue-depth';
-import { createSweeper } from './jobs/sweep';
 import type { Logger } from './logging/logger';
 import { throttled } from './logging/throttle';
 import { createMetrics } from './metrics';
@@ -34,9 +35,7 @@ import { createConsoleSessions } from './operators/console-sessions';
 import { createOperatorStore } from './operators/store';
 import { createPaymentDetails } from './payments/detail';
 import { createReceiptResender } from './payments/receipt-resend';
-import { createPaymentFlagger } from './payments/flags';
-import { createLedger } from './payments/ledger';
-import { createPaymentService, recoveredCounter, type PaymentServiceDeps } from './payments/service';
+import type { PaymentServiceDeps, PaymentServiceHandle } from './payments/service';
 import { createReconciliationService, type ReconciliationService } from './reconciliation/service';
 import { createRedisFactory, isCluster, type RedisClient } from './redis';
 import { createRegidesoClient } from './regideso/client';
@@ -49,10 +48,7 @@ import { createLookupLimiter } from './sessions/lookup-limit';
 import { createSubscriberPrefs } from './sessions/subscriber-prefs';
 import { rememberPaidOn } from './privacy/remember-paid';
 import { createAfricasTalkingTransport } from './sms/africastalking';
-import { createInboundAnswerer } from './sms/inbound';
 import { createOutboxTransport } from './sms/outbox';
-import { createSmsQueue } from './sms/queue';
-import { createSmsStore, queueSmsIn } from './sms/store';
 import type { SmsTransport } from './sms/transport';
 import { createMessages } from './texts/catalogue';
 import { createUssdEngine } from './ussd/engine';
@@ -74,7 +70,7 @@ export interface Product {
   /** The parts tests look into (the sandboxes only on the embedded default). */
   parts: {
     db: Db;
-    payments: ReturnType<typeof createPaymentService>;
+    payments: PaymentServiceHandle;
     sandbox: RunningSandbox | undefined;
     sandboxWallet: RunningSandboxWallet | undefined;
     reconciliation: ReconciliationService;
@@ -185,48 +181,28 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     (config.sms.transport === 'africastalking'
       ? createAfricasTalkingTransport({ username: config.sms.username, apiKey: config.sms.apiKey, senderId: config.sms.senderId, logger })
       : unreachable());
-  const smsStore = createSmsStore(db);
   // A payment's SMS still failing puts the payment on the operator's list: the flag needs the ledger only.
-  const flagPayment = createPaymentFlagger({ ledger: createLedger(db, { queueSms: queueSmsIn }), metrics, logger });
-  const smsQueue = createSmsQueue({
-    store: smsStore,
-    transport,
-    redis: redisFactory,
-    prefix,
-    logger,
-    metrics,
-    onFailing: (m) => {
-      if (m.intent_id === null) return;
-      flagPayment(m.intent_id, 'sms_undelivered', m.last_error ?? 'failing').catch((err: unknown) => logger.warn('could not flag an undelivered payment SMS', { jobId: m.intent_id, err }));
-    },
-  });
+  const sms = composeSms({ db, transport, redis: redisFactory, prefix, logger, metrics, flagPayment: composePaymentFlagger(db, metrics, logger) });
+  const { store: smsStore, queue: smsQueue } = sms;
 
-  const payments = createPaymentService({
+  const payments = composePayments({
     db,
     redis: redisFactory,
     prefix,
     regideso,
-    collection: wallet === undefined ? 'none' : 'wallet',
     wallet,
     logger,
     operator: config.regideso.operator,
     minCentimes: config.payments.minCentimes,
-    queueSms: queueSmsIn,
-    onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
+    sms: smsQueue,
     messages,
     metrics,
     sweep,
     onPaid: rememberPaidOn(prefs, logger),
     ...opts.payments,
   });
-  const inbound = createInboundAnswerer({ store: smsStore, queue: smsQueue, regideso, records: payments, redis: redisFactory, prefix, logger, metrics, messages, prefs, lookups });
-  const smsSweeper = createSweeper({
-    sources: [smsQueue.sweepSource, inbound.sweepSource],
-    logger,
-    ...sweep,
-    ...(redisFactory.inMemory ? { firstGraceMs: 0 } : {}),
-    onRecovered: recoveredCounter(metrics),
-  });
+  const inbound = sms.inbound({ regideso, records: payments, redis: redisFactory, prefix, logger, metrics, messages, prefs, lookups });
+  const smsSweeper = sms.sweeper([inbound], { ...sweep, ...(redisFactory.inMemory ? { firstGraceMs: 0 } : {}) });
 
   // A hop's lease outlives its budget a little: a crashed holder frees its session by then. The
   // per-phone hop count travels in the hop's first round trip (a person types a hop every few

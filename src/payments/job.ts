@@ -1,7 +1,7 @@
 import { DONE, later, type RunResult } from '../jobs/runner';
 import { isOpen } from './intent';
 import { startCollection, collectStep } from './steps/collect';
-import { LostRace, type Step, type StepDeps } from './steps/context';
+import { LostRace, type Step, type StepDeps } from './steps/change';
 import { payStep, reconcileStep } from './steps/pay';
 import { refundStep } from './steps/refund';
 

@@ -20,7 +20,7 @@ import { AccountBusyError, createLedger, type Ledger, type LedgerQuery, type Que
 import { createPaymentMetrics } from './metrics';
 import { refusalOf } from './rules';
 import { createLocalSettleSignal, createRedisSettleSignal, type SettleSignal } from './settle-signal';
-import { DEFAULT_TIMINGS, type JobTimings } from './steps/context';
+import { DEFAULT_TIMINGS, type JobTimings } from './steps/change';
 import type { ConfirmOutcome, PaymentRecord, PaymentRecords, PaymentRequest, PaymentService } from './types';
 
 export interface PaymentServiceDeps {

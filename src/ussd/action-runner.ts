@@ -26,10 +26,14 @@ export function createActionRunner(deps: ActionDeps & { logger: Logger }): RunAc
         resolve({ outcome: 'unavailable' });
       }, remaining);
     });
-    const run = ACTIONS[name].run({ ...ctx, signal: budget.signal }, deps).catch((err: unknown) => {
-      logger.error('ussd action failed', { sessionId: ctx.sessionId, action: name, err });
-      return { outcome: 'unavailable' } satisfies ActionResult;
-    });
+    const action = ACTIONS[name];
+    // What the action reads, parsed once here: its body sees typed values (reads.ts).
+    const run = Promise.resolve()
+      .then(() => action.run({ ...ctx, signal: budget.signal }, deps, action.reads.parse(ctx.vars)))
+      .catch((err: unknown) => {
+        logger.error('ussd action failed', { sessionId: ctx.sessionId, action: name, err });
+        return { outcome: 'unavailable' } satisfies ActionResult;
+      });
     try {
       return await Promise.race([run, timeout]);
     } finally {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createPostgresDb } from '../../src/db/postgres';
 import type { Db } from '../../src/db/types';
-import { createSweeper, type Sweeper } from '../../src/jobs/sweep';
+import { composeSms, type SmsDeps } from '../../src/compose/sms';
+import type { Sweeper } from '../../src/jobs/sweep';
 import { silentLogger, type Logger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import type { PaymentRecord, PaymentRecords } from '../../src/payments/types';
@@ -10,10 +11,10 @@ import type { RegidesoClient } from '../../src/regideso/types';
 import { createLookupLimiter } from '../../src/sessions/lookup-limit';
 import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
 import type { SubscriberPrefs } from '../../src/sessions/types';
-import { createInboundAnswerer, type InboundAnswerer } from '../../src/sms/inbound';
+import type { InboundAnswerer } from '../../src/sms/inbound';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
-import { createSmsQueue, type SmsQueue, type SmsQueueDeps } from '../../src/sms/queue';
-import { createSmsStore, type SmsMessage, type SmsStore } from '../../src/sms/store';
+import type { SmsQueue } from '../../src/sms/queue';
+import type { SmsMessage, SmsStore } from '../../src/sms/store';
 import type { OutboxMessage, RetryReason, SmsSendOutcome, SmsTransport } from '../../src/sms/transport';
 import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
 import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
@@ -108,7 +109,7 @@ export interface SmsStackOptions {
   logger?: Logger;
   /** The ledger through a TCP relay the test can cut (PostgreSQL unreachable). */
   ledgerProxy?: boolean;
-  queue?: Partial<Pick<SmsQueueDeps, 'firstRetryMs' | 'maxRetryMs' | 'failingAlertMs' | 'onFailing' | 'now'>>;
+  queue?: SmsDeps['tuning'];
 }
 
 export async function smsStack(area: string, opts: SmsStackOptions = {}): Promise<SmsStack> {
@@ -122,8 +123,8 @@ export async function smsStack(area: string, opts: SmsStackOptions = {}): Promis
   const logger = opts.logger ?? silentLogger();
   const outbox = outboxWithIds(redis, prefix);
   const gateway = gatewayOver(outbox);
-  const smsStore = createSmsStore(db);
-  const smsQueue = createSmsQueue({ store: smsStore, transport: gateway, redis: factory, prefix, logger, metrics, firstRetryMs: 40, maxRetryMs: 160, ...opts.queue });
+  const sms = composeSms({ db, transport: gateway, redis: factory, prefix, logger, metrics, tuning: { firstRetryMs: 40, maxRetryMs: 160, ...opts.queue } });
+  const { store: smsStore, queue: smsQueue } = sms;
   await smsQueue.start();
   const answerers: InboundAnswerer[] = [];
 
@@ -143,9 +144,7 @@ export async function smsStack(area: string, opts: SmsStackOptions = {}): Promis
     prefs: createSubscriberPrefs(redis, { prefix, ttlSeconds: 3600 }),
     async answerer(deps) {
       const p = deps.prefix ?? prefix;
-      const a = createInboundAnswerer({
-        store: smsStore,
-        queue: smsQueue,
+      const a = sms.inbound({
         regideso: deps.regideso,
         records: deps.records,
         redis: factory,
@@ -160,7 +159,7 @@ export async function smsStack(area: string, opts: SmsStackOptions = {}): Promis
       if (deps.start !== false) await a.start();
       return a;
     },
-    sweeper: () => createSweeper({ sources: [smsQueue.sweepSource, ...answerers.map((a) => a.sweepSource)], logger, graceMs: 0, intervalMs: 3_600_000 }),
+    sweeper: () => sms.sweeper(answerers, { graceMs: 0, intervalMs: 3_600_000 }),
     async cleanup() {
       for (const a of answerers) await a.close();
       await smsQueue.close();

@@ -4,14 +4,16 @@ import type { Db } from '../../src/db/types';
 import { silentLogger } from '../../src/logging/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { intentIdFor } from '../../src/payments/ids';
-import { createPaymentService, type PaymentServiceDeps, type PaymentServiceHandle } from '../../src/payments/service';
+import { composePayments, type PaymentsDeps } from '../../src/compose/payments';
+import { composeSms } from '../../src/compose/sms';
+import type { PaymentServiceHandle } from '../../src/payments/service';
 import type { PaymentRecord, PaymentRequest } from '../../src/payments/types';
 import { createRedisFactory, type RedisClient, type RedisFactory } from '../../src/redis';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import type { RegidesoClient } from '../../src/regideso/types';
 import { createOutboxTransport, type OutboxTransport } from '../../src/sms/outbox';
-import { createSmsQueue, type SmsQueue } from '../../src/sms/queue';
-import { createSmsStore, queueSmsIn, type SmsStore } from '../../src/sms/store';
+import type { SmsQueue } from '../../src/sms/queue';
+import type { SmsStore } from '../../src/sms/store';
 import type { SmsTransport } from '../../src/sms/transport';
 import { testDb, testPglite } from '../support/db';
 import { deleteKeys, newTestPrefix, testRedisFactory } from '../support/redis';
@@ -38,7 +40,7 @@ export interface Harness {
   smsQueue: SmsQueue;
   metrics: Metrics;
   /** A payment service on this harness's ledger and Redis (call twice for a fresh worker after a crash). */
-  service(overrides?: Partial<PaymentServiceDeps>): Promise<PaymentServiceHandle>;
+  service(overrides?: Partial<PaymentsDeps>): Promise<PaymentServiceHandle>;
   cleanup(): Promise<void>;
 }
 
@@ -81,8 +83,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const conn: RedisClient = redis.connect('test');
   const outbox = createOutboxTransport(conn, { prefix });
   const metrics = createMetrics({ defaults: false });
-  const smsStore = createSmsStore(db);
-  const smsQueue = createSmsQueue({ store: smsStore, transport: opts.transport ?? outbox, redis, prefix, logger: silentLogger(), metrics, firstRetryMs: 50, maxRetryMs: 200 });
+  const { store: smsStore, queue: smsQueue } = composeSms({ db, transport: opts.transport ?? outbox, redis, prefix, logger: silentLogger(), metrics, tuning: { firstRetryMs: 50, maxRetryMs: 200 } });
   await smsQueue.start();
   const regideso = sandboxClient(sandbox, { timeoutMs: opts.clientTimeoutMs ?? 2000 });
   const services: PaymentServiceHandle[] = [];
@@ -98,18 +99,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     smsQueue,
     metrics,
     async service(overrides = {}) {
-      const s = createPaymentService({
+      const s = composePayments({
         db,
         redis,
         prefix,
         regideso,
-        collection: opts.wallet === undefined ? 'none' : 'wallet',
         wallet: opts.wallet,
         logger: silentLogger(),
         operator: 'FINCA',
         minCentimes: 10_000,
-        queueSms: queueSmsIn,
-        onSms: (sms) => smsQueue.sendNow(sms.map((m) => m.id)),
+        sms: smsQueue,
         messages: productMessages(),
         retry: { attempts: 10, backoffMs: 50, jitter: 0.5 },
         timings: FAST_TIMINGS,

@@ -9,7 +9,7 @@ import { createLedger, type Ledger } from '../../src/payments/ledger';
 import { createPaymentMetrics } from '../../src/payments/metrics';
 import type { PaymentServiceHandle } from '../../src/payments/service';
 import { createLocalSettleSignal } from '../../src/payments/settle-signal';
-import { DEFAULT_TIMINGS } from '../../src/payments/steps/context';
+import { DEFAULT_TIMINGS } from '../../src/payments/steps/change';
 import type { PaymentRequest } from '../../src/payments/types';
 import { metricValue } from '../support/metrics';
 import { deleteKeys } from '../support/redis';

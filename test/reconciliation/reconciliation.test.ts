@@ -45,7 +45,7 @@ beforeAll(async () => {
   const upstream = await h.service();
   paid.push(await pay(upstream, 100_000), await pay(upstream, 150_000));
   await upstream.close();
-  const collecting = await h.service({ collection: 'wallet', wallet: createPawapayCollection({ baseUrl: wallet.baseUrl, apiToken: wallet.apiToken, timeoutMs: 2000, logger: silentLogger() }) });
+  const collecting = await h.service({ wallet: createPawapayCollection({ baseUrl: wallet.baseUrl, apiToken: wallet.apiToken, timeoutMs: 2000, logger: silentLogger() }) });
   paid.push(await pay(collecting, 200_000, 'VODACOM_MPESA_COD'), await pay(collecting, 250_057, 'VODACOM_MPESA_COD'));
   // REGIDESO refuses after the debit: the money goes back to the wallet.
   h.sandbox.faults.payFact.push({ kind: 'refuse', message: 'Montant invalide' });

@@ -69,6 +69,8 @@ test.each([
   // The key that pays is the key that led to the confirmation, or a value typed on the way to it.
   ['confirm-same-key', /\(screen "confirm"\): key 1 pays here, and 1 on "main" leads here/],
   ['confirm-same-key', /\(screen "confirm"\): key 1 pays here, and "ask" would take "1" typed there/],
+  // A misspelt store name, though declared, is read by no action (fetchBills reads refClient) and shown by no screen.
+  ['unknown-store', /screens\/main\.yaml \(screen "ask"\): stores "refClinet", which no action reads and no screen shows or tests/],
 ])('menus:check refuses %s with a precise message', (name, message) => {
   const { status, out } = menusCheck(`test/fixtures/menus/${name}`);
   expect(status).toBe(1);
@@ -114,6 +116,22 @@ test('without its fixed keys, the confirmation would pay on 1 whenever "other am
   const where = { dir: 'menus', menuFile: 'menus/menu.yaml', langFile: (l: string) => `menus/lang/${l}.yaml` };
   const faults = lintMenu({ ...menu, screens: { ...menu.screens, pay_confirm: { ...confirm, options } } }, where);
   expect(faults.map((f) => f.message)).toContain('key 1 pays here, and 1 on "pay_amount" leads here: a repeated 1 would pay (confirm with another key)');
+});
+
+test('a value a screen shows or tests must be set by some action, input or option', () => {
+  const menu = loadMenu(path.join(root, 'menus'));
+  const where = { dir: 'menus', menuFile: 'menus/menu.yaml', langFile: (l: string) => `menus/lang/${l}.yaml` };
+  const amount = menu.screens.pay_amount;
+  if (amount?.type !== 'menu') throw new Error('pay_amount is not a menu');
+  // Declared with its length, so only the check against the actions' `sets` refuses it.
+  const ghostly: Menu = {
+    ...menu,
+    variables: { ...menu.variables, walletLimit: { maxLength: 18 } },
+    screens: { ...menu.screens, pay_amount: { ...amount, options: amount.options.map((o, i) => (i === 0 ? { ...o, when: 'walletLimit' } : o)) } },
+  };
+  expect(lintMenu(ghostly, where).map((f) => `${f.screen ?? ''}: ${f.message}`)).toContain('pay_amount: uses "walletLimit", which no action, input or option sets');
+  // What the actions declare they set is enough for every name the product menu uses.
+  expect(lintMenu(menu, where)).toEqual([]);
 });
 
 test('loadMenu refuses an invalid menu at start-up, naming file and screen', () => {

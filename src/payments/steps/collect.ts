@@ -6,7 +6,7 @@ import type { CollectionPort } from '../../collections/types';
 import type { Intent } from '../intent';
 import type { QueuedSms } from '../ledger';
 import { checkBillsNow } from '../rules';
-import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './context';
+import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './change';
 
 /**
  * The wallet side: the subscriber's money is collected (a pawaPay deposit, approved with the PIN on

@@ -8,7 +8,7 @@ import type { PayFactOutcome } from '../metrics';
 import { reconcile, totalBalance } from '../reconcile';
 import { checkBillsNow } from '../rules';
 import type { RefusalReason } from '../types';
-import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './context';
+import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './change';
 
 /**
  * The REGIDESO side of a payment: exactly one PayFact that lands, without an idempotency key.

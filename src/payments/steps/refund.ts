@@ -1,6 +1,6 @@
 import { DONE, later } from '../../jobs/runner';
 import type { Intent } from '../intent';
-import { change, flagPatch, growingDelay, type Step, type StepDeps } from './context';
+import { change, flagPatch, growingDelay, type Step, type StepDeps } from './change';
 
 /**
  * `refunding`: REGIDESO definitively refused a payment whose money was collected. Only ever after a

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { read } from './reads';
 import type { CheckDef } from './types';
 
 /** `a > b` for two strings of digits without leading zeros (compared as numbers of any length). */
@@ -23,15 +25,18 @@ export function typedMinimumCentimes(minPaymentCentimes: number): number {
  * are compared as text, so neither a long run of leading zeros nor a number past what a float holds
  * exactly can change the answer: anything above the balance is "too large", whatever its length.
  */
+const amountReads = z.object({ selectedBalance: read.number, amountMin: read.number, amountMax: read.number });
+
 export const amountCheck: CheckDef = {
   run(input, vars, minPaymentCentimes) {
     if (!/^\d+$/.test(input)) return { ok: false, error: 'not_number' };
     const francs = input.replace(/^0+/, '');
     if (francs === '') return { ok: false, error: 'zero' };
     // The bounds the selection (and the wallet's limits) set; the balance and the minimum otherwise.
-    const balance = typeof vars.selectedBalance === 'number' && vars.selectedBalance > 0 ? vars.selectedBalance : 0;
-    const max = typeof vars.amountMax === 'number' ? vars.amountMax : balance;
-    const min = typeof vars.amountMin === 'number' ? vars.amountMin : typedMinimumCentimes(minPaymentCentimes);
+    const v = amountReads.parse(vars);
+    const balance = v.selectedBalance !== undefined && v.selectedBalance > 0 ? v.selectedBalance : 0;
+    const max = v.amountMax ?? balance;
+    const min = v.amountMin ?? typedMinimumCentimes(minPaymentCentimes);
     const maxFrancs = String(Math.floor(max / 100));
     const minFrancs = String(Math.ceil(min / 100));
     if (digitsAbove(minFrancs, francs)) return { ok: false, error: 'below_min' };

@@ -1,34 +1,11 @@
+import { z } from 'zod';
+import type { Vars } from '../../json';
 import { maskHolderName } from '../../privacy/masking';
 import { isProvince } from '../../provinces';
 import { hasPaidRef } from '../../sessions/subscriber-prefs';
 import { amountBounds, amountVars } from './amount';
-import type { Json, Vars } from '../../json';
-import type { ActionContext, ActionDef, ActionDeps, ActionResult } from './types';
-
-/** A bill as kept in the session (JSON): what the list shows and the payment needs. */
-export type SessionBill = {
-  faeId: string;
-  billNumber: string;
-  issuedOn: string;
-  balance: number;
-};
-
-export function sessionBills(v: Json | undefined): SessionBill[] {
-  if (!Array.isArray(v)) return [];
-  const out: SessionBill[] = [];
-  for (const b of v) {
-    if (b === null || typeof b !== 'object' || Array.isArray(b)) continue;
-    const { faeId, billNumber, issuedOn, balance } = b;
-    if (typeof faeId === 'string' && typeof billNumber === 'string' && typeof issuedOn === 'string' && typeof balance === 'number') {
-      out.push({ faeId, billNumber, issuedOn, balance });
-    }
-  }
-  return out;
-}
-
-function str(v: Json | undefined): string {
-  return typeof v === 'string' ? v : '';
-}
+import { read, type SessionBill } from './reads';
+import { defineAction, type ActionContext, type ActionDeps, type ActionResult } from './types';
 
 /**
  * GetFact, kept to what a subscriber owes: bills with a balance above zero, oldest first. A phone
@@ -36,11 +13,15 @@ function str(v: Json | undefined): string {
  * `holderName`, goes only to the payment's record), and counts it among the references it may look
  * up today.
  */
-export const fetchBills: ActionDef = {
-  async run(ctx, deps): Promise<ActionResult> {
-    return lookUpBills(ctx, deps, str(ctx.vars.refClient), str(ctx.vars.province));
+export const FETCH_SETS = ['lookupLimit', 'subscriberName', 'holderName', 'bills', 'total', 'billCount', 'lastRef'];
+
+export const fetchBills = defineAction({
+  reads: z.object({ refClient: read.text, province: read.text }),
+  sets: FETCH_SETS,
+  async run(ctx, deps, v): Promise<ActionResult> {
+    return lookUpBills(ctx, deps, v.refClient ?? '', v.province ?? '');
   },
-};
+});
 
 /** What `fetchBills` gives for a reference and province: `found` sets the bills the list shows. */
 export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: string, province: string): Promise<ActionResult> {
@@ -90,21 +71,19 @@ function billsLabel(bills: SessionBill[]): string {
   return `${month(first.issuedOn)}-${month(last.issuedOn)} (${bills.length})`;
 }
 
+/** What a selection of bills sets (selectionVars). */
+export const SELECTION_SETS = ['selectedIds', 'selectedBalance', 'billsLabel', 'amountMin', 'amountMax', 'otherAmount', 'exactAmount'];
+
 /** Turns the list choice (one bill, or `all`) into the selected bills and their balance. */
-export const selectBills: ActionDef = {
-  async run(ctx, deps) {
-    const all = sessionBills(ctx.vars.bills);
-    const choice = ctx.vars.selection;
-    let selected: SessionBill[];
-    if (choice === 'all') selected = all;
-    else {
-      const [one] = sessionBills([choice ?? null]);
-      selected = one === undefined ? [] : all.filter((b) => b.faeId === one.faeId);
-    }
+export const selectBills = defineAction({
+  reads: z.object({ bills: read.bills, selection: read.selection }),
+  sets: SELECTION_SETS,
+  async run(_ctx, deps, { bills, selection }) {
+    const selected = selection === 'all' ? bills : bills.filter((b) => b.faeId === selection?.faeId);
     if (selected.length === 0) return { outcome: 'unavailable' };
     return { outcome: 'selected', set: selectionVars(selected, deps.minPaymentCentimes) };
   },
-};
+});
 
 /** The session values of a selection of bills (non-empty): what the amount screen reads. */
 export function selectionVars(selected: SessionBill[], minPaymentCentimes: number): Vars {

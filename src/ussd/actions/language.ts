@@ -1,11 +1,13 @@
-import { isLanguage } from '../../language';
-import type { ActionDef } from './types';
+import { z } from 'zod';
+import { read } from './reads';
+import { defineAction } from './types';
 
 /** Switches the session's language and remembers it for this phone's later sessions. */
-export const setLanguage: ActionDef = {
-  async run(ctx) {
-    const lang = ctx.vars.language;
-    if (typeof lang !== 'string' || !isLanguage(lang)) return { outcome: 'unavailable' };
-    return { outcome: 'done', language: lang, remember: { language: lang } };
+export const setLanguage = defineAction({
+  reads: z.object({ language: read.language }),
+  sets: [],
+  async run(_ctx, _deps, { language }) {
+    if (language === undefined) return { outcome: 'unavailable' };
+    return { outcome: 'done', language, remember: { language } };
   },
-};
+});

@@ -1,10 +1,9 @@
+import { z } from 'zod';
 import { PUBLIC_NAMES } from '../../collections/public-names';
-import { PROVIDERS, type Provider } from '../../collections/types';
 import { isLanguage } from '../../language';
 import type { ConfirmOutcome } from '../../payments/types';
-import { isProvince } from '../../provinces';
-import { sessionBills } from './bills';
-import type { ActionDef, ActionResult } from './types';
+import { read } from './reads';
+import { defineAction, type ActionResult } from './types';
 
 function outcomeOf(r: ConfirmOutcome): ActionResult {
   switch (r.kind) {
@@ -55,34 +54,36 @@ function outcomeOf(r: ConfirmOutcome): ActionResult {
 }
 
 /** Hands the confirmed payment to the payment service; its answer picks the last screen. */
-export const confirmPayment: ActionDef = {
+export const confirmPayment = defineAction({
   sideEffecting: true,
-  async run(ctx, deps) {
-    const { vars } = ctx;
-    const ids = Array.isArray(vars.selectedIds) ? vars.selectedIds.filter((x): x is string => typeof x === 'string') : [];
-    const bills = sessionBills(vars.bills).filter((b) => ids.includes(b.faeId));
-    const province = typeof vars.province === 'string' ? vars.province : '';
-    const amount = typeof vars.amount === 'number' ? vars.amount : 0;
-    if (bills.length === 0 || !isProvince(province) || typeof vars.refClient !== 'string') return { outcome: 'failed' };
+  reads: z.object({
+    selectedIds: read.strings,
+    bills: read.bills,
+    province: read.province,
+    amount: read.number,
+    refClient: read.text,
+    holderName: read.text,
+    provider: read.provider,
+  }),
+  sets: ['numAcquit', 'paidAmount', 'walletName', 'dialCode', 'reference'],
+  async run(ctx, deps, v) {
+    const bills = v.bills.filter((b) => v.selectedIds.includes(b.faeId));
+    if (bills.length === 0 || v.province === undefined || v.refClient === undefined) return { outcome: 'failed' };
     const res = await deps.payments.confirm({
       sessionId: ctx.sessionId,
       sessionNonce: ctx.sessionNonce,
       phoneNumber: ctx.phone,
       language: isLanguage(ctx.language) ? ctx.language : 'fr',
-      refClient: vars.refClient,
-      province,
+      refClient: v.refClient,
+      province: v.province,
       // The whole name for the record, whatever this phone was shown.
-      subscriberName: typeof vars.holderName === 'string' ? vars.holderName : '',
+      subscriberName: v.holderName ?? '',
       bills: bills.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balanceCentimes: b.balance })),
-      amountCentimes: amount,
-      provider: isProvider(vars.provider) ? vars.provider : undefined,
+      amountCentimes: v.amount ?? 0,
+      provider: v.provider,
     });
     // Whatever became of it, the subscriber confirmed a payment: a payment kept from an earlier
     // dropped session is no longer theirs to finish (no offer, no SMS).
     return { ...outcomeOf(res), remember: { resume: 'paid' } };
   },
-};
-
-function isProvider(v: unknown): v is Provider {
-  return typeof v === 'string' && (PROVIDERS as readonly string[]).includes(v);
-}
+});

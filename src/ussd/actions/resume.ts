@@ -1,11 +1,12 @@
-import { isProvider } from '../../collections/types';
+import { z } from 'zod';
 import type { Json, Vars } from '../../json';
 import { maskHolderName } from '../../privacy/masking';
 import { isProvince } from '../../provinces';
 import type { KeptPayment } from '../../sessions/kept-payment';
-import { lookUpBills, selectionVars, sessionBills } from './bills';
-import type { ActionDef, ActionResult } from './types';
-import { bound } from './wallet';
+import { FETCH_SETS, lookUpBills, SELECTION_SETS, selectionVars } from './bills';
+import { read, sessionBills } from './reads';
+import { defineAction, type ActionResult } from './types';
+import { bound, selectionReads, WALLET_SETS } from './wallet';
 
 /**
  * A session's first screen, and a dropped payment brought back. The open action picks the first
@@ -15,17 +16,21 @@ import { bound } from './wallet';
  * The choice is computed, so another entry adds an outcome here and a screen. (Saved accounts are
  * options of the main menu, from values the session starts with: screens/saved.yaml.)
  */
-export const openSession: ActionDef = {
-  async run(ctx) {
+/** What the offer of a kept payment sets, and starting afresh clears. */
+const OFFER_SETS = ['refClient', 'province', 'resumeName', 'resumeAmount', 'selectedIds', 'amount', 'provider'];
+
+export const openSession = defineAction({
+  reads: z.object({ refClient: read.text }),
+  sets: OFFER_SETS,
+  async run(ctx, _deps, { refClient: dialled }) {
     const kept = ctx.prefs?.kept;
-    const dialled = typeof ctx.vars.refClient === 'string' ? ctx.vars.refClient : undefined;
     if (kept !== undefined && (dialled === undefined || dialled === kept.refClient)) return { outcome: 'resume', set: offerVars(kept) };
     if (dialled === undefined) return { outcome: 'main' };
     const province = ctx.prefs?.lastRef === dialled ? ctx.prefs.lastProvince : undefined;
     if (province !== undefined && isProvince(province)) return { outcome: 'bills', set: { province } };
     return { outcome: 'province' };
   },
-};
+});
 
 /** What the offer shows and continuing needs: the kept choice, in the session's own values. */
 function offerVars(k: KeptPayment): Vars {
@@ -41,12 +46,14 @@ function offerVars(k: KeptPayment): Vars {
 }
 
 /** "Start afresh": the kept payment is forgotten, and the session's copy of it cleared. */
-export const dropResume: ActionDef = {
+export const dropResume = defineAction({
+  reads: z.object({}),
+  sets: OFFER_SETS,
   async run() {
     const set: Vars = { refClient: null, province: null, resumeName: null, resumeAmount: null, selectedIds: null, amount: null, provider: null };
     return { outcome: 'done', set, remember: { resume: 'dropped' } };
   },
-};
+});
 
 /**
  * "Continue": the bills are read again (GetFact) and the kept choice corrected by what changed
@@ -54,12 +61,12 @@ export const dropResume: ActionDef = {
  * wallet's limits. It lands on the confirmation (or the amount screen, when no amount had been
  * chosen or the old one no longer fits), never further: only a fresh confirmation key pays.
  */
-export const resumePayment: ActionDef = {
-  async run(ctx, deps): Promise<ActionResult> {
-    const ref = typeof ctx.vars.refClient === 'string' ? ctx.vars.refClient : '';
-    const province = typeof ctx.vars.province === 'string' ? ctx.vars.province : '';
-    const ids = strings(ctx.vars.selectedIds);
-    const found = await lookUpBills(ctx, deps, ref, province);
+export const resumePayment = defineAction({
+  reads: selectionReads.extend({ refClient: read.text, province: read.text, provider: read.provider, amount: read.number }),
+  sets: [...FETCH_SETS, ...SELECTION_SETS, ...WALLET_SETS, 'amount'],
+  async run(ctx, deps, v): Promise<ActionResult> {
+    const ids = v.selectedIds;
+    const found = await lookUpBills(ctx, deps, v.refClient ?? '', v.province ?? '');
     switch (found.outcome) {
       case 'found':
         break;
@@ -75,21 +82,20 @@ export const resumePayment: ActionDef = {
     Object.assign(set, selectionVars(selected, deps.minPaymentCentimes));
     const result = (outcome: string): ActionResult => ({ outcome, set, ...(found.remember === undefined ? {} : { remember: found.remember }) });
     if (deps.wallet !== undefined) {
-      const kept = ctx.vars.provider;
-      const provider = typeof kept === 'string' && isProvider(kept) ? kept : await deps.wallet.predictProvider(ctx.phone);
+      const provider = v.provider ?? (await deps.wallet.predictProvider(ctx.phone));
       if (provider === undefined) return result('ask');
-      const rules = await bound({ ...ctx, vars: { ...ctx.vars, ...set } }, deps, provider);
+      const rules = await bound(selectionReads.parse({ ...v, ...set }), deps, provider);
       Object.assign(set, rules.set);
       // A slow wallet was announced before the first confirmation: the resume goes on. A bill the
       // wallet cannot take now leads back to the list of what is owed.
       if (rules.outcome === 'other_bills') return result('bills');
       if (rules.outcome !== 'ready' && rules.outcome !== 'delayed') return result(rules.outcome);
     }
-    const amount = typeof ctx.vars.amount === 'number' ? amountNow(ctx.vars.amount, set) : undefined;
+    const amount = v.amount === undefined ? undefined : amountNow(v.amount, set);
     set.amount = amount ?? null;
     return result(amount === undefined ? 'amount' : 'confirm');
   },
-};
+});
 
 /**
  * The amount chosen before the drop, as it can be paid now (`v`: the selection's and the wallet's
@@ -106,29 +112,35 @@ export function amountNow(kept: number, v: Vars): number | undefined {
   return typed && kept % 100 === 0 && kept >= min && kept <= max ? kept : undefined;
 }
 
+const keptReads = z.object({
+  refClient: read.text,
+  province: read.province,
+  subscriberName: read.text,
+  selectedIds: read.strings,
+  selectedBalance: read.number,
+  amount: read.number,
+  provider: read.provider,
+});
+
 /**
  * The payment a session holds, to keep when the network drops it: what the subscriber chose on
  * the bills, wallet and amount screens. Undefined when the session holds no such choice.
  */
 export function keptPaymentOf(vars: Readonly<Vars>): KeptPayment | undefined {
-  const { refClient, province, subscriberName, selectedBalance, amount, provider } = vars;
-  const billIds = strings(vars.selectedIds);
-  if (typeof refClient !== 'string' || typeof province !== 'string' || !isProvince(province)) return undefined;
-  if (billIds.length === 0 || typeof selectedBalance !== 'number' || selectedBalance <= 0) return undefined;
+  const v = keptReads.parse(vars);
+  const { refClient, province, selectedBalance, amount } = v;
+  if (refClient === undefined || province === undefined) return undefined;
+  if (v.selectedIds.length === 0 || selectedBalance === undefined || selectedBalance <= 0) return undefined;
   return {
     refClient,
     province,
     // Masked whatever the phone may see: the resume SMS and screen travel further than a session.
-    maskedName: maskHolderName(typeof subscriberName === 'string' ? subscriberName : ''),
-    billIds,
+    maskedName: maskHolderName(v.subscriberName ?? ''),
+    billIds: v.selectedIds,
     balanceCentimes: selectedBalance,
-    amountCentimes: typeof amount === 'number' && amount > 0 ? amount : undefined,
-    provider: typeof provider === 'string' && isProvider(provider) ? provider : undefined,
+    amountCentimes: amount !== undefined && amount > 0 ? amount : undefined,
+    provider: v.provider,
   };
-}
-
-function strings(v: Json | undefined): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function num(v: Json | undefined): number {

@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import type { Vars } from '../../json';
-import { isProvince } from '../../provinces';
 import type { PaidRef } from '../../sessions/types';
-import type { ActionDef } from './types';
+import { read } from './reads';
+import { defineAction } from './types';
 
 /**
  * Saved accounts: the references this phone has paid (Prefs.paidRefs, read with the hop's first
@@ -30,26 +31,41 @@ export function firstScreenSaved(paidRefs: readonly PaidRef[]): Vars {
   return paidRefs.length === 0 ? {} : savedVars(paidRefs, 1);
 }
 
+/** The session values of the slots shown: `saved1Ref`, `saved1Province`, `saved1Name`… */
+const SAVED_SETS = Object.keys(savedVars([], 0, SAVED_SHOWN));
+
 /** "My accounts": the three most recent, from this hop's read of the phone (a payment since counts). */
-export const listSaved: ActionDef = {
+export const listSaved = defineAction({
+  reads: z.object({}),
+  sets: SAVED_SETS,
   async run(ctx) {
     const set = savedVars(ctx.paidRefs, Math.min(ctx.paidRefs.length, SAVED_SHOWN), SAVED_SHOWN);
     return { outcome: ctx.paidRefs.length === 0 ? 'none' : 'list', set };
   },
-};
+});
 
 /**
  * Takes the account shown under the key chosen (`savedPick`) off the phone's list. From then on
  * this phone is a stranger to it: its holder's name shows masked and a lookup counts against the
  * day's limit, until the phone pays it again.
  */
-export const forgetSaved: ActionDef = {
-  async run(ctx, deps) {
-    const n = typeof ctx.vars.savedPick === 'string' ? ctx.vars.savedPick : '';
-    const ref = ctx.vars[`saved${n}Ref`];
-    const province = ctx.vars[`saved${n}Province`];
-    if (deps.paidRefs === undefined || typeof ref !== 'string' || typeof province !== 'string' || !isProvince(province)) return { outcome: 'unavailable' };
+export const forgetSaved = defineAction({
+  reads: z.object({
+    savedPick: z.enum(['1', '2', '3']).optional().catch(undefined),
+    saved1Ref: read.text,
+    saved1Province: read.province,
+    saved2Ref: read.text,
+    saved2Province: read.province,
+    saved3Ref: read.text,
+    saved3Province: read.province,
+  }),
+  sets: ['refClient'],
+  async run(ctx, deps, v) {
+    const n = v.savedPick;
+    const ref = n === undefined ? undefined : v[`saved${n}Ref`];
+    const province = n === undefined ? undefined : v[`saved${n}Province`];
+    if (deps.paidRefs === undefined || ref === undefined || province === undefined) return { outcome: 'unavailable' };
     await deps.paidRefs.forgetPaidRef(ctx.phone, ref, province);
     return { outcome: 'done', set: { refClient: ref } };
   },
-};
+});

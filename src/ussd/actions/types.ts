@@ -6,6 +6,7 @@ import type { RegidesoClient } from '../../regideso/types';
 import type { LookupLimiter } from '../../sessions/lookup-limit';
 import type { PaidRef, Prefs, Remember, SubscriberPrefs } from '../../sessions/types';
 import type { Vars } from '../../json';
+import type { z } from 'zod';
 
 /** What an action sees of the session. */
 export interface ActionContext {
@@ -44,14 +45,26 @@ export interface ActionDeps {
   paidRefs?: Pick<SubscriberPrefs, 'forgetPaidRef'> | undefined;
 }
 
-export interface ActionDef {
-  run(ctx: ActionContext, deps: ActionDeps): Promise<ActionResult>;
+export interface ActionDef<S extends z.ZodObject = z.ZodObject> {
+  /**
+   * The session values the action reads (kinds in reads.ts): the action runner parses them once
+   * and hands them to `run`, typed. `menus:check` holds the menu's `store:` names to these.
+   */
+  reads: S;
+  /** The session values its outcomes may set: what `menus:check` takes as set by this action. */
+  sets: readonly string[];
+  run(ctx: ActionContext, deps: ActionDeps, vars: z.output<S>): Promise<ActionResult>;
   /**
    * The action does something that cannot be taken back (moves money). The engine runs it only on an
    * input typed on a screen the subscriber has just been shown: never while walking through inputs
    * a first request carries, nor on an input typed on a "please wait" screen.
    */
   sideEffecting?: boolean;
+}
+
+/** An action, its reads' types inferred for its body. */
+export function defineAction<S extends z.ZodObject>(def: ActionDef<S>): ActionDef<S> {
+  return def;
 }
 
 /** An input check: a value to store, or the name of the error to show. */

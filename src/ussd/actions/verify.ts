@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import { maskReference } from '../../privacy/masking';
-import { isProvince } from '../../provinces';
 import { hasPaidRef } from '../../sessions/subscriber-prefs';
-import type { ActionDef } from './types';
+import { read } from './reads';
+import { defineAction } from './types';
 
 /**
  * Forms worth trying for a typed receipt number, most likely first. A keypad types digits, `*` and
@@ -24,12 +25,12 @@ export function receiptCandidates(typed: string): string[] {
  * Each call may take up to the client's timeout: when the hop's budget runs out (the engine then
  * answers "unavailable") no further candidate is tried.
  */
-export const verifyReceipt: ActionDef = {
-  async run(ctx, deps) {
-    const typed = typeof ctx.vars.numAcquit === 'string' ? ctx.vars.numAcquit : '';
-    const province = typeof ctx.vars.province === 'string' ? ctx.vars.province : '';
-    if (!isProvince(province)) return { outcome: 'not_found' };
-    for (const candidate of receiptCandidates(typed)) {
+export const verifyReceipt = defineAction({
+  reads: z.object({ numAcquit: read.text, province: read.province }),
+  sets: ['numAcquit', 'txAmount', 'txDate', 'txName', 'txRef'],
+  async run(ctx, deps, { numAcquit, province }) {
+    if (province === undefined) return { outcome: 'not_found' };
+    for (const candidate of receiptCandidates(numAcquit ?? '')) {
       if (ctx.signal.aborted) return { outcome: 'unavailable' };
       const res = await deps.regideso.verifyTransaction(candidate, province);
       if (res.kind === 'not_found') continue;
@@ -45,4 +46,4 @@ export const verifyReceipt: ActionDef = {
     }
     return { outcome: 'not_found' };
   },
-};
+});

@@ -1,9 +1,10 @@
+import { z } from 'zod';
 import { PUBLIC_NAMES } from '../../collections/public-names';
-import { isProvider, type Provider, type ProviderRules } from '../../collections/types';
+import type { Provider, ProviderRules } from '../../collections/types';
 import type { Vars } from '../../json';
 import { amountBounds, amountVars } from './amount';
-import { sessionBills } from './bills';
-import type { ActionContext, ActionDef, ActionDeps, ActionResult } from './types';
+import { read } from './reads';
+import { defineAction, type ActionDeps, type ActionResult } from './types';
 
 /**
  * Which mobile-money wallet pays, and what it accepts. The wallet is told by the phone number
@@ -12,18 +13,21 @@ import type { ActionContext, ActionDef, ActionDeps, ActionResult } from './types
  * refused there, in the subscriber's language, never after the session ended.
  */
 
+/** What the wallet's rules are checked against: the selection and the bills it was made from. */
+export const selectionReads = z.object({ selectedBalance: read.number, selection: read.selection, selectedIds: read.strings, bills: read.bills });
+type SelectionReads = z.output<typeof selectionReads>;
+
 /** The wallet's rules over the selected balance: `ready` with the amount bounds, or why it cannot pay. */
-export async function bound(ctx: ActionContext, deps: ActionDeps, provider: Provider): Promise<ActionResult> {
+export async function bound(v: SelectionReads, deps: ActionDeps, provider: Provider): Promise<ActionResult> {
   const rules: ProviderRules[] = (await deps.wallet?.providerRules()) ?? [];
   const rule = rules.find((r) => r.provider === provider);
   const set: Vars = { provider, walletName: PUBLIC_NAMES[provider] };
   if (rule === undefined) return { outcome: 'closed', set };
-  const balance = typeof ctx.vars.selectedBalance === 'number' ? ctx.vars.selectedBalance : 0;
-  const b = amountBounds(balance, deps.minPaymentCentimes, rule);
+  const b = amountBounds(v.selectedBalance ?? 0, deps.minPaymentCentimes, rule);
   const limits = { walletMin: rule.minCentimes, walletMax: rule.maxCentimes };
   if (!b.exact && !b.typed) {
     // Not a dead end while something else on the account can pass: all the bills together, or another one.
-    const others = otherChoices(ctx, deps, rule);
+    const others = otherChoices(v, deps, rule);
     if (others.canPayAll || others.otherBills) return { outcome: 'other_bills', set: { ...set, ...limits, canPayAll: others.canPayAll || null, otherBills: others.otherBills || null } };
     return { outcome: 'cannot_pay', set: { ...set, ...limits } };
   }
@@ -32,37 +36,41 @@ export async function bound(ctx: ActionContext, deps: ActionDeps, provider: Prov
 }
 
 /** What the wallet could take instead of a selection it cannot: every bill at once, or some other bill alone. */
-function otherChoices(ctx: ActionContext, deps: ActionDeps, rule: ProviderRules): { canPayAll: boolean; otherBills: boolean } {
-  if (ctx.vars.selection === 'all') return { canPayAll: false, otherBills: false };
+function otherChoices(v: SelectionReads, deps: ActionDeps, rule: ProviderRules): { canPayAll: boolean; otherBills: boolean } {
+  if (v.selection === 'all') return { canPayAll: false, otherBills: false };
   const passes = (balance: number) => {
     const b = amountBounds(balance, deps.minPaymentCentimes, rule);
     return b.exact || b.typed;
   };
-  const selected = Array.isArray(ctx.vars.selectedIds) ? ctx.vars.selectedIds : [];
-  const bills = sessionBills(ctx.vars.bills);
-  const total = bills.reduce((sum, b) => sum + b.balance, 0);
+  const total = v.bills.reduce((sum, b) => sum + b.balance, 0);
   return {
-    canPayAll: bills.length > 1 && passes(total),
-    otherBills: bills.some((b) => !selected.includes(b.faeId) && passes(b.balance)),
+    canPayAll: v.bills.length > 1 && passes(total),
+    otherBills: v.bills.some((b) => !v.selectedIds.includes(b.faeId) && passes(b.balance)),
   };
 }
 
+/** What the wallet's rules may set. */
+export const WALLET_SETS = ['provider', 'walletName', 'walletMin', 'walletMax', 'canPayAll', 'otherBills', 'amountMin', 'amountMax', 'otherAmount', 'exactAmount'];
+
 /** After the bills are chosen: the wallet of this number, or `ask`; `none` when the operator collects upstream. */
-export const detectWallet: ActionDef = {
-  async run(ctx, deps) {
+export const detectWallet = defineAction({
+  reads: selectionReads,
+  sets: WALLET_SETS,
+  async run(ctx, deps, v) {
     if (deps.wallet === undefined) return { outcome: 'none' };
     const provider = await deps.wallet.predictProvider(ctx.phone);
     if (provider === undefined) return { outcome: 'ask' };
-    return bound(ctx, deps, provider);
+    return bound(v, deps, provider);
   },
-};
+});
 
 /** The wallet the subscriber picked (`provider` set by the menu). */
-export const walletRules: ActionDef = {
-  async run(ctx, deps) {
-    const provider = ctx.vars.provider;
+export const walletRules = defineAction({
+  reads: selectionReads.extend({ provider: read.provider }),
+  sets: WALLET_SETS,
+  async run(_ctx, deps, v) {
     if (deps.wallet === undefined) return { outcome: 'ready' };
-    if (typeof provider !== 'string' || !isProvider(provider)) return { outcome: 'unavailable' };
-    return bound(ctx, deps, provider);
+    if (v.provider === undefined) return { outcome: 'unavailable' };
+    return bound(v, deps, v.provider);
   },
-};
+});

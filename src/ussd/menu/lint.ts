@@ -6,6 +6,7 @@ import { ANSWER_PREFIX_LENGTH, BACK_KEY, ENGINE_TEXT_KEYS, HOME_KEY, longestList
 import { lintMessages } from '../../texts/lint';
 import { isMessageNamespace } from '../../texts/messages';
 import { placeholders } from '../../texts/template';
+import { lintNames } from './lint-names';
 import type { MenuFault } from './load';
 import type { Menu } from './model';
 import { sideEffectTargets } from './side-effects';
@@ -153,6 +154,7 @@ export function lintMenu(menu: Menu, where: Where): MenuFault[] {
   }
 
   lintConfirmKeys(menu, fault);
+  lintNames(menu, fault);
 
   // Reachability from the start screen.
   const seen = new Set<string>();

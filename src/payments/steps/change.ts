@@ -11,6 +11,11 @@ import type { PaymentMetrics } from '../metrics';
 import { noticesFor } from '../notices';
 import type { SettleSignal } from '../settle-signal';
 
+/**
+ * A payment step's one way to write: `change` (a compare-and-set of the intent with its audit
+ * events and owed SMS, in one transaction), with what every step is given and gives back.
+ */
+
 /** How long the job waits for what, and when it gives up waiting. */
 export interface JobTimings {
   /** Unchanged balances mean "PayFact did not land" only this long after it was sent (REGIDESO may still apply a request we gave up on). */
