@@ -15,7 +15,7 @@ import type { FailedAuthLimiter } from './security';
  * The operators' console at `/console/`: static pages under `web/console/` (served in production
  * too: every piece of data they show comes from routes behind requireOperator) and the few routes
  * only the console needs, under `/console/api/`:
- * - `POST /console/api/session` `{"key": "rgdop_…"}`: sign-in; sets the session cookie.
+ * - `POST /console/api/session` `{"key": "rgdop_..."}`: sign-in; sets the session cookie.
  * - `DELETE /console/api/session`: sign-out.
  * - `GET /console/api/me` (viewer): who is signed in, with the page's CSRF token; 401 signed out.
  * - `GET /console/api/health` (viewer): REGIDESO, wallets, jobs, SMS, open flags.
@@ -88,7 +88,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router {
 
   router.post('/console/api/session', async (req, res) => {
     if (!req.is('application/json')) {
-      res.status(415).json({ error: 'unsupported_media_type', message: 'send the key as JSON: {"key": "rgdop_…"}' });
+      res.status(415).json({ error: 'unsupported_media_type', message: 'send the key as JSON: {"key": "rgdop_..."}' });
       return;
     }
     const body = signInBody.safeParse(req.body ?? {});

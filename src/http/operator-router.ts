@@ -85,7 +85,7 @@ const listQuery = z.object({
   phone: phoneSchema.optional(),
   ref: z.string().trim().min(1).max(40).optional(),
   numAcquit: z.string().trim().min(1).max(64).optional(),
-  depositId: z.uuid({ error: 'must be a deposit id (a UUID such as 0b9f…-…)' }).transform((v) => v.toLowerCase()).optional(),
+  depositId: z.uuid({ error: 'must be a deposit id (a UUID such as 0b9f...-...)' }).transform((v) => v.toLowerCase()).optional(),
   limit: limit(MAX_PAGE).optional(),
   cursor: z.string().max(300).transform((v, ctx) => {
     const after = decodeCursor(v);
