@@ -406,6 +406,8 @@ async function startProduct(settings: Settings, regidesoUrl: string): Promise<Se
     REGIDESO_API_KEY: REGIDESO_KEY,
     REGIDESO_OPERATOR: 'BENCH',
     WEBHOOK_TOKEN: token,
+    // Production refuses to start without one; the bench does not read /metrics.
+    METRICS_TOKEN: randomBytes(24).toString('hex'),
     COLLECTION: 'none',
     SMS_TRANSPORT: 'outbox',
   };

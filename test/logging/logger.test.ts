@@ -66,3 +66,23 @@ describe('masking twice', () => {
     expect(maskPhone(maskPhone('+243812345990'))).toBe('+243******990');
   });
 });
+
+describe('entries below the level', () => {
+  it('are dropped before they are scrubbed or serialised, and the others still are', async () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (b: Buffer) => lines.push(b.toString()));
+    const logger = createLogger({ level: 'info', json: true, secrets: [], stream });
+    let serialised = 0;
+    const value = { toJSON: () => (serialised += 1) };
+    logger.debug('below', { value });
+    logger.log('debug', 'below too', { value });
+    await new Promise((r) => setImmediate(r));
+    expect(serialised).toBe(0);
+    expect(lines).toEqual([]);
+    logger.info('at the level', { value, phone: '+243812345990' });
+    await new Promise((r) => setImmediate(r));
+    expect(serialised).toBe(1);
+    expect(JSON.parse(lines.join('').trim())).toMatchObject({ message: 'at the level', phone: '+243******990' });
+  });
+});
