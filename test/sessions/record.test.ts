@@ -1,4 +1,5 @@
 import { decodeRecord, encodeRecord, type RecordParts } from '../../src/sessions/record';
+import type { Vars } from '../../src/json';
 import type { Session } from '../../src/sessions/types';
 
 /** Splits a record by its header the way the Lua scripts do (src/sessions/scripts.ts, PARSE). */
@@ -55,7 +56,7 @@ test("the bills' fields are kept once, and what their values share once per fiel
 });
 
 test('lists that are not all strings, or not all alike, or hold any text, come back the same', () => {
-  const vars = {
+  const vars: Vars = {
     mixed: [{ a: 'x1', b: 1 }, { a: null, b: 2 }],
     unlike: [{ a: 1 }, { b: 2 }],
     sameStart: [{ t: '😀a' }, { t: '😀b' }, { t: '😀' }],
