@@ -47,6 +47,17 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
   // this instance's random prefix and a count, without drawing randomness on every hop.
   const leasePrefix = randomBytes(12).toString('base64url');
   let leases = 0;
+  // A session's nonce: 8 random bytes, drawn from a pool (a small randomBytes call costs as much as a large one).
+  let pool = Buffer.alloc(0);
+  let drawn = 0;
+  const nonce = (): string => {
+    if (drawn + 8 > pool.length) {
+      pool = randomBytes(1024);
+      drawn = 0;
+    }
+    drawn += 8;
+    return pool.toString('hex', drawn - 8, drawn);
+  };
 
   /**
    * Runs actions for this hop; what they ask to keep for the phone is gathered for the commit.
@@ -94,7 +105,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
       ...interp.start(prefs),
       id: key.id,
       phone: key.phone,
-      nonce: randomBytes(8).toString('hex'),
+      nonce: nonce(),
       menuVersion: menu.version,
       shape: deps.gatewayMode === 'last' ? 'last' : 'unknown',
       text: '',
