@@ -20,10 +20,12 @@ import { bareApp, minimalApp, ussdMenuBuilderApp } from './servers';
 
 /**
  * `npm run bench [-- --connections 32 --duration 10 --warmup 3 --redis redis://… --database postgres://…]`
- * `[--servers minimal,umb,product] [--cpu-prof DIR] [--product-dir OTHER_CHECKOUT]`
+ * `[--servers minimal,umb,product] [--rounds 1] [--cpu-prof DIR] [--product-dir OTHER_CHECKOUT]`
  *
  * Many concurrent USSD sessions walk dial → pay → reference → province → bills (4 hops, the last
- * one calls REGIDESO's GetFact) against four servers in turn, under the same load: a bare express
+ * one calls REGIDESO's GetFact) against four servers in turn (`--rounds N`: N turns each, one
+ * after the other's, so a change in what else loads the machine falls on every server alike),
+ * under the same load: a bare express
  * handler, a minimal Redis handler (one GET + one SET a hop), ussd-menu-builder with a Redis
  * session store, and the product as it is deployed (`node dist/main.js`, production settings).
  *
@@ -59,6 +61,8 @@ interface Settings {
   connections: number;
   durationS: number;
   warmupS: number;
+  /** Each server is measured this many times, `durationS` each, the servers taking turns. */
+  rounds: number;
   redisUrl: string;
   databaseUrl: string;
   /** Only these servers (all four by default); the ratios need minimal and ussd-menu-builder. */
@@ -80,6 +84,7 @@ const argsSchema = z.object({
   connections: positiveInt('connections', 10_000).default(32),
   duration: positiveInt('duration', 600).default(10),
   warmup: z.coerce.number().int().min(0).max(60).default(3),
+  rounds: positiveInt('rounds', 20).default(1),
   redis: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, '--redis must be a redis:// URL')
@@ -107,6 +112,7 @@ function parseCli(argv: string[]): { settings: Settings; serve: Exclude<Role, 'p
       connections: { type: 'string', short: 'c' },
       duration: { type: 'string', short: 'd' },
       warmup: { type: 'string', short: 'w' },
+      rounds: { type: 'string' },
       redis: { type: 'string' },
       database: { type: 'string' },
       servers: { type: 'string' },
@@ -128,6 +134,7 @@ function parseCli(argv: string[]): { settings: Settings; serve: Exclude<Role, 'p
       connections: a.connections,
       durationS: a.duration,
       warmupS: a.warmup,
+      rounds: a.rounds,
       redisUrl: a.redis,
       databaseUrl: a.database,
       roles: ROLES.filter((r) => a.servers === undefined || a.servers.includes(r)),
@@ -406,6 +413,8 @@ async function startProduct(settings: Settings, regidesoUrl: string): Promise<Se
     REGIDESO_API_KEY: REGIDESO_KEY,
     REGIDESO_OPERATOR: 'BENCH',
     WEBHOOK_TOKEN: token,
+    // Production refuses to start without one; the bench does not read /metrics.
+    METRICS_TOKEN: randomBytes(24).toString('hex'),
     COLLECTION: 'none',
     SMS_TRANSPORT: 'outbox',
   };
@@ -536,6 +545,27 @@ async function drive(server: Server, regidesoPid: number, connections: number, d
     timeouts: result.timeouts,
     serverCpuUs: cpuTimeUs(server.pid) - (cpuBefore[0] ?? 0),
     regidesoCpuUs: cpuTimeUs(regidesoPid) - (cpuBefore[1] ?? 0),
+  };
+}
+
+/** Two turns of one server's load as one measurement. */
+function mergeMeasured(a: Measured, b: Measured): Measured {
+  const badSamples = new Map(a.tally.badSamples);
+  for (const [k, n] of b.tally.badSamples) badSamples.set(k, (badSamples.get(k) ?? 0) + n);
+  return {
+    role: a.role,
+    durationS: a.durationS + b.durationS,
+    tally: {
+      latencies: a.tally.latencies.map((l, i) => l.concat(b.tally.latencies[i] ?? [])),
+      answered: a.tally.answered + b.tally.answered,
+      journeys: a.tally.journeys + b.tally.journeys,
+      badAnswers: a.tally.badAnswers + b.tally.badAnswers,
+      badSamples,
+    },
+    connErrors: a.connErrors + b.connErrors,
+    timeouts: a.timeouts + b.timeouts,
+    serverCpuUs: a.serverCpuUs + b.serverCpuUs,
+    regidesoCpuUs: a.regidesoCpuUs + b.regidesoCpuUs,
   };
 }
 
@@ -670,7 +700,8 @@ async function runParent(settings: Settings): Promise<number> {
   const cpus = os.cpus();
   console.log('ussd-hops: dial → pay → reference → province → bills, 4 hops a session, a fresh session and phone each time');
   console.log(`machine:  ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${process.platform} ${process.arch}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`settings: ${settings.connections} connections, ${settings.durationS} s measured (+${settings.warmupS} s warm-up) per server, Redis ${settings.redisUrl}`);
+  const rounds = settings.rounds === 1 ? '' : ` in ${settings.rounds} turns of ${settings.durationS} s`;
+  console.log(`settings: ${settings.connections} connections, ${settings.durationS * settings.rounds} s measured${rounds} (+${settings.warmupS} s warm-up) per server, Redis ${settings.redisUrl}`);
   console.log('          each server, the sandbox REGIDESO (over HTTP) and this load generator in processes of their own;');
   console.log('          the product is `node dist/main.js`, NODE_ENV=production, LOG_LEVEL=info, PostgreSQL ledger, webhook token, COLLECTION=none\n');
 
@@ -681,24 +712,33 @@ async function runParent(settings: Settings): Promise<number> {
   const regideso = await startRegideso();
   let memory: { session: number; phone: number; answer: string } | undefined;
   let productLog: string | undefined;
+  // Every server runs from the start to the end: the rounds take turns between them.
+  const servers = new Map<Role, Server>();
   try {
     for (const role of settings.roles) {
       const server = role === 'product' ? await startProduct(settings, regideso.baseUrl) : await startOther(role, settings, regideso.baseUrl);
+      servers.set(role, server);
       if ('logFile' in server && typeof server.logFile === 'string') productLog = server.logFile;
-      try {
-        const warm = settings.warmupS > 0 ? (await drive(server, regideso.pid, settings.connections, settings.warmupS, identity)).tally.answered : 0;
+    }
+    for (const [role, server] of servers) {
+      const warm = settings.warmupS > 0 ? (await drive(server, regideso.pid, settings.connections, settings.warmupS, identity)).tally.answered : 0;
+      served.set(role, warm);
+    }
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const [role, server] of servers) {
         const m = await drive(server, regideso.pid, settings.connections, settings.durationS, identity);
-        measured.set(role, m);
-        served.set(role, warm + m.tally.answered);
-        if (role === 'product') {
-          memory = await sessionMemory(server, settings.redisUrl);
-          served.set(role, warm + m.tally.answered + NINE_BILLS.length);
-        }
-      } finally {
-        await server.stop();
+        const before = measured.get(role);
+        measured.set(role, before === undefined ? m : mergeMeasured(before, m));
+        served.set(role, (served.get(role) ?? 0) + m.tally.answered);
       }
     }
+    const product = servers.get('product');
+    if (product !== undefined) {
+      memory = await sessionMemory(product, settings.redisUrl);
+      served.set('product', (served.get('product') ?? 0) + NINE_BILLS.length);
+    }
   } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
     await regideso.stop();
   }
 
@@ -737,7 +777,7 @@ async function main(): Promise<void> {
     return;
   }
   // Bounded even if a server hangs on the way down (the product drains 5 s on SIGTERM).
-  const budgetMs = settings.roles.length * ((settings.durationS + settings.warmupS) * 1000 + 30_000) + 120_000;
+  const budgetMs = settings.roles.length * ((settings.durationS * settings.rounds + settings.warmupS) * 1000 + 30_000) + 120_000;
   setTimeout(() => {
     console.error('bench overran its time budget; giving up');
     process.exit(3);

@@ -8,6 +8,8 @@ const BASIC =
 const EXTENDED = '^{}\\[~]|€\f';
 const BASIC_SET = new Set(BASIC);
 const EXTENDED_SET = new Set(EXTENDED);
+/** The extension characters but the euro sign, all ASCII, by code. */
+const ASCII_EXTENDED = new Set([...EXTENDED].filter((ch) => ch !== '€').map((ch) => ch.charCodeAt(0)));
 
 export function isGsm7(text: string): boolean {
   for (const ch of text) if (!BASIC_SET.has(ch) && !EXTENDED_SET.has(ch)) return false;
@@ -22,9 +24,19 @@ export function nonGsm7Chars(text: string): string[] {
 /** Septets used: extension characters take two. */
 export function gsm7Length(text: string): number {
   let n = 0;
-  for (const ch of text) n += EXTENDED_SET.has(ch) ? 2 : 1;
+  // By UTF-16 unit, without a string per character (screens are measured on every hop): every
+  // character outside ASCII but the euro sign takes one septet, and a surrogate pair is one character.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) n += ASCII_EXTENDED.has(code) ? 2 : 1;
+    else if (code === 0x20ac) n += 2;
+    else if (!isLowSurrogate(code) || i === 0 || !isHighSurrogate(text.charCodeAt(i - 1))) n += 1;
+  }
   return n;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /**
  * Replaces what GSM-7 lacks with its nearest letter (ê→e, ç→c, curly quotes → straight), for data

@@ -14,6 +14,15 @@ describe('GSM-7', () => {
     expect(gsm7Length('a€[b]')).toBe(8);
   });
 
+  it('counts every other character once, a character beyond 16 bits (two UTF-16 units) and a lone half too', () => {
+    for (const ext of '^{}\\[~]|€\f') expect(gsm7Length(`x${ext}`)).toBe(3);
+    expect(gsm7Length('Entrez votre référence:\n1. Kinshasa')).toBe(35);
+    expect(gsm7Length('漢字 ê Ω')).toBe(6);
+    expect(gsm7Length('😀a😀')).toBe(3);
+    expect(gsm7Length('\ud83d\ud83d\ude00\ude00x')).toBe(4);
+    expect(gsm7Length('')).toBe(0);
+  });
+
   it('folds foreign letters in data we do not control', () => {
     expect(toGsm7('KABONGÔ Hélène “Maître”')).toBe('KABONGO Hélène "Maitre"');
     expect(isGsm7(toGsm7('漢字 ê'))).toBe(true);

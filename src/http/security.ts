@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { RedisClient } from '../redis';
 import type { Logger } from '../logging/logger';
@@ -15,7 +15,8 @@ import { rateLimitedCounter, webhookAuthCounter } from '../channel-metrics';
 /** As `WEBHOOK_TOKEN` requires in src/config.ts. */
 const MIN_TOKEN_LENGTH = 16;
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+/** One-shot SHA-256 (no Hash object per call: the token is checked on every hop). */
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 export interface FailedAuthLimiter {
   /** Counts one failed authentication from `address`; true once the address is over its limit. */
@@ -91,7 +92,8 @@ export function requireWebhookToken(
 
   return async (req, res, next) => {
     const presented = presentedTokens(req);
-    const first = firstPathSegment(req);
+    // Read only when no token was presented elsewhere (not under the `/:token` mount, the hops' URL).
+    const first = presented.length > 0 ? undefined : firstPathSegment(req);
     const allowed = presented.length > 0 ? presented.every(matches) : first !== undefined && matches(first);
     if (allowed) {
       next();

@@ -27,7 +27,7 @@ function scrub(value: unknown, secrets: string[], key: string, depth: number): u
     if (PHONE_FIELDS.test(key)) return maskPhone(value);
     if (NAME_FIELDS.test(key)) return maskName(value);
     let out = value;
-    for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+    for (const s of secrets) if (s.length >= 4 && out.includes(s)) out = out.split(s).join('[redacted]');
     return out;
   }
   if (Array.isArray(value)) return value.map((v) => scrub(v, secrets, key, depth + 1));
@@ -62,7 +62,22 @@ export function createLogger(opts: LoggerOptions): Logger {
   const transport = opts.stream
     ? new winston.transports.Stream({ stream: opts.stream })
     : new winston.transports.Console({ stderrLevels: ['error', 'warn'] });
-  return winston.createLogger({ level: opts.level, format, transports: [transport] });
+  return dropBelowLevel(winston.createLogger({ level: opts.level, format, transports: [transport] }));
+}
+
+/**
+ * Winston formats every entry (scrubbing, timestamp, JSON) before its transport drops one below
+ * the level: a `debug` call on a hot path would cost as much as a line written. Entries no
+ * transport takes are dropped before any of that.
+ */
+function dropBelowLevel(logger: Logger): Logger {
+  const write = logger.write.bind(logger);
+  const enabled = (entry: unknown): boolean => {
+    const level = typeof entry === 'object' && entry !== null && 'level' in entry ? entry.level : undefined;
+    return typeof level !== 'string' || logger.isLevelEnabled(level);
+  };
+  logger.write = ((entry: unknown, ...rest: unknown[]) => (enabled(entry) ? (write as (...a: unknown[]) => boolean)(entry, ...rest) : true)) as Logger['write'];
+  return logger;
 }
 
 /** A logger that drops everything: for tests and tools that do not care. */

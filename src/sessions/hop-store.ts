@@ -3,9 +3,9 @@ import { isCluster, type RedisClient } from '../redis';
 import { KEEP_SECONDS, decodeKept } from './kept-payment';
 import { phoneKeys, resumeDueKey, sessionKeys } from './keys';
 import { decodeRecord, encodeRecord, type RecordParts } from './record';
-import { BEGIN, COMMIT, GIVE_UP, PEEK, PHONE, RELEASE } from './scripts';
+import { BEGIN, COMMIT, COMMIT_ALL, GIVE_UP, OPEN, PEEK, PHONE, RELEASE } from './scripts';
 import { readPrefs } from './subscriber-prefs';
-import type { DueChange, HopKey, HopStore, Opened, Remember, Session } from './types';
+import type { DueChange, HopKey, HopStore, Opened, Prefs, Remember, Session } from './types';
 
 type Reply = Promise<unknown>;
 
@@ -13,16 +13,27 @@ type Reply = Promise<unknown>;
 interface HopCommands {
   ussdBegin(record: string, lease: string, wait: string, text: string, token: string, leaseMs: number, phone: string, lastOnly: string): Reply;
   ussdCommit(record: string, lease: string, wait: string, token: string, value: string, ttlS: number, clearWait: string, waitText: string): Reply;
+  /** COMMIT_ALL: see scripts.ts for its keys and arguments. */
+  ussdCommitAll(...keysThenArgs: Array<string | number>): Reply;
   ussdRelease(lease: string, token: string): Reply;
   ussdGiveUp(record: string, wait: string, text: string, ttlS: number, phone: string): Reply;
   ussdPeek(record: string): Reply;
   ussdPhone(rate: string, prefs: string, kept: string, windowS: number): Reply;
+  ussdOpen(
+    rate: string,
+    prefs: string,
+    kept: string,
+    record: string,
+    lease: string,
+    wait: string,
+    windowS: number,
+    text: string,
+    token: string,
+    leaseMs: number,
+    phone: string,
+    lastOnly: string,
+  ): Reply;
 }
-type HopPipeline = ChainableCommander & {
-  ussdPhone(rate: string, prefs: string, kept: string, windowS: number): HopPipeline;
-  ussdBegin(...args: Parameters<HopCommands['ussdBegin']>): HopPipeline;
-  ussdCommit(...args: Parameters<HopCommands['ussdCommit']>): HopPipeline;
-};
 
 export interface HopStoreOptions {
   prefix: string;
@@ -39,10 +50,12 @@ function register(redis: RedisClient): RedisClient & HopCommands {
   const scripts: Array<[keyof HopCommands, number, string]> = [
     ['ussdBegin', 3, BEGIN],
     ['ussdCommit', 3, COMMIT],
+    ['ussdCommitAll', 7, COMMIT_ALL],
     ['ussdRelease', 1, RELEASE],
     ['ussdGiveUp', 2, GIVE_UP],
     ['ussdPeek', 1, PEEK],
     ['ussdPhone', 3, PHONE],
+    ['ussdOpen', 6, OPEN],
   ];
   for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
   return redis as RedisClient & HopCommands;
@@ -50,26 +63,39 @@ function register(redis: RedisClient): RedisClient & HopCommands {
 
 const strings = (reply: unknown): string[] => (Array.isArray(reply) ? reply.map((x) => (typeof x === 'string' ? x : String(x))) : []);
 
-function partsOf(r: string[]): RecordParts {
-  const [, shape = '', language = '', phone = '', text = '', answer = '', hasPrev = '', prevText = '', body = ''] = r;
-  return { shape, language, phone, text, answer, hasPrev, prevText, body };
+const str = (x: unknown): string => (typeof x === 'string' ? x : x === undefined || x === null ? '' : String(x));
+
+/** A session's parts, from `at` in a script's reply (`'session'` there, then the record's parts). */
+function partsOf(r: readonly unknown[], at = 0): RecordParts {
+  return {
+    shape: str(r[at + 1]),
+    language: str(r[at + 2]),
+    phone: str(r[at + 3]),
+    text: str(r[at + 4]),
+    answer: str(r[at + 5]),
+    hasPrev: str(r[at + 6]),
+    prevText: str(r[at + 7]),
+    body: str(r[at + 8]),
+  };
 }
 
-function opened(id: string, reply: unknown): Opened {
-  const r = strings(reply);
-  switch (r[0]) {
+/** BEGIN's reply, from `at` in the script's reply (OPEN's comes after the phone's values). */
+function opened(id: string, reply: unknown, at = 0): Opened {
+  const r: readonly unknown[] = Array.isArray(reply) ? reply : [];
+  const kind = r[at];
+  switch (kind) {
     case 'answer':
-      return { kind: 'answer', answer: r[1] ?? '' };
+      return { kind: 'answer', answer: str(r[at + 1]) };
     case 'busy':
     case 'foreign':
     case 'new':
     case 'unreadable':
-      return { kind: r[0] };
+      return { kind };
     case 'session': {
-      const session = decodeRecord(id, partsOf(r));
+      const session = decodeRecord(id, partsOf(r, at));
       // Our version header but a body we cannot read: the same as a record of another version.
       if (session === undefined) return { kind: 'unreadable' };
-      const wait: unknown = Array.isArray(reply) ? reply[9] : undefined;
+      const wait = r[at + 9];
       return { kind: 'session', session, wait: typeof wait === 'string' ? wait : undefined };
     }
     default:
@@ -77,64 +103,72 @@ function opened(id: string, reply: unknown): Opened {
   }
 }
 
-type Writes = (c: ChainableCommander) => ChainableCommander;
+/** PHONE's six values, from the start of a script's reply. */
+function phoneRead(reply: unknown): { count: number; prefs: Prefs } {
+  const [count, language, lastRef, paidRefs, lastProvince, kept] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const prefs = readPrefs(language, lastRef, paidRefs, lastProvince);
+  const keptPayment = decodeKept(kept);
+  if (keptPayment !== undefined) prefs.kept = keptPayment;
+  return { count: Number(count), prefs };
+}
+
+/** How many values PHONE's part of OPEN's reply holds. */
+const PHONE_VALUES = 6;
+
 
 /**
- * Sessions in Redis, at two round trips a hop: `open` (one flush: the phone's rate count and
+ * Sessions in Redis, at two round trips a hop: `open` (one script: the phone's rate count and
  * preferences, and `begin` on the session) then `commit`. A retry is answered by `open` alone.
  */
 export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): HopStore {
   const r = register(redis);
-  // Redis Cluster serves the phone's slot and the session's from different nodes: there the two
-  // commands go out together without a pipeline, still one round trip of waiting.
+  // Redis Cluster serves the phone's slot and the session's from different nodes: there `open` is
+  // two commands sent together (still one round trip of waiting), and `commit`'s writes too.
   const cluster = isCluster(redis);
   const beginArgs = (hop: HopKey) => {
     const k = sessionKeys(opts.prefix, hop.id);
     return [k.record, k.lease, k.wait, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0'] as const;
   };
 
-  /** What the hop keeps for the phone (one slot: the phone's hash tag), if anything. */
-  const phoneWrites = (session: Session, remember: Remember): Writes | undefined => {
-    const { resume, ...prefs } = remember;
-    const fields = Object.entries(prefs).filter((e): e is [string, string] => typeof e[1] === 'string');
-    if (fields.length === 0 && resume === undefined) return undefined;
-    const p = phoneKeys(opts.prefix, session.phone);
-    return (c) => {
-      if (fields.length > 0) c.hset(p.prefs, Object.fromEntries(fields)).expire(p.prefs, opts.prefsTtlSeconds);
-      if (resume !== undefined) c.del(p.kept);
-      // A dropped session that started before this paying one is not resumed (src/resume).
-      if (resume === 'paid') c.set(p.paid, String(session.startedAt), 'EX', KEEP_SECONDS);
-      return c;
-    };
+  /** The preferences a hop keeps for the phone (every field of `remember` but `resume`), as field/value pairs. */
+  const prefFields = (remember: Remember): string[] => {
+    const out: string[] = [];
+    for (const [field, value] of Object.entries(remember)) if (field !== 'resume' && typeof value === 'string') out.push(field, value);
+    return out;
   };
   /** Due when the gateway's session would expire (the gateway's own rule: TTL from its start). */
-  const dueChange = (session: Session, due: DueChange): Writes | undefined => {
+  const dueScore = (session: Session) => session.startedAt + opts.ttlSeconds * 1000;
+
+  /** On a cluster: what the hop keeps for the phone (one slot: the phone's hash tag), as a transaction. */
+  const phoneWrites = (session: Session, fields: string[], resume: Remember['resume']): ChainableCommander | undefined => {
+    if (fields.length === 0 && resume === undefined) return undefined;
+    const p = phoneKeys(opts.prefix, session.phone);
+    const c = r.multi();
+    if (fields.length > 0) c.hset(p.prefs, ...fields).expire(p.prefs, opts.prefsTtlSeconds);
+    if (resume !== undefined) c.del(p.kept);
+    // A dropped session that started before this paying one is not resumed (src/resume).
+    if (resume === 'paid') c.set(p.paid, String(session.startedAt), 'EX', KEEP_SECONDS);
+    return c;
+  };
+  /** On a cluster: the resume watch's change (the due set's own slot). */
+  const dueWrite = (session: Session, due: DueChange): Promise<unknown> | undefined => {
     if (due === undefined) return undefined;
     const key = resumeDueKey(opts.prefix);
-    return due === 'enter' ? (c) => c.zadd(key, session.startedAt + opts.ttlSeconds * 1000, session.id) : (c) => c.zrem(key, session.id);
+    return due === 'enter' ? r.zadd(key, dueScore(session), session.id) : r.zrem(key, session.id);
   };
 
   return {
     ttlSeconds: opts.ttlSeconds,
     async open(hop) {
       const p = phoneKeys(opts.prefix, hop.phone);
-      let phoneReply: unknown;
-      let beginReply: unknown;
       if (cluster) {
-        [phoneReply, beginReply] = await Promise.all([r.ussdPhone(p.rate, p.prefs, p.kept, opts.rateWindowSeconds), r.ussdBegin(...beginArgs(hop))]);
-      } else {
-        const results = await (r.pipeline() as HopPipeline).ussdPhone(p.rate, p.prefs, p.kept, opts.rateWindowSeconds).ussdBegin(...beginArgs(hop)).exec();
-        const [phoneResult, beginResult] = results ?? [];
-        if (phoneResult?.[0]) throw phoneResult[0];
-        if (beginResult?.[0]) throw beginResult[0];
-        phoneReply = phoneResult?.[1];
-        beginReply = beginResult?.[1];
+        // The phone's slot and the session's may be on two nodes: two commands, sent together.
+        const [phoneReply, beginReply] = await Promise.all([r.ussdPhone(p.rate, p.prefs, p.kept, opts.rateWindowSeconds), r.ussdBegin(...beginArgs(hop))]);
+        return { ...phoneRead(phoneReply), opened: opened(hop.id, beginReply) };
       }
-      const [count, language, lastRef, paidRefs, lastProvince, kept] = Array.isArray(phoneReply) ? phoneReply : [];
-      const prefs = readPrefs(language, lastRef, paidRefs, lastProvince);
-      const keptPayment = decodeKept(kept);
-      if (keptPayment !== undefined) prefs.kept = keptPayment;
-      return { count: Number(count), prefs, opened: opened(hop.id, beginReply) };
+      const k = sessionKeys(opts.prefix, hop.id);
+      const reply = await r.ussdOpen(p.rate, p.prefs, p.kept, k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0');
+      return { ...phoneRead(reply), opened: opened(hop.id, reply, PHONE_VALUES) };
     },
     async begin(hop) {
       return opened(hop.id, await r.ussdBegin(...beginArgs(hop)));
@@ -144,20 +178,32 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
       // The record outlives the gateway's session (twice as long): a late hop gets "session expired"
       // and a late retry still gets its answer.
       const args = [k.record, k.lease, k.wait, token, encodeRecord(session), opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? ''] as const;
-      const phone = phoneWrites(session, remember);
-      const dueWrite = dueChange(session, due);
-      if (phone === undefined && dueWrite === undefined) return Number(await r.ussdCommit(...args)) === 1;
+      const fields = prefFields(remember);
+      const resume = remember.resume;
+      if (fields.length === 0 && resume === undefined && due === undefined) return Number(await r.ussdCommit(...args)) === 1;
       if (cluster) {
         // The phone's keys, the session's and the due set live in three slots: sent together, one wait.
-        const [saved] = await Promise.all([r.ussdCommit(...args), phone?.(r.multi()).exec(), dueWrite?.(r.multi()).exec()]);
+        const [saved] = await Promise.all([r.ussdCommit(...args), phoneWrites(session, fields, resume)?.exec(), dueWrite(session, due)]);
         return Number(saved) === 1;
       }
-      let pipe: ChainableCommander = (r.pipeline() as HopPipeline).ussdCommit(...args);
-      if (phone !== undefined) pipe = phone(pipe);
-      if (dueWrite !== undefined) pipe = dueWrite(pipe);
-      const results = await pipe.exec();
-      for (const [err] of results ?? []) if (err) throw err;
-      return Number(results?.[0]?.[1]) === 1;
+      const p = phoneKeys(opts.prefix, session.phone);
+      const saved = await r.ussdCommitAll(
+        ...args.slice(0, 3),
+        p.prefs,
+        p.kept,
+        p.paid,
+        resumeDueKey(opts.prefix),
+        ...args.slice(3),
+        opts.prefsTtlSeconds,
+        resume ?? '',
+        session.startedAt,
+        KEEP_SECONDS,
+        due ?? '',
+        dueScore(session),
+        session.id,
+        ...fields,
+      );
+      return Number(saved) === 1;
     },
     async release(id, token) {
       await r.ussdRelease(sessionKeys(opts.prefix, id).lease, token);

@@ -23,10 +23,12 @@ interface Body {
   n: string;
   m: string;
   s: string;
-  p: number;
+  /** The page, absent when 0. */
+  p?: number;
   h: Array<[string, number]>;
   v: Vars;
-  e: 0 | 1;
+  /** 1 when ended, absent otherwise. */
+  e?: 1;
   t: number;
   k: number;
   /** The service code, when the gateway gave one. */
@@ -35,11 +37,18 @@ interface Body {
 
 export function encodeRecord(s: Session): string {
   const prevText = s.prevText ?? '';
-  const bytes = (x: string) => Buffer.byteLength(x, 'utf8');
-  const header = `${RECORD_VERSION}${SHAPE_CODE[s.shape]}${s.language}${s.prevText === undefined ? 0 : 1}:${bytes(s.text)}:${bytes(s.answer)}:${bytes(prevText)}:${s.phone}\n`;
-  const body: Body = { n: s.nonce, m: s.menuVersion, s: s.screen, p: s.page, h: s.history, v: packVars(s.vars), e: s.ended ? 1 : 0, t: s.startedAt, k: s.hops };
+  const header = `${RECORD_VERSION}${SHAPE_CODE[s.shape]}${s.language}${s.prevText === undefined ? 0 : 1}:${utf8Bytes(s.text)}:${utf8Bytes(s.answer)}:${utf8Bytes(prevText)}:${s.phone}\n`;
+  const body: Body = { n: s.nonce, m: s.menuVersion, s: s.screen, h: s.history, v: packVars(s.vars), t: s.startedAt, k: s.hops };
+  if (s.page !== 0) body.p = s.page;
+  if (s.ended) body.e = 1;
   if (s.serviceCode !== undefined && s.serviceCode !== '') body.c = s.serviceCode;
   return header + s.text + s.answer + prevText + JSON.stringify(body);
+}
+
+/** UTF-8 bytes of a string, as Lua counts them; ASCII (every cursor, most screens) without a Buffer call. */
+function utf8Bytes(x: string): number {
+  for (let i = 0; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return Buffer.byteLength(x, 'utf8');
+  return x.length;
 }
 
 /** The parts a script returns, already split by the header's lengths. */
@@ -74,7 +83,7 @@ export function decodeRecord(id: string, r: RecordParts): Session | undefined {
     answer: r.answer,
     prevText: r.hasPrev === '1' ? r.prevText : undefined,
     screen: body.s,
-    page: body.p,
+    page: body.p ?? 0,
     history: body.h,
     vars: unpackVars(body.v),
     ended: body.e === 1,
@@ -85,16 +94,25 @@ export function decodeRecord(id: string, r: RecordParts): Session | undefined {
 }
 
 /**
- * Arrays of objects with the same fields (the bills) are kept as one list of field names and rows
- * of values: the names are not repeated for each bill. `~k` cannot be a field of ours: names are
- * identifiers, and values come from our own actions.
+ * Arrays of objects with the same fields (the bills) are kept by column: each field's name once,
+ * and a column of strings as the prefix its values share then what follows it in each (bill
+ * numbers and ids of one account share most of their digits):
+ * `{"~c": [[name, prefix or null (not all strings), ...values], ...]}`. `~c` cannot be a field of
+ * ours: names are identifiers, and values come from our own actions.
  */
-const TABLE = '~k';
+const COLUMNS = '~c';
+/** The form written before the columns (`{"~k": names, "r": rows}`): still read, for sessions alive across the deploy. */
+const ROWS = '~k';
 
 function packVars(vars: Vars): Vars {
-  const out: Vars = {};
-  for (const [name, value] of Object.entries(vars)) out[name] = packValue(value);
-  return out;
+  let out: Vars | undefined;
+  for (const name in vars) {
+    const value = vars[name] as Json;
+    const packed = packValue(value);
+    if (packed !== value && out === undefined) out = { ...vars };
+    if (out !== undefined) out[name] = packed;
+  }
+  return out ?? vars;
 }
 
 function packValue(v: Json): Json {
@@ -102,25 +120,49 @@ function packValue(v: Json): Json {
   const first = v[0];
   if (!isPlainObject(first)) return v;
   const keys = Object.keys(first);
-  const rows: Json[] = [];
   for (const item of v) {
     if (!isPlainObject(item)) return v;
     const itemKeys = Object.keys(item);
     if (itemKeys.length !== keys.length || itemKeys.some((k, i) => k !== keys[i])) return v;
-    rows.push(keys.map((k) => item[k] ?? null));
   }
-  return { [TABLE]: keys, r: rows };
+  const rows = v as Array<{ [k: string]: Json }>;
+  return {
+    [COLUMNS]: keys.map((k) => {
+      const values = rows.map((row) => row[k] ?? null);
+      const prefix = commonPrefix(values);
+      return prefix === undefined ? [k, null, ...values] : [k, prefix, ...values.map((x) => (x as string).slice(prefix.length))];
+    }),
+  };
+}
+
+/** The prefix every value shares, when every value is a string; undefined otherwise. */
+function commonPrefix(values: Json[]): string | undefined {
+  const [first] = values;
+  if (typeof first !== 'string') return undefined;
+  let length = first.length;
+  for (const x of values) {
+    if (typeof x !== 'string') return undefined;
+    let i = 0;
+    while (i < length && i < x.length && x.charCodeAt(i) === first.charCodeAt(i)) i++;
+    length = i;
+  }
+  // A prefix may end inside a surrogate pair: JSON.stringify writes a lone half as an escape, and
+  // the halves join again on reading.
+  return first.slice(0, length);
 }
 
 function unpackVars(vars: Vars): Vars {
-  const out: Vars = {};
-  for (const [name, value] of Object.entries(vars)) out[name] = unpackValue(value);
-  return out;
+  for (const name in vars) {
+    const value = vars[name] as Json;
+    if (isPlainObject(value)) vars[name] = unpackValue(value);
+  }
+  return vars;
 }
 
-function unpackValue(v: Json): Json {
-  if (!isPlainObject(v)) return v;
-  const keys = v[TABLE];
+function unpackValue(v: { [k: string]: Json }): Json {
+  const columns = v[COLUMNS];
+  if (Array.isArray(columns)) return fromColumns(columns) ?? v;
+  const keys = v[ROWS];
   const rows = v.r;
   if (!Array.isArray(keys) || !Array.isArray(rows)) return v;
   return rows.map((row) => {
@@ -128,6 +170,24 @@ function unpackValue(v: Json): Json {
     if (Array.isArray(row)) keys.forEach((k, i) => (item[String(k)] = row[i] ?? null));
     return item;
   });
+}
+
+function fromColumns(columns: Json[]): Json[] | undefined {
+  const first = columns[0];
+  if (!Array.isArray(first)) return undefined;
+  const count = first.length - 2;
+  const items: Array<{ [k: string]: Json }> = [];
+  for (let i = 0; i < count; i++) items.push({});
+  for (const column of columns) {
+    if (!Array.isArray(column) || column.length !== count + 2) return undefined;
+    const name = String(column[0]);
+    const prefix = column[1];
+    for (let i = 0; i < count; i++) {
+      const x = column[i + 2] ?? null;
+      (items[i] as { [k: string]: Json })[name] = typeof prefix === 'string' ? prefix + String(x) : x;
+    }
+  }
+  return items;
 }
 
 function isPlainObject(v: Json | undefined): v is { [k: string]: Json } {

@@ -36,41 +36,79 @@ end
 `;
 
 /**
- * KEYS: record, lease, wait. ARGV: text, token, lease ms, phone, lastOnly ('1'/'0').
- * A retry is answered from the record; otherwise the lease is taken and the session returned.
+ * `begin` on a session's keys (record, lease, wait) for a hop's text, lease token and ms, phone and
+ * lastOnly ('1'/'0'). A retry is answered from the record; otherwise the lease is taken and the
+ * session returned.
  */
-export const BEGIN = `${PARSE}
-local raw = redis.call('GET', KEYS[1])
-local r = nil
-if raw then
-  r = parse(raw)
-  if r then
-    if r.phone ~= ARGV[4] then return { 'foreign' } end
-    local answer = stored(r, ARGV[1], ARGV[5])
-    if answer then
-      if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
-      return { 'answer', answer }
+const BEGIN_FN = String.raw`
+local function begin(record, lease, wait, text, token, leaseMs, phone, lastOnly)
+  local raw = redis.call('GET', record)
+  local r = nil
+  if raw then
+    r = parse(raw)
+    if r then
+      if r.phone ~= phone then return { 'foreign' } end
+      local answer = stored(r, text, lastOnly)
+      if answer then
+        if redis.call('GET', wait) == text then redis.call('DEL', wait) end
+        return { 'answer', answer }
+      end
     end
   end
+  if not redis.call('SET', lease, token, 'PX', leaseMs, 'NX') then return { 'busy' } end
+  if not raw then return { 'new' } end
+  if not r then return { 'unreadable' } end
+  -- The wait note last: absent, it is nil (false in the embedded Redis), which ends no list.
+  return { 'session', r.shape, r.lang, r.phone, r.text, r.answer, r.hasPrev, r.prev, r.body, redis.call('GET', wait) }
 end
-if not redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3], 'NX') then return { 'busy' } end
-if not raw then return { 'new' } end
-if not r then return { 'unreadable' } end
--- The wait note last: absent, it is nil (false in the embedded Redis), which ends no list.
-return { 'session', r.shape, r.lang, r.phone, r.text, r.answer, r.hasPrev, r.prev, r.body, redis.call('GET', KEYS[3]) }
+`;
+
+/** KEYS: record, lease, wait. ARGV: text, token, lease ms, phone, lastOnly ('1'/'0'). */
+export const BEGIN = `${PARSE}${BEGIN_FN}
+return begin(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `;
 
 /**
- * KEYS: record, lease, wait. ARGV: token, record, ttl s, clear wait ('1'/'0'), its text.
- * Writes only while the lease is ours (or expired with no other holder).
+ * Saves a session on its keys (record, lease, wait): the lease token, the record, its ttl in
+ * seconds, whether to clear the wait note ('1'/'0') and its text. Writes only while the lease is
+ * ours (or expired with no other holder); 1 when written, 0 when not.
  */
-export const COMMIT = `
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-if holder then redis.call('DEL', KEYS[2]) end
-if ARGV[4] == '1' and redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
-return 1
+const COMMIT_FN = `
+local function commit(record, lease, wait, token, value, ttl, clearWait, waitText)
+  local holder = redis.call('GET', lease)
+  if holder and holder ~= token then return 0 end
+  redis.call('SET', record, value, 'EX', ttl)
+  if holder then redis.call('DEL', lease) end
+  if clearWait == '1' and redis.call('GET', wait) == waitText then redis.call('DEL', wait) end
+  return 1
+end
+`;
+
+/** KEYS: record, lease, wait. ARGV: token, record, ttl s, clear wait ('1'/'0'), its text. */
+export const COMMIT = `${COMMIT_FN}
+return commit(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+`;
+
+/**
+ * COMMIT with what the hop keeps for the phone and the resume watch, in one command: where those
+ * keys may be touched together (a single Redis; on a cluster they live in three slots and go as
+ * three commands). The phone's writes are made whether or not the session is (as when they went
+ * beside it). KEYS: record, lease, wait, prefs, kept payment, paid, due set. ARGV: COMMIT's five;
+ * 6 the preferences' ttl s; 7 resume ('', 'dropped' or 'paid'); 8 the session's start ms; 9 seconds
+ * the paid mark is kept; 10 the due change ('', 'enter' or 'leave'); 11 its score; 12 the session
+ * id; then preference fields and values, in pairs. COMMIT's reply.
+ */
+export const COMMIT_ALL = `${COMMIT_FN}
+local saved = commit(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+if #ARGV > 12 then
+  for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
+end
+if ARGV[7] ~= '' then redis.call('DEL', KEYS[5]) end
+if ARGV[7] == 'paid' then redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[9]) end
+if ARGV[10] == 'enter' then redis.call('ZADD', KEYS[7], ARGV[11], ARGV[12]) end
+if ARGV[10] == 'leave' then redis.call('ZREM', KEYS[7], ARGV[12]) end
+return saved
 `;
 
 /** KEYS: lease. ARGV: token. */
@@ -105,13 +143,35 @@ return parts('session', r)
 `;
 
 /**
- * KEYS: rate, prefs, kept payment. ARGV: window s. Counts the hop in a fixed window that starts at
- * the phone's first hop, and reads the phone's preferences and the payment kept for it after a
- * drop (a first hop needs them; reading costs no round trip).
+ * The phone's part of a hop's first round trip, on its keys (rate, prefs, kept payment) and the rate
+ * window in seconds: counts the hop in a fixed window that starts at the phone's first hop, and
+ * reads the phone's preferences and the payment kept for it after a drop (a first hop needs them;
+ * reading costs no round trip). Six values, none nil.
  */
-export const PHONE = `
-redis.call('SET', KEYS[1], '0', 'EX', ARGV[1], 'NX')
-local n = redis.call('INCR', KEYS[1])
-local p = redis.call('HMGET', KEYS[2], 'language', 'lastRef', 'paidRefs', 'lastProvince')
-return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', redis.call('GET', KEYS[3]) or '' }
+const PHONE_FN = `
+local function phoneRead(rate, prefs, kept, window)
+  redis.call('SET', rate, '0', 'EX', window, 'NX')
+  local n = redis.call('INCR', rate)
+  local p = redis.call('HMGET', prefs, 'language', 'lastRef', 'paidRefs', 'lastProvince')
+  return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', redis.call('GET', kept) or '' }
+end
+`;
+
+/** KEYS: rate, prefs, kept payment. ARGV: window s. */
+export const PHONE = `${PHONE_FN}
+return phoneRead(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+`;
+
+/**
+ * PHONE then BEGIN in one script, one command: where the phone's keys and the session's may be
+ * touched together (a single Redis; on a cluster they live in two slots and go as two commands).
+ * KEYS: rate, prefs, kept payment, record, lease, wait. ARGV: window s, then BEGIN's five.
+ * PHONE's six values, then BEGIN's reply.
+ */
+export const OPEN = `${PARSE}${PHONE_FN}${BEGIN_FN}
+local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+local b = begin(KEYS[4], KEYS[5], KEYS[6], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+-- One table constructor (the embedded Redis drops a table grown after it): the reply ends at
+-- BEGIN's first nil; its last value may be false (no wait note), which ends nothing.
+return { p[1], p[2], p[3], p[4], p[5], p[6], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10] }
 `;

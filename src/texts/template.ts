@@ -42,6 +42,8 @@ export function placeholders(text: string): { found: Placeholder[]; badFilters: 
  * value whose `cutAt` is undefined (an identifier the message must show whole).
  */
 export function renderTemplate(text: string, values: Vars, cutAt: (name: string) => number | undefined): string {
+  // Most texts of a screen (labels, prompts, navigation) hold no placeholder.
+  if (!text.includes('{')) return text;
   return text.replace(PLACEHOLDER, (_all, name: string, filter: string | undefined) => {
     const f = filter as Filter | undefined;
     const fixed = f === undefined ? undefined : FIXED_WIDTH[f];

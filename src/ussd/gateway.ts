@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rateLimitedCounter } from '../channel-metrics';
 import { DEFAULT_LANGUAGE, type Language } from '../language';
@@ -43,6 +43,21 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
   const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
   const end = (language: Language, key: string) => `END ${interp.text(language, key)}`;
   const resumable = new Set(menu.resumable ?? []);
+  // A lease's owner needs only to be unique among every instance's hops (it never leaves Redis):
+  // this instance's random prefix and a count, without drawing randomness on every hop.
+  const leasePrefix = randomBytes(12).toString('base64url');
+  let leases = 0;
+  // A session's nonce: 8 random bytes, drawn from a pool (a small randomBytes call costs as much as a large one).
+  let pool = Buffer.alloc(0);
+  let drawn = 0;
+  const nonce = (): string => {
+    if (drawn + 8 > pool.length) {
+      pool = randomBytes(1024);
+      drawn = 0;
+    }
+    drawn += 8;
+    return pool.toString('hex', drawn - 8, drawn);
+  };
 
   /**
    * Runs actions for this hop; what they ask to keep for the phone is gathered for the commit.
@@ -90,7 +105,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
       ...interp.start(prefs),
       id: key.id,
       phone: key.phone,
-      nonce: randomBytes(8).toString('hex'),
+      nonce: nonce(),
       menuVersion: menu.version,
       shape: deps.gatewayMode === 'last' ? 'last' : 'unknown',
       text: '',
@@ -158,7 +173,7 @@ export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): 
       id: hop.sessionId,
       phone: hop.phoneNumber,
       text: normalizeText(hop.text, hop.serviceCode),
-      token: randomUUID(),
+      token: `${leasePrefix}${(leases++).toString(36)}`,
       lastOnly: deps.gatewayMode === 'last',
     };
     let holding = false;

@@ -2,11 +2,11 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/logging/logger';
 import { maskName, maskPhone } from '../../src/logging/mask';
 
-function capture(json: boolean, secrets: string[]) {
+function capture(json: boolean, secrets: string[], level = 'debug') {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (b: Buffer) => lines.push(b.toString()));
-  const logger = createLogger({ level: 'debug', json, secrets, stream });
+  const logger = createLogger({ level, json, secrets, stream });
   return { logger, text: () => lines.join('') };
 }
 
@@ -64,5 +64,22 @@ describe('errors in logs', () => {
 describe('masking twice', () => {
   it('leaves an already masked number as it is', () => {
     expect(maskPhone(maskPhone('+243812345990'))).toBe('+243******990');
+  });
+});
+
+describe('entries below the level', () => {
+  it('are dropped before they are scrubbed or serialised, and the others still are', async () => {
+    const { logger, text } = capture(true, [], 'info');
+    let serialised = 0;
+    const value = { toJSON: () => (serialised += 1) };
+    logger.debug('below', { value });
+    logger.log('debug', 'below too', { value });
+    await new Promise((r) => setImmediate(r));
+    expect(serialised).toBe(0);
+    expect(text()).toBe('');
+    logger.info('at the level', { value, phone: '+243812345990' });
+    await new Promise((r) => setImmediate(r));
+    expect(serialised).toBe(1);
+    expect(JSON.parse(text().trim())).toMatchObject({ message: 'at the level', phone: '+243******990' });
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import RedisMock from 'ioredis-mock';
 import { createRedisHopStore } from '../../src/sessions/hop-store';
-import { phoneKeys, sessionKeys } from '../../src/sessions/keys';
+import { phoneKeys, resumeDueKey, sessionKeys } from '../../src/sessions/keys';
 import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
 import type { HopKey, Session } from '../../src/sessions/types';
 import { isCluster, type RedisClient } from '../../src/redis';
@@ -149,6 +149,38 @@ describe.each([
     expect(await store.commit(session(id, { phone }), first.token, undefined, { lastRef: '83262', language: 'en' })).toBe(true);
     expect((await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }))).prefs).toEqual({ language: 'en', lastRef: '83262', paidRefs: [] });
     expect(await redis.ttl(phoneKeys(prefix, phone).prefs)).toBeGreaterThan(600);
+  });
+
+  test('a commit watches a session entering a resumable screen, stops when it leaves, and ends the kept payment', async () => {
+    const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const p = phoneKeys(prefix, phone);
+    const due = resumeDueKey(prefix);
+    const id = `ATUid_${randomUUID()}`;
+    await redis.set(p.kept, '{"kept":"payment"}', 'EX', 600);
+    const first = hop(id, '', { phone });
+    await store.open(first);
+    const s = session(id, { phone, startedAt: 7000 });
+    expect(await store.commit(s, first.token, undefined, { resume: 'dropped', lastProvince: 'NK' }, 'enter')).toBe(true);
+    // Due when the gateway's session expires: 60 s after it started.
+    expect(Number(await redis.zscore(due, id))).toBe(7000 + 60_000);
+    expect(await redis.exists(p.kept)).toBe(0);
+    expect(await redis.hget(p.prefs, 'lastProvince')).toBe('NK');
+    expect(await redis.exists(p.paid)).toBe(0);
+    const second = hop(id, '1');
+    await store.open({ ...second, phone });
+    expect(await store.commit(s, second.token, undefined, { resume: 'paid' }, 'leave')).toBe(true);
+    expect(await redis.zscore(due, id)).toBeNull();
+    expect(await redis.get(p.paid)).toBe('7000');
+    expect(await store.peek(id)).toEqual(s);
+  });
+
+  test("a commit that finds another hop's lease saves no session, and still keeps the phone's preferences", async () => {
+    const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const id = `ATUid_${randomUUID()}`;
+    await store.open(hop(id, '', { phone }));
+    expect(await store.commit(session(id, { phone }), 'not-the-holder', undefined, { language: 'sw' }, 'enter')).toBe(false);
+    expect(await store.peek(id)).toBeUndefined();
+    expect(await redis.hget(phoneKeys(prefix, phone).prefs, 'language')).toBe('sw');
   });
 
   test("a session id equal to a phone number is another key than that phone's preferences", async () => {
