@@ -7,7 +7,7 @@ import type { LookupLimiter } from '../sessions/lookup-limit';
 import type { HopStore, SubscriberPrefs } from '../sessions/types';
 import { createActionRunner } from './action-runner';
 import type { GatewayMode } from './cursor';
-import { createHopGateway } from './gateway';
+import { createHopRunner } from './hop-runner';
 import type { UssdHop } from './hop';
 import { createInterpreter } from './interpreter';
 import type { Menu } from './menu/model';
@@ -42,10 +42,10 @@ export interface UssdEngine {
   handle(hop: UssdHop): Promise<string>;
 }
 
-/** The USSD engine: the hop gateway (session I/O) over the menu interpreter and its actions. */
+/** The USSD engine: what `/ussd` calls. Wires the hop runner over the menu interpreter and its actions (hop-runner.ts says how a hop runs). */
 export function createUssdEngine(deps: UssdEngineDeps): UssdEngine {
   const { logger } = deps;
-  return createHopGateway({
+  return createHopRunner({
     store: deps.sessions,
     interpreter: createInterpreter({ menu: deps.menu, minPaymentCentimes: deps.minPaymentCentimes, logger }),
     runAction: createActionRunner({ regideso: deps.regideso, payments: deps.payments, wallet: deps.wallet, minPaymentCentimes: deps.minPaymentCentimes, logger, lookups: deps.lookups, paidRefs: deps.paidRefs }),

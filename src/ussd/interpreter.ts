@@ -63,7 +63,7 @@ const refused = (key: string): Applied => ({ kind: 'error', key });
 /**
  * The menu interpreter: moves a session through the menu, input by input, and renders where it
  * is. It holds no I/O of its own: actions come in through `act`, the session goes in and out of
- * Redis elsewhere (the hop gateway), so it can be tested over a plain object.
+ * Redis elsewhere (the hop runner), so it can be tested over a plain object.
  */
 export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number; logger: Logger }): Interpreter {
   const { menu, logger } = deps;

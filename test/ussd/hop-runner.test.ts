@@ -4,14 +4,14 @@ import { createRedisHopStore } from '../../src/sessions/hop-store';
 import type { HopStore } from '../../src/sessions/types';
 import { createActionRunner } from '../../src/ussd/action-runner';
 import type { ActionContext } from '../../src/ussd/actions/types';
-import { createHopGateway } from '../../src/ussd/gateway';
+import { createHopRunner } from '../../src/ussd/hop-runner';
 import { createInterpreter } from '../../src/ussd/interpreter';
 import { metricValue } from '../support/metrics';
 import { sandboxClient } from '../support/regideso';
 import { newPhone, newSessionId, startWorld, type World } from './world';
 
 /**
- * The hop gateway over real Redis and the real sandbox REGIDESO: round trips, waiting, the input
+ * The hop runner over real Redis and the real sandbox REGIDESO: round trips, waiting, the input
  * cursor, the rate limit. Store calls are counted by a pass-through wrapper around the real store.
  */
 let w: World;
@@ -151,7 +151,7 @@ test('the per-phone limit travels in the first round trip: past it the session e
 test('every action of a session sees the nonce drawn when it started; another session has another', async () => {
   const seen: Array<{ sessionId: string; nonce: string }> = [];
   const real = createActionRunner({ regideso: sandboxClient(w.sandbox), payments: w.payments, minPaymentCentimes: 10_000, logger: silentLogger() });
-  const gateway = createHopGateway({
+  const gateway = createHopRunner({
     store: createRedisHopStore(w.redis, { prefix: w.prefix, ttlSeconds: 180, leaseMs: 10_000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 }),
     interpreter: createInterpreter({ menu: w.menu, minPaymentCentimes: 10_000, logger: silentLogger() }),
     runAction: (name, ctx: Omit<ActionContext, 'signal'>, deadline) => {

@@ -10,7 +10,7 @@ import { nextPath, type GatewayMode } from './cursor';
 import { normalizeText, type UssdHop } from './hop';
 import type { Act, Interpreter } from './interpreter';
 
-export interface HopGatewayDeps {
+export interface HopRunnerDeps {
   store: HopStore;
   interpreter: Interpreter;
   runAction: RunAction;
@@ -30,14 +30,16 @@ const FIRST_WAIT_MS = 20;
 const MAX_WAIT_MS = 400;
 
 /**
- * The hop gateway: a hop's session I/O, and everything the telco's behaviour asks of it. Two Redis
- * round trips a hop: `open` (rate count, preferences, and `begin`, which answers a retry from the
- * record or takes the session's lease) and `commit` (the session and its answer, the lease
- * released if still ours). One hop at a time per session; a retry that finds its original still
+ * The hop runner (the telco's gateway is Africa's Talking; this runs our side of one hop): a hop's
+ * session I/O, and everything the telco's behaviour asks of it. Two Redis round trips a hop: `open`
+ * (rate count, preferences, and `begin`, which answers a retry from the record or takes the
+ * session's lease) and `commit` (the session and its answer, the lease released if still ours);
+ * each one script on a single Redis, the phone's and the session's parts sent together on a
+ * cluster, whose slots keep them apart. One hop at a time per session; a retry that finds its original still
  * running waits for it with a growing backoff, and past the budget asks the phone to wait.
  * What the hop means for the menu is the interpreter's business.
  */
-export function createHopGateway(deps: HopGatewayDeps): { handle(hop: UssdHop): Promise<string> } {
+export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Promise<string> } {
   const { store, interpreter: interp, logger } = deps;
   const menu = interp.menu;
   const limited = deps.metrics === undefined ? undefined : rateLimitedCounter(deps.metrics);
