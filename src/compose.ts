@@ -224,6 +224,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     logger,
   });
 
+  // Where sessions drop, counted once per session at its end from the session record: nothing on the hop's path.
+  const funnel = createSessionFunnel({ redis, prefix, retentionSeconds: retention, paidScreens: paidScreensOf(menu) });
+  const pathOf = (s: { screen: string; history: Array<[string, number]> }) => ({ screen: s.screen, shown: s.history.map(([screen]) => screen) });
+
   // A payment the network drops past the bills is kept for the phone, and an SMS says how to finish it.
   const resumer = createResumer({
     store: createResumeStore(redis, { prefix }),
@@ -233,10 +237,9 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     sms: smsQueue,
     logger,
     metrics,
+    // The expiry scan is the only sign of a session no notice ended: the funnel counts it there.
+    onExpired: (s) => funnel.count(pathOf(s), 'expired'),
   });
-
-  // Where sessions drop, counted once per session at its end from the session record: nothing on the hop's path.
-  const funnel = createSessionFunnel({ redis, prefix, retentionSeconds: retention, paidScreens: paidScreensOf(menu) });
   const callbacksRouter = createCallbacksRouter({
     smsStore,
     smsQueue,
@@ -250,7 +253,7 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     onSessionEnd: (event) => resumer.sessionEnded(event),
     onSessionEnded: async (event) => {
       const s = await sessions.peek(event.sessionId);
-      await funnel.count(s === undefined ? undefined : { screen: s.screen, shown: s.history.map(([screen]) => screen) }, event.status);
+      await funnel.count(s === undefined ? undefined : pathOf(s), event.status);
     },
   });
 

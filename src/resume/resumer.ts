@@ -31,6 +31,8 @@ export interface ResumerDeps {
   now?: () => Date;
   /** How often the expired sessions are looked for; default 2 s. */
   scanEveryMs?: number;
+  /** Told of each session found expired without a notice (the console's funnel counts it); its failure is only logged. */
+  onExpired?: (s: Session) => Promise<void>;
 }
 
 export interface Resumer {
@@ -94,7 +96,10 @@ export function createResumer(deps: ResumerDeps): Resumer {
     for (const id of ids) {
       try {
         const s = await deps.peek(id);
-        if (s !== undefined) await keepAndTell(s, 'expiry', undefined);
+        if (s !== undefined) {
+          await keepAndTell(s, 'expiry', undefined);
+          await deps.onExpired?.(s).catch((err: unknown) => logger.warn('expired session not counted in the funnel', { sessionId: id, err }));
+        }
       } catch (err) {
         logger.warn('expired session not looked at: tried again later', { sessionId: id, err });
         await store.due(id, now().getTime() + RETRY_MS).catch(() => undefined);

@@ -213,4 +213,9 @@ test('sessions that no notice ends: dropped past the bills, an SMS after expiry;
   expect(kept).toBe(true);
   expect(await resumeSms(payer)).toEqual([]);
   expect(await resumeSms(silent)).toHaveLength(1);
+  // The console's funnel counts both as sessions that expired on the confirmation (no notice came).
+  const day = new Date(Date.now() + 3_600_000).toISOString().slice(0, 10);
+  const funnel = await request(p.product.app).get('/console/api/funnel').query({ day }).expect(200);
+  const confirm = (funnel.body as { screens: Array<{ screen: string; ended: Record<string, number> }> }).screens.find((x) => x.screen === 'pay_confirm');
+  expect(confirm?.ended.expired).toBeGreaterThanOrEqual(2);
 }, (TTL_S + 30) * 1000);
