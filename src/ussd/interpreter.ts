@@ -11,6 +11,7 @@ import type { Menu } from './menu/model';
 import { sideEffectTargets } from './menu/side-effects';
 import type { MenuOption, Screen } from './menu/schema';
 import { BACK_KEY, BODY_LIMIT, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+import { createStaticAnswers } from './render/static-answers';
 
 /** Runs the named action over the session's values (the gateway binds it to the hop and its budget). */
 export type Act = (name: string, s: Readonly<SessionState>) => Promise<ActionResult>;
@@ -78,6 +79,8 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
     return re;
   };
   const sideEffecting = sideEffectTargets(menu);
+  // The main menu, the reference prompt, the province list: the same bytes for every session in a language.
+  const statics = createStaticAnswers(menu);
   /** Going to `target` is allowed unless it runs a side-effecting action from a screen the subscriber did not see. */
   const mayGo = (target: string, shown: boolean) => shown || !sideEffecting.has(target);
 
@@ -253,6 +256,11 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
       return undefined;
     },
     answer(s, errorKey) {
+      const cached = errorKey === undefined ? statics.get(s.screen, s.language, s.vars) : undefined;
+      if (cached !== undefined) {
+        if (cached.startsWith('END')) s.ended = true;
+        return cached;
+      }
       const rendered = renderScreen(menu, s.screen, s.page, s.vars, liveFill(menu, s.language), errorKey);
       let body = rendered.body;
       const length = gsm7Length(body);
@@ -262,7 +270,9 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
         body = fitGsm7(body, BODY_LIMIT);
       }
       if (rendered.kind === 'END') s.ended = true;
-      return `${rendered.kind} ${body}`;
+      const answer = `${rendered.kind} ${body}`;
+      if (errorKey === undefined && length <= BODY_LIMIT) statics.offer(s.screen, s.language, s.vars, answer);
+      return answer;
     },
     text(language, key) {
       return liveFill(menu, language)(key, {});

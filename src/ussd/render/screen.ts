@@ -86,7 +86,8 @@ export function possibleKeys(options: MenuOption[]): Array<Set<string>> {
   return out;
 }
 
-function hasValue(v: Json | undefined): boolean {
+/** What a `when` asks of a value: set, and not empty. */
+export function hasValue(v: Json | undefined): boolean {
   return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
 }
 
