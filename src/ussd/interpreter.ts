@@ -10,7 +10,7 @@ import { isCheckName, type ActionResult } from './actions/types';
 import type { Menu } from './menu/model';
 import { sideEffectTargets } from './menu/side-effects';
 import type { MenuOption, Screen } from './menu/schema';
-import { BACK_KEY, BODY_LIMIT, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+import { BACK_KEY, BODY_LIMIT, HOME_KEY, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
 import { createStaticAnswers } from './render/static-answers';
 
 /** Runs the named action over the session's values (the gateway binds it to the hop and its budget). */
@@ -185,8 +185,9 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
     }
     if (screen.store === undefined || screen.next === undefined || !/^\d{1,3}$/.test(input)) return refused('nav.invalid_choice');
     const items = listItems(screen, s.vars);
-    const index = items.findIndex((_item, i) => itemKey(screen, i, s.vars) === String(Number(input)));
-    const item = items[index];
+    // Items are numbered after the options shown (see itemLine): the key typed gives the index.
+    const index = Number(input) - visibleOptions(screen.options, s.vars).length - 1;
+    const item = index < 0 ? undefined : items[index];
     if (item === undefined) return refused('nav.invalid_choice');
     if (!mayGo(screen.next, shown)) return HELD;
     s.vars[screen.store] = item;
