@@ -10,7 +10,7 @@ import { isCheckName, type ActionResult } from './actions/types';
 import type { Menu } from './menu/model';
 import { sideEffectTargets } from './menu/side-effects';
 import type { MenuOption, Screen } from './menu/schema';
-import { BACK_KEY, BODY_LIMIT, HOME_KEY, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+import { BACK_KEY, BODY_LIMIT, HOME_KEY, liveFill, type Fill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
 import { createStaticAnswers } from './render/static-answers';
 
 /** Runs the named action over the session's values (the gateway binds it to the hop and its budget). */
@@ -81,6 +81,16 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
   const sideEffecting = sideEffectTargets(menu);
   // The main menu, the reference prompt, the province list: the same bytes for every session in a language.
   const statics = createStaticAnswers(menu);
+  // One Fill per language for the menu's life: each keeps its texts compiled.
+  const fills = new Map<Language, Fill>();
+  const fillFor = (language: Language): Fill => {
+    let f = fills.get(language);
+    if (f === undefined) {
+      f = liveFill(menu, language);
+      fills.set(language, f);
+    }
+    return f;
+  };
   /** Going to `target` is allowed unless it runs a side-effecting action from a screen the subscriber did not see. */
   const mayGo = (target: string, shown: boolean) => shown || !sideEffecting.has(target);
 
@@ -177,7 +187,7 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
 
   async function chooseInList(s: SessionState, screen: ListScreen, input: string, shown: boolean, act: Act): Promise<Applied> {
     if (input === NEXT_KEY) {
-      const pages = listPages(screen, s.vars, liveFill(menu, s.language), s.screen === menu.start);
+      const pages = listPages(screen, s.vars, fillFor(s.language), s.screen === menu.start);
       if (s.page + 1 >= pages.length) return refused('nav.invalid_choice');
       s.history.push([s.screen, s.page]);
       s.page += 1;
@@ -262,7 +272,7 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
         if (cached.startsWith('END')) s.ended = true;
         return cached;
       }
-      const rendered = renderScreen(menu, s.screen, s.page, s.vars, liveFill(menu, s.language), errorKey);
+      const rendered = renderScreen(menu, s.screen, s.page, s.vars, fillFor(s.language), errorKey);
       let body = rendered.body;
       const length = gsm7Length(body);
       if (length > BODY_LIMIT) {
@@ -276,7 +286,7 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
       return answer;
     },
     text(language, key) {
-      return liveFill(menu, language)(key, {});
+      return fillFor(language)(key, {});
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Language } from '../../language';
 import type { Menu } from '../menu/model';
 import type { MenuOption, Screen } from '../menu/schema';
 import type { Json, Vars } from '../../json';
-import { renderTemplate, worstCaseSample } from '../../texts/template';
+import { compileTemplate, worstCaseSample, type CompiledTemplate } from '../../texts/template';
 
 /** The keys the engine owns on every screen; menus never define them. */
 export const BACK_KEY = '0';
@@ -44,7 +44,18 @@ export type Fill = (key: string, values: Vars) => string;
 export function liveFill(menu: Menu, lang: Language): Fill {
   const texts = menu.texts[lang];
   const fallback = menu.texts.fr;
-  return (key, values) => renderTemplate(texts[key] ?? fallback[key] ?? key, values, (n) => menu.variables[n]?.maxLength);
+  const cutAt = (n: string) => menu.variables[n]?.maxLength;
+  // Each text compiled the first time it is filled (keys are the catalogue's: a bounded set); a Fill
+  // kept for the menu's life (the interpreter keeps one per language) compiles each text once.
+  const compiled = new Map<string, CompiledTemplate>();
+  return (key, values) => {
+    let t = compiled.get(key);
+    if (t === undefined) {
+      t = compileTemplate(texts[key] ?? fallback[key] ?? key);
+      compiled.set(key, t);
+    }
+    return t(values, cutAt);
+  };
 }
 
 export function worstFill(menu: Menu, lang: Language): Fill {
