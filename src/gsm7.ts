@@ -43,6 +43,8 @@ const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
  * we do not control such as subscriber names; our own texts are checked, not converted.
  */
 export function toGsm7(text: string): string {
+  // Most values (amounts, dates, references, most names) are printable ASCII, all GSM-7 but the backtick.
+  if (isGsm7Ascii(text)) return text;
   let out = '';
   for (const ch of text) {
     if (BASIC_SET.has(ch) || EXTENDED_SET.has(ch)) out += ch;
@@ -58,8 +60,17 @@ export function toGsm7(text: string): string {
   return out;
 }
 
+function isGsm7Ascii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 ? code !== 0x0a && code !== 0x0d && code !== 0x0c : code > 0x7e || code === 0x60) return false;
+  }
+  return true;
+}
+
 /** The longest start of `text` that takes at most `limit` GSM-7 septets (an extension character takes two). */
 export function fitGsm7(text: string, limit: number): string {
+  if (gsm7Length(text) <= limit) return text;
   let n = 0;
   let end = 0;
   for (const ch of text) {

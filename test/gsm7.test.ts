@@ -1,4 +1,4 @@
-import { gsm7Length, isGsm7, nonGsm7Chars, toGsm7 } from '../src/gsm7';
+import { fitGsm7, gsm7Length, isGsm7, nonGsm7Chars, toGsm7 } from '../src/gsm7';
 
 describe('GSM-7', () => {
   it('accepts French that fits the alphabet', () => {
@@ -26,5 +26,21 @@ describe('GSM-7', () => {
   it('folds foreign letters in data we do not control', () => {
     expect(toGsm7('KABONGÔ Hélène “Maître”')).toBe('KABONGO Hélène "Maitre"');
     expect(isGsm7(toGsm7('漢字 ê'))).toBe(true);
+  });
+
+  it('keeps ASCII in the alphabet as it is, and replaces ASCII outside it (backtick, tab, other controls)', () => {
+    let printable = '';
+    for (let c = 0x20; c < 0x7f; c++) printable += String.fromCharCode(c);
+    expect(toGsm7(printable)).toBe(printable.replace('`', '?'));
+    expect(toGsm7('a\nb\rc\fd')).toBe('a\nb\rc\fd');
+    expect(toGsm7('a\tb\u0000c\u007f')).toBe('a?b?c?');
+  });
+
+  it('cuts to a number of septets, an extension character counting two, and leaves what fits whole', () => {
+    expect(fitGsm7('MUKEBA', 6)).toBe('MUKEBA');
+    expect(fitGsm7('MUKEBA', 4)).toBe('MUKE');
+    expect(fitGsm7('ab[cd', 3)).toBe('ab');
+    expect(fitGsm7('ab[cd', 4)).toBe('ab[');
+    expect(fitGsm7('😀a😀', 2)).toBe('😀a');
   });
 });

@@ -42,17 +42,43 @@ export function placeholders(text: string): { found: Placeholder[]; badFilters: 
  * value whose `cutAt` is undefined (an identifier the message must show whole).
  */
 export function renderTemplate(text: string, values: Vars, cutAt: (name: string) => number | undefined): string {
+  return compileTemplate(text)(values, cutAt);
+}
+
+export type CompiledTemplate = (values: Vars, cutAt: (name: string) => number | undefined) => string;
+
+/**
+ * A text split once into its literal parts and placeholders, for a caller that fills the same text
+ * again and again (a bills list fills its item line for every bill on every hop): filling is then
+ * a concatenation, without a regular expression. What it gives is renderTemplate's, which uses it.
+ */
+export function compileTemplate(text: string): CompiledTemplate {
   // Most texts of a screen (labels, prompts, navigation) hold no placeholder.
-  if (!text.includes('{')) return text;
-  return text.replace(PLACEHOLDER, (_all, name: string, filter: string | undefined) => {
-    const f = filter as Filter | undefined;
-    const fixed = f === undefined ? undefined : FIXED_WIDTH[f];
-    const out = toGsm7(applyFilter(values[name], f));
-    const max = fixed ?? cutAt(name);
-    if (f === 'money' || max === undefined) return out;
-    const cut = fitGsm7(out, max);
-    return cut === out ? out : cut.trimEnd();
-  });
+  if (!text.includes('{')) return () => text;
+  const literals: string[] = [];
+  const holes: Placeholder[] = [];
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    literals.push(text.slice(last, m.index));
+    holes.push({ name: m[1] ?? '', filter: m[2] as Filter | undefined });
+    last = m.index + m[0].length;
+  }
+  if (holes.length === 0) return () => text;
+  literals.push(text.slice(last));
+  return (values, cutAt) => {
+    let out = literals[0] ?? '';
+    for (let i = 0; i < holes.length; i++) out += fillHole(holes[i] as Placeholder, values, cutAt) + (literals[i + 1] ?? '');
+    return out;
+  };
+}
+
+function fillHole({ name, filter: f }: Placeholder, values: Vars, cutAt: (name: string) => number | undefined): string {
+  const fixed = f === undefined ? undefined : FIXED_WIDTH[f];
+  const out = toGsm7(applyFilter(values[name], f));
+  const max = fixed ?? cutAt(name);
+  if (f === 'money' || max === undefined) return out;
+  const cut = fitGsm7(out, max);
+  return cut === out ? out : cut.trimEnd();
 }
 
 /** The longest text a template could produce, as a string: every value at its maximum, in septets. */

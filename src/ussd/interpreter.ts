@@ -10,7 +10,8 @@ import { isCheckName, type ActionResult } from './actions/types';
 import type { Menu } from './menu/model';
 import { sideEffectTargets } from './menu/side-effects';
 import type { MenuOption, Screen } from './menu/schema';
-import { BACK_KEY, BODY_LIMIT, HOME_KEY, itemKey, liveFill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+import { BACK_KEY, BODY_LIMIT, HOME_KEY, liveFill, type Fill, listItems, listPages, NEXT_KEY, renderScreen, visibleOptions } from './render/screen';
+import { createStaticAnswers } from './render/static-answers';
 
 /** Runs the named action over the session's values (the gateway binds it to the hop and its budget). */
 export type Act = (name: string, s: Readonly<SessionState>) => Promise<ActionResult>;
@@ -78,6 +79,18 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
     return re;
   };
   const sideEffecting = sideEffectTargets(menu);
+  // The main menu, the reference prompt, the province list: the same bytes for every session in a language.
+  const statics = createStaticAnswers(menu);
+  // One Fill per language for the menu's life: each keeps its texts compiled.
+  const fills = new Map<Language, Fill>();
+  const fillFor = (language: Language): Fill => {
+    let f = fills.get(language);
+    if (f === undefined) {
+      f = liveFill(menu, language);
+      fills.set(language, f);
+    }
+    return f;
+  };
   /** Going to `target` is allowed unless it runs a side-effecting action from a screen the subscriber did not see. */
   const mayGo = (target: string, shown: boolean) => shown || !sideEffecting.has(target);
 
@@ -174,7 +187,7 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
 
   async function chooseInList(s: SessionState, screen: ListScreen, input: string, shown: boolean, act: Act): Promise<Applied> {
     if (input === NEXT_KEY) {
-      const pages = listPages(screen, s.vars, liveFill(menu, s.language), s.screen === menu.start);
+      const pages = listPages(screen, s.vars, fillFor(s.language), s.screen === menu.start);
       if (s.page + 1 >= pages.length) return refused('nav.invalid_choice');
       s.history.push([s.screen, s.page]);
       s.page += 1;
@@ -182,8 +195,9 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
     }
     if (screen.store === undefined || screen.next === undefined || !/^\d{1,3}$/.test(input)) return refused('nav.invalid_choice');
     const items = listItems(screen, s.vars);
-    const index = items.findIndex((_item, i) => itemKey(screen, i, s.vars) === String(Number(input)));
-    const item = items[index];
+    // Items are numbered after the options shown (see itemLine): the key typed gives the index.
+    const index = Number(input) - visibleOptions(screen.options, s.vars).length - 1;
+    const item = index < 0 ? undefined : items[index];
     if (item === undefined) return refused('nav.invalid_choice');
     if (!mayGo(screen.next, shown)) return HELD;
     s.vars[screen.store] = item;
@@ -253,7 +267,12 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
       return undefined;
     },
     answer(s, errorKey) {
-      const rendered = renderScreen(menu, s.screen, s.page, s.vars, liveFill(menu, s.language), errorKey);
+      const cached = errorKey === undefined ? statics.get(s.screen, s.language, s.vars) : undefined;
+      if (cached !== undefined) {
+        if (cached.startsWith('END')) s.ended = true;
+        return cached;
+      }
+      const rendered = renderScreen(menu, s.screen, s.page, s.vars, fillFor(s.language), errorKey);
       let body = rendered.body;
       const length = gsm7Length(body);
       if (length > BODY_LIMIT) {
@@ -262,10 +281,12 @@ export function createInterpreter(deps: { menu: Menu; minPaymentCentimes: number
         body = fitGsm7(body, BODY_LIMIT);
       }
       if (rendered.kind === 'END') s.ended = true;
-      return `${rendered.kind} ${body}`;
+      const answer = `${rendered.kind} ${body}`;
+      if (errorKey === undefined && length <= BODY_LIMIT) statics.offer(s.screen, s.language, s.vars, answer);
+      return answer;
     },
     text(language, key) {
-      return liveFill(menu, language)(key, {});
+      return fillFor(language)(key, {});
     },
   };
 }

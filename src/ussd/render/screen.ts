@@ -3,7 +3,7 @@ import type { Language } from '../../language';
 import type { Menu } from '../menu/model';
 import type { MenuOption, Screen } from '../menu/schema';
 import type { Json, Vars } from '../../json';
-import { renderTemplate, worstCaseSample } from '../../texts/template';
+import { compileTemplate, worstCaseSample, type CompiledTemplate } from '../../texts/template';
 
 /** The keys the engine owns on every screen; menus never define them. */
 export const BACK_KEY = '0';
@@ -44,7 +44,18 @@ export type Fill = (key: string, values: Vars) => string;
 export function liveFill(menu: Menu, lang: Language): Fill {
   const texts = menu.texts[lang];
   const fallback = menu.texts.fr;
-  return (key, values) => renderTemplate(texts[key] ?? fallback[key] ?? key, values, (n) => menu.variables[n]?.maxLength);
+  const cutAt = (n: string) => menu.variables[n]?.maxLength;
+  // Each text compiled the first time it is filled (keys are the catalogue's: a bounded set); a Fill
+  // kept for the menu's life (the interpreter keeps one per language) compiles each text once.
+  const compiled = new Map<string, CompiledTemplate>();
+  return (key, values) => {
+    let t = compiled.get(key);
+    if (t === undefined) {
+      t = compileTemplate(texts[key] ?? fallback[key] ?? key);
+      compiled.set(key, t);
+    }
+    return t(values, cutAt);
+  };
 }
 
 export function worstFill(menu: Menu, lang: Language): Fill {
@@ -86,7 +97,8 @@ export function possibleKeys(options: MenuOption[]): Array<Set<string>> {
   return out;
 }
 
-function hasValue(v: Json | undefined): boolean {
+/** What a `when` asks of a value: set, and not empty. */
+export function hasValue(v: Json | undefined): boolean {
   return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
 }
 
@@ -96,10 +108,6 @@ export function listItems(screen: Extract<Screen, { type: 'list' }>, vars: Vars)
   return v.filter((x): x is { [k: string]: Json } => x !== null && typeof x === 'object' && !Array.isArray(x));
 }
 
-/** The number typed to choose item `index` (0-based) of a list: items come after the options shown. */
-export function itemKey(screen: Extract<Screen, { type: 'list' }>, index: number, vars: Vars): string {
-  return String(visibleOptions(screen.options, vars).length + index + 1);
-}
 
 function joinLines(lines: string[]): string {
   return lines.filter((l) => l !== '').join('\n');
@@ -117,12 +125,19 @@ export function longestListError(fill: Fill, vars: Vars): string {
  * measured once: a page's length is the sum of its lines and their line breaks.
  */
 export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, isStart: boolean): number[] {
+  return listLayout(screen, vars, fill, isStart).starts;
+}
+
+/** The pages (see listPages), and every item's line as rendered for them, so the page shown reuses them. */
+function listLayout(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, isStart: boolean): { starts: number[]; lines: string[]; shown: Array<{ key: string; option: MenuOption }> } {
   const items = listItems(screen, vars);
+  const shown = visibleOptions(screen.options, vars);
   const sizeOf = (lines: string[]) => lines.filter((l) => l !== '').reduce((n, l) => n + gsm7Length(l) + 1, 0);
   const common = sizeOf([longestListError(fill, vars), fill(screen.text, vars), isStart ? '' : fill('nav.back_home', vars)]);
-  const firstPageExtra = sizeOf(visibleOptions(screen.options, vars).map(({ key, option }) => `${key}. ${fill(option.label, vars)}`));
+  const firstPageExtra = sizeOf(shown.map(({ key, option }) => `${key}. ${fill(option.label, vars)}`));
   const nextLine = sizeOf([`${NEXT_KEY}. ${fill('nav.next', vars)}`]);
-  const itemSize = items.map((item, i) => sizeOf([itemLine(screen, vars, fill, item, i)]));
+  const lines = items.map((item, i) => itemLine(screen, vars, fill, item, i, shown.length));
+  const itemSize = lines.map((line) => sizeOf([line]));
   // Every line counted with a break after it: the last has none.
   const fits = (size: number) => size - 1 <= BODY_LIMIT;
   const starts: number[] = [0];
@@ -139,12 +154,13 @@ export function listPages(screen: Extract<Screen, { type: 'list' }>, vars: Vars,
     starts.push(end);
     i = end;
   }
-  return starts;
+  return { starts, lines, shown };
 }
 
-function itemLine(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, item: Vars, i: number): string {
+/** The number typed to choose item `i` (0-based) comes after the `shown` options of the screen. */
+function itemLine(screen: Extract<Screen, { type: 'list' }>, vars: Vars, fill: Fill, item: Vars, i: number, shown: number): string {
   const line = fill(screen.item, { ...vars, ...item });
-  return screen.store === undefined ? `- ${line}` : `${itemKey(screen, i, vars)}. ${line}`;
+  return screen.store === undefined ? `- ${line}` : `${String(shown + i + 1)}. ${line}`;
 }
 
 function listBody(
@@ -152,16 +168,16 @@ function listBody(
   vars: Vars,
   fill: Fill,
   isStart: boolean,
+  layout: { lines: string[]; shown: Array<{ key: string; option: MenuOption }> },
   page: number,
   from: number,
   to: number,
   more: boolean,
   error: string,
 ): string {
-  const items = listItems(screen, vars);
   const lines = [error, fill(screen.text, vars)];
-  if (page === 0) for (const { key, option } of visibleOptions(screen.options, vars)) lines.push(`${key}. ${fill(option.label, vars)}`);
-  for (let i = from; i < to && i < items.length; i++) lines.push(itemLine(screen, vars, fill, items[i] ?? {}, i));
+  if (page === 0) for (const { key, option } of layout.shown) lines.push(`${key}. ${fill(option.label, vars)}`);
+  for (let i = from; i < to && i < layout.lines.length; i++) lines.push(layout.lines[i] ?? '');
   if (more) lines.push(`${NEXT_KEY}. ${fill('nav.next', vars)}`);
   if (!isStart) lines.push(fill('nav.back_home', vars));
   return joinLines(lines);
@@ -186,12 +202,13 @@ export function renderScreen(menu: Menu, screenId: string, page: number, vars: V
       return { kind: 'CON', body: joinLines([error, fill(screen.text, vars), ...opts, nav]) };
     }
     case 'list': {
-      const starts = listPages(screen, vars, fill, isStart);
+      const layout = listLayout(screen, vars, fill, isStart);
+      const { starts } = layout;
       const p = Math.min(Math.max(page, 0), starts.length - 1);
       const from = starts[p] ?? 0;
       const next = starts[p + 1];
-      const to = next ?? listItems(screen, vars).length;
-      return { kind: 'CON', body: listBody(screen, vars, fill, isStart, p, from, to, next !== undefined, error) };
+      const to = next ?? layout.lines.length;
+      return { kind: 'CON', body: listBody(screen, vars, fill, isStart, layout, p, from, to, next !== undefined, error) };
     }
   }
 }
