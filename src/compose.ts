@@ -4,8 +4,7 @@ import { composePaymentFlagger, composePayments } from './compose/payments';
 import { composeSms } from './compose/sms';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
-import { createPgliteDb } from './db/pglite';
-import { createPostgresDb } from './db/postgres';
+import { openLedgerDb } from './db/open';
 import type { Db } from './db/types';
 import { createPawapayCollection } from './collections/pawapay/adapter';
 import { loadCallbackPublicKey } from './collections/pawapay/signature';
@@ -116,13 +115,10 @@ const GAUGES_REFRESH_MS = 30_000;
 const RECONCILIATION_CALL_TIMEOUT_MS = 15_000;
 
 async function openLedger(config: Config, logger: Logger): Promise<Db> {
-  const db =
-    config.database.url !== undefined
-      ? createPostgresDb({ url: config.database.url, onError: (err) => logger.warn('ledger connection error', { err }) })
-      : await createPgliteDb({
-          dataDir: config.database.dataDir,
-          onStaleLock: (previous) => logger.warn('the embedded ledger was left locked by a process that is gone: lock taken over', { pid: previous.pid, since: previous.since }),
-        });
+  const db = await openLedgerDb(config.database, {
+    onError: (err) => logger.warn('ledger connection error', { err }),
+    onStaleLock: (previous) => logger.warn('the embedded ledger was left locked by a process that is gone: lock taken over', { pid: previous.pid, since: previous.since }),
+  });
   const applied = await migrate(db);
   if (applied.length > 0) logger.info('ledger migrations applied', { applied });
   return db;

@@ -1,7 +1,6 @@
 import { loadConfigFromProcess } from '../config';
 import { migrate, migrationFiles } from './migrate';
-import { createPgliteDb } from './pglite';
-import { createPostgresDb } from './postgres';
+import { openLedgerDb } from './open';
 
 /**
  * `npm run db:migrate`: applies the ledger's pending migrations (migrations/*.sql) to DATABASE_URL,
@@ -15,7 +14,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { url, dataDir } = result.config.database;
-  const db = url !== undefined ? createPostgresDb({ url }) : await createPgliteDb({ dataDir });
+  const db = await openLedgerDb({ url, dataDir });
   try {
     const applied = await migrate(db);
     const where = url !== undefined ? 'DATABASE_URL' : `the embedded ledger in ${dataDir}`;

@@ -1,8 +1,7 @@
 import { option } from '../cli-options';
 import { loadConfigFromProcess } from '../config';
 import { migrate } from '../db/migrate';
-import { createPgliteDb } from '../db/pglite';
-import { createPostgresDb } from '../db/postgres';
+import { openLedgerDb } from '../db/open';
 import type { Db } from '../db/types';
 import { createOperatorStore, operatorName, ROLES, type OperatorStore, type Role } from './store';
 
@@ -110,7 +109,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const { url, dataDir } = result.config.database;
-  const db: Db = url !== undefined ? createPostgresDb({ url }) : await createPgliteDb({ dataDir });
+  const db: Db = await openLedgerDb({ url, dataDir });
   try {
     await migrate(db);
     await run(createOperatorStore(db), command, args);
