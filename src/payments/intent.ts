@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { PROVIDERS } from '../collections/types';
+import { PROVIDERS, type Provider } from '../collections/types';
 import { LANGUAGES } from '../language';
 import { PROVINCE_CODES } from '../provinces';
 import { REFUSAL_REASONS, type ConfirmOutcome, type PaymentRecord, type PaymentRequest, type PaymentStatus } from './types';
@@ -119,6 +119,52 @@ export function newIntent(req: PaymentRequest, id: string, opts: { operator: str
     createdAt: opts.at,
     updatedAt: opts.at,
   };
+}
+
+/** The wallet fields a deposit needs: chosen and drawn when a wallet payment is confirmed (`newIntent`). */
+export type WithDeposit = { provider: Provider; depositId: string };
+/** `collecting`: the deposit is asked for under the id drawn at confirmation, from the wallet chosen then. */
+export type CollectingIntent = Intent & WithDeposit & { status: 'collecting' };
+/** `refunding`: the collected deposit goes back under the refund id drawn when the intent entered this state. */
+export type RefundingIntent = Intent & { status: 'refunding'; depositId: string; refundId: string };
+
+export function hasDeposit<T extends Intent>(it: T): it is T & WithDeposit {
+  return it.provider !== null && it.depositId !== null;
+}
+
+/**
+ * Which step moves an open intent on, with the fields that step needs made part of its type. Every
+ * way into `collecting` and `refunding` writes those fields in the same change, so `inconsistent`
+ * means a row written by hand or by a bug: the job stops on it loudly rather than ask the wallet
+ * under an empty id.
+ */
+export type Phase =
+  | { step: 'start_collection' | 'pay' | 'reconcile'; it: Intent }
+  | { step: 'collect'; it: CollectingIntent }
+  | { step: 'refund'; it: RefundingIntent }
+  | { step: 'inconsistent'; it: Intent; missing: string }
+  | { step: 'settled'; it: Intent };
+
+export function phaseOf(it: Intent): Phase {
+  switch (it.status) {
+    case 'pending':
+      return { step: it.collection === 'wallet' ? 'start_collection' : 'pay', it };
+    case 'collecting':
+      if (it.provider === null) return { step: 'inconsistent', it, missing: 'provider' };
+      if (it.depositId === null) return { step: 'inconsistent', it, missing: 'depositId' };
+      return { step: 'collect', it: { ...it, status: it.status, provider: it.provider, depositId: it.depositId } };
+    case 'collected':
+      return { step: 'pay', it };
+    case 'submitted':
+    case 'uncertain':
+      return { step: 'reconcile', it };
+    case 'refunding':
+      if (it.refundId === null) return { step: 'inconsistent', it, missing: 'refundId' };
+      if (it.depositId === null) return { step: 'inconsistent', it, missing: 'depositId' };
+      return { step: 'refund', it: { ...it, status: it.status, refundId: it.refundId, depositId: it.depositId } };
+    default:
+      return { step: 'settled', it };
+  }
 }
 
 export function isOpen(it: Pick<Intent, 'status'>): boolean {

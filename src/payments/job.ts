@@ -1,5 +1,5 @@
 import { DONE, later, type RunResult } from '../jobs/runner';
-import { isOpen } from './intent';
+import { isOpen, phaseOf, type Intent } from './intent';
 import { startCollection, collectStep } from './steps/collect';
 import { LostRace, type Step, type StepDeps } from './steps/change';
 import { payStep, reconcileStep } from './steps/pay';
@@ -14,21 +14,22 @@ import { refundStep } from './steps/refund';
 const MAX_STEPS = 12;
 
 export function createPaymentJob(d: StepDeps): (intentId: string) => Promise<RunResult> {
-  async function step(id: string, it: Parameters<typeof payStep>[1]): Promise<Step> {
-    switch (it.status) {
-      case 'pending':
-        return it.collection === 'wallet' ? startCollection(d, it) : payStep(d, it);
-      case 'collecting':
-        return collectStep(d, it);
-      case 'collected':
-        return payStep(d, it);
-      case 'submitted':
-      case 'uncertain':
-        return reconcileStep(d, it);
-      case 'refunding':
-        return refundStep(d, it);
-      default:
-        void id;
+  async function step(it: Intent): Promise<Step> {
+    const phase = phaseOf(it);
+    switch (phase.step) {
+      case 'start_collection':
+        return startCollection(d, phase.it);
+      case 'collect':
+        return collectStep(d, phase.it);
+      case 'pay':
+        return payStep(d, phase.it);
+      case 'reconcile':
+        return reconcileStep(d, phase.it);
+      case 'refund':
+        return refundStep(d, phase.it);
+      case 'inconsistent':
+        throw new Error(`intent ${it.id}: ${it.status} without ${phase.missing}`);
+      case 'settled':
         return DONE;
     }
   }
@@ -41,7 +42,7 @@ export function createPaymentJob(d: StepDeps): (intentId: string) => Promise<Run
     }
     try {
       for (let i = 0; i < MAX_STEPS && isOpen(it); i++) {
-        const s = await step(intentId, it);
+        const s = await step(it);
         if (s.kind === 'next') {
           it = s.it;
           continue;

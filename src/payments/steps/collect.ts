@@ -3,7 +3,7 @@ import { DONE, later } from '../../jobs/runner';
 import { customerMessageFor } from '../../collections/customer-message';
 import { PUBLIC_NAMES } from '../../collections/public-names';
 import type { CollectionPort } from '../../collections/types';
-import type { Intent } from '../intent';
+import { hasDeposit, type CollectingIntent, type Intent } from '../intent';
 import type { QueuedSms } from '../ledger';
 import { checkBillsNow } from '../rules';
 import { change, flagPatch, growingDelay, logFields, next, type Step, type StepDeps } from './change';
@@ -25,8 +25,7 @@ function walletOf(d: StepDeps): CollectionPort {
  * SMS says how, in their language, once the deposit waits for it. Its id is the intent's, so a
  * deposit initiated again queues it once.
  */
-async function approveNotice(d: StepDeps, wallet: CollectionPort, it: Intent): Promise<QueuedSms[]> {
-  if (it.provider === null) return [];
+async function approveNotice(d: StepDeps, wallet: CollectionPort, it: CollectingIntent): Promise<QueuedSms[]> {
   const provider = it.provider;
   const rules = await wallet.providerRules().catch(() => []);
   const prompt = rules.find((r) => r.provider === provider)?.pinPrompt;
@@ -42,7 +41,7 @@ async function approveNotice(d: StepDeps, wallet: CollectionPort, it: Intent): P
 
 /** `pending`, collected first: a last look at the bills (nothing is locked yet), then ask the wallet. */
 export async function startCollection(d: StepDeps, it: Intent): Promise<Step> {
-  if (it.provider === null || it.depositId === null) {
+  if (!hasDeposit(it)) {
     await change(d, it, { status: 'failed', failureMessage: 'no wallet chosen' }, [{ event: 'refused', detail: 'no wallet provider on the intent' }]);
     return DONE;
   }
@@ -64,12 +63,10 @@ export async function startCollection(d: StepDeps, it: Intent): Promise<Step> {
 }
 
 /** `collecting`: initiate the deposit (again, after a lost answer), then read its status until it is final. */
-export async function collectStep(d: StepDeps, start: Intent): Promise<Step> {
+export async function collectStep(d: StepDeps, start: CollectingIntent): Promise<Step> {
   const wallet = walletOf(d);
-  let it = start;
-  const depositId = it.depositId ?? '';
-  const provider = it.provider;
-  if (provider === null) throw new Error(`intent ${it.id}: collecting without a provider`);
+  let it: Intent = start;
+  const { depositId, provider } = start;
   if (it.depositStatus === null) {
     const out = await wallet.initiateDeposit({
       depositId,
@@ -82,7 +79,7 @@ export async function collectStep(d: StepDeps, start: Intent): Promise<Step> {
     switch (out.kind) {
       case 'accepted':
       case 'duplicate_ignored':
-        it = await change(d, it, { depositStatus: 'ACCEPTED' }, [{ event: 'deposit_initiated', detail: out.kind }], await approveNotice(d, wallet, it));
+        it = await change(d, it, { depositStatus: 'ACCEPTED' }, [{ event: 'deposit_initiated', detail: out.kind }], await approveNotice(d, wallet, start));
         return later(d.timings.pollMinMs);
       case 'rejected':
         d.metrics.deposit('rejected');

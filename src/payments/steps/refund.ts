@@ -1,5 +1,5 @@
 import { DONE, later } from '../../jobs/runner';
-import type { Intent } from '../intent';
+import type { Intent, RefundingIntent } from '../intent';
 import { change, flagPatch, growingDelay, type Step, type StepDeps } from './change';
 
 /**
@@ -7,11 +7,10 @@ import { change, flagPatch, growingDelay, type Step, type StepDeps } from './cha
  * definitive answer: an uncertain PayFact is reconciled first and never refunded blind. The refund
  * id was drawn and stored when the intent entered this state.
  */
-export async function refundStep(d: StepDeps, start: Intent): Promise<Step> {
+export async function refundStep(d: StepDeps, start: RefundingIntent): Promise<Step> {
   if (d.wallet === undefined) throw new Error('a refund without a wallet configured');
-  let it = start;
-  const refundId = it.refundId ?? '';
-  const depositId = it.depositId ?? '';
+  let it: Intent = start;
+  const { refundId, depositId } = start;
   const now = d.now();
   const fail = async (code: string, message: string): Promise<Step> => {
     await change(d, it, { status: 'refund_failed', refundFailureCode: code, failureMessage: `refund failed: ${message}`, ...flagPatch('refund_failed', now) }, [
