@@ -158,3 +158,23 @@ export class FakeSimulatorWallet implements SimulatorWallet {
     return 'pin' in answer ? 'approved' : 'declined';
   }
 }
+
+/**
+ * The embedded product and a browser for one test file: both started before its tests and closed
+ * after them. Read `server` and `context` inside tests (they are set once `beforeAll` has run).
+ */
+export function productAndBrowser(env: Record<string, string> = {}): { server: Awaited<ReturnType<typeof serveProduct>>; context: BrowserContext } {
+  const started = {} as { server: Awaited<ReturnType<typeof serveProduct>>; context: BrowserContext };
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  beforeAll(async () => {
+    const [server, b] = await Promise.all([serveProduct(env), launchBrowser()]);
+    browser = b;
+    started.server = server;
+    started.context = b.context;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await started.server?.close();
+  });
+  return started;
+}

@@ -1,9 +1,8 @@
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
 import { GSM7_ALPHABET, gsm7Length, isGsm7 } from '../../src/gsm7';
-import { hasExactText, inboxPolls, inboxReadTwiceSince, launchBrowser, openPage, phone, serveProduct, shows } from './kit';
+import { hasExactText, inboxPolls, inboxReadTwiceSince, openPage, phone, productAndBrowser, serveProduct, shows } from './kit';
 
 // The browser phone in Debian's chromium against the product of `npm start` (embedded defaults:
 // in-memory Redis, sandbox REGIDESO, sandbox wallet, SMS outbox), served on an ephemeral port.
@@ -11,17 +10,7 @@ jest.setTimeout(60_000);
 
 const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'phone.png');
 
-let server: Awaited<ReturnType<typeof serveProduct>>;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-beforeAll(async () => {
-  [server, browser] = await Promise.all([serveProduct({}), launchBrowser()]);
-  context = browser.context;
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const w = productAndBrowser();
 
 let pageErrors: string[] = [];
 afterEach(() => {
@@ -29,8 +18,8 @@ afterEach(() => {
   expect(pageErrors).toEqual([]);
   pageErrors = [];
 });
-async function open(url = `${server.url}/`) {
-  const opened = await openPage(context, url);
+async function open(url = `${w.server.url}/`) {
+  const opened = await openPage(w.context, url);
   pageErrors = opened.errors;
   return opened.page;
 }

@@ -1,23 +1,12 @@
-import type { BrowserContext } from 'playwright-core';
-import { launchBrowser, openPage, phone, serveProduct, shows } from './kit';
+import { openPage, phone, productAndBrowser, shows } from './kit';
 
 // The browser phone dialling a reference with the code, dropping the payment, and dialling back.
 jest.setTimeout(60_000);
 
-let server: Awaited<ReturnType<typeof serveProduct>>;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-beforeAll(async () => {
-  [server, browser] = await Promise.all([serveProduct({}), launchBrowser()]);
-  context = browser.context;
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const w = productAndBrowser();
 
 test('*123*83262# opens that account; hung up on the confirmation, the SMS tells the dial string, which offers it back', async () => {
-  const { page, errors } = await openPage(context, `${server.url}/`);
+  const { page, errors } = await openPage(w.context, `${w.server.url}/`);
   const p = phone(page);
   await p.root.getByLabel('Service code', { exact: true }).fill('*123*83262#');
   await p.dial();
