@@ -285,6 +285,9 @@ test('a revoked key ends its session at once; signing out ends it too', async ()
   const key = await cp.key('Temp Viewer', 'viewer');
   await signIn(page, cp.product.baseUrl, key);
   await shows(page.getByText('Connecté'), 'Temp Viewer');
+  // The first page (health) must have drawn before the key goes: its request, still in flight when
+  // the key is revoked, would sign the page out before the click below and hide the link it needs.
+  await shows(page.getByRole('heading', { level: 2 }), 'Santé du service');
   await cp.revoke('Temp Viewer');
   await page.getByRole('link', { name: 'Paiements' }).click();
   await page.getByLabel('Clé d’opérateur', { exact: true }).waitFor();
