@@ -295,13 +295,11 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
     },
     metricsToken: config.metricsToken,
     trustProxy: config.trustProxy,
-    guard: [
-      requireWebhookToken(config.webhookToken, {
-        logger,
-        metrics,
-        failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
-      }),
-    ],
+    tokenGuard: requireWebhookToken(config.webhookToken, {
+      logger,
+      metrics,
+      failedAuthLimiter: createFailedAuthLimiter({ redis, prefix, limit: 20, windowSeconds: 60 }),
+    }),
     operators: [
       // First: its forgery guard sees every state-changing operator request.
       createConsoleRouter({

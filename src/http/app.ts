@@ -1,7 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
 import type { Messages } from '../texts/catalogue';
+import { createHopFrontDoor } from './hop-front-door';
+import type { WebhookTokenGuard } from './security';
+import type { HopTaker } from './ussd-router';
 import { createHealthRouter, type ReadinessCheck } from './health-router';
 import { dropControlCharacters } from './control-characters';
 import { keepRawBody } from './raw-body';
@@ -17,8 +21,8 @@ export interface AppDeps {
   metricsToken?: string | undefined;
   /** Telco callbacks (/ussd, /ussd/events, /sms/*) and the outbox: behind `guard`, reachable under `/:token/` too. */
   callbacks: express.Router[];
-  /** Runs before every callback: token check, then rate limits. */
-  guard: express.RequestHandler[];
+  /** Runs before every callback: the webhook token check (none: every callback open, as in some tests). */
+  tokenGuard?: WebhookTokenGuard | undefined;
   /**
    * The operators' routes: each guards itself with an operator key (requireOperator), never the
    * webhook token. Under `/:token/` too, where a token alone opens nothing (401).
@@ -26,13 +30,15 @@ export interface AppDeps {
   operators?: express.Router[];
   /** The catalogue: what a USSD subscriber sees when something unexpected breaks. */
   messages: Messages;
-  /** The USSD hop's hot path (src/http/ussd-router.ts), served ahead of the generic routers and parsers. */
-  ussdHop?: express.RequestHandler;
+  /** The USSD hop's hot path (src/http/ussd-router.ts): at the front door, then ahead of the generic routers and parsers. */
+  ussdHop?: { take: HopTaker; handler: express.RequestHandler };
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const fallbacks = ussdFallbacks(deps.messages);
-  const app = express();
+  // `handle` is what the app function calls for every request (express's own, not in its types).
+  const app = express() as express.Express & { handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void };
+  const guard = deps.tokenGuard === undefined ? [] : [deps.tokenGuard];
   app.disable('x-powered-by');
   // Believed only from the proxies TRUST_PROXY names: otherwise anyone could pick the address the
   // failed-token throttle counts by, with a new X-Forwarded-For per request.
@@ -49,10 +55,16 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   if (deps.ussdHop !== undefined) {
-    // Most requests are hops: matched first, behind the same guard, without the generic routers
-    // and body parsers. A request the hop handler does not take falls through to the routes below.
-    app.post('/ussd', ...deps.guard, deps.ussdHop);
-    app.post('/:token/ussd', ...deps.guard, deps.ussdHop);
+    // Most requests are hops. The plain ones are answered before express (src/http/hop-front-door.ts);
+    // the rest are matched first here, behind the same guard, without the generic routers and body
+    // parsers. A request the hop handler does not take falls through to the routes below.
+    const door = createHopFrontDoor({ take: deps.ussdHop.take, matches: deps.tokenGuard?.matches ?? (() => true), metrics: deps.metrics });
+    const handle = app.handle.bind(app);
+    app.handle = (req, res, next) => {
+      if (!door(req, res)) handle(req, res, next);
+    };
+    app.post('/ussd', ...guard, deps.ussdHop.handler);
+    app.post('/:token/ussd', ...guard, deps.ussdHop.handler);
   }
 
   app.use(createHealthRouter({ metrics: deps.metrics, readiness: deps.readiness, metricsToken: deps.metricsToken }));
@@ -68,7 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
 
   const guarded = express.Router({ mergeParams: true });
-  for (const g of deps.guard) guarded.use(g);
+  for (const g of guard) guarded.use(g);
   for (const r of deps.callbacks) guarded.use(r);
   app.use(guarded);
   app.use('/:token', guarded);

@@ -77,6 +77,20 @@ function firstPathSegment(req: Request): string | undefined {
 }
 
 /**
+ * The token check itself, in constant time: whether `candidate` (a path segment, decoded, or a
+ * query value) is the webhook token. Every token check goes through it: the guard below and the
+ * hop's front door (src/http/hop-front-door.ts). Always true when no token is configured.
+ */
+export function webhookTokenMatcher(token: string | undefined): (candidate: string) => boolean {
+  if (token === undefined) return () => true;
+  const expected = digest(token);
+  return (candidate) => timingSafeEqual(digest(candidate), expected);
+}
+
+/** The guard with its token check, for a front door that admits only what the guard would let through. */
+export type WebhookTokenGuard = RequestHandler & { matches: (candidate: string) => boolean };
+
+/**
  * Requires the webhook token on every callback. A no-op when no token is configured (development;
  * production refuses to start without one). 401 JSON without it, or with any wrong token presented;
  * 429 once an address has failed too often.
@@ -84,13 +98,12 @@ function firstPathSegment(req: Request): string | undefined {
 export function requireWebhookToken(
   token: string | undefined,
   deps: { logger: Logger; metrics: Metrics; failedAuthLimiter: FailedAuthLimiter },
-): RequestHandler {
-  if (token === undefined) return (_req, _res, next) => next();
-  const expected = digest(token);
+): WebhookTokenGuard {
+  const matches = webhookTokenMatcher(token);
+  if (token === undefined) return Object.assign((_req: Request, _res: Response, next: () => void) => next(), { matches });
   const failures = webhookAuthCounter(deps.metrics);
-  const matches = (candidate: string) => timingSafeEqual(digest(candidate), expected);
 
-  return async (req, res, next) => {
+  const guard: RequestHandler = async (req, res, next) => {
     const presented = presentedTokens(req);
     // Read only when no token was presented elsewhere (not under the `/:token` mount, the hops' URL).
     const first = presented.length > 0 ? undefined : firstPathSegment(req);
@@ -118,6 +131,7 @@ export function requireWebhookToken(
     }
     res.status(401).json({ error: 'unauthorized', message: 'missing or wrong webhook token' });
   };
+  return Object.assign(guard, { matches });
 }
 
 export interface RateLimitByPhoneDeps {

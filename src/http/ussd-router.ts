@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { Logger } from '../logging/logger';
 import type { Messages } from '../texts/catalogue';
@@ -31,14 +31,17 @@ export function createUssdRouter(deps: UssdRouterDeps): express.Router {
   return router;
 }
 
+/** A hop read and answered from a plain form body of `length` bytes (see `plainForm`): never throws, always answers. */
+export type HopTaker = (req: IncomingMessage, res: ServerResponse, length: number) => void;
+
 /**
- * The hot path of `POST /ussd`, for the app to mount ahead of its generic routers and body parsers
- * (behind the same guard and metrics): a plain form body (what every gateway sends) is read and
- * checked here without body-parser or zod; any other request is passed on (`next()`) to the
- * generic route, which answers it as before.
+ * The hot path of `POST /ussd`: a plain form body (what every gateway sends) read and checked
+ * without body-parser or zod. The front door (src/http/hop-front-door.ts) hands it the hops it
+ * admits; the express route below it, any other request it passes on (`next()`) to the generic route.
  */
-export function createUssdHopHandler(deps: UssdRouterDeps): express.RequestHandler {
-  return createHopAnswers(deps).handler;
+export function createUssdHopHandler(deps: UssdRouterDeps): { take: HopTaker; handler: express.RequestHandler } {
+  const { take, handler } = createHopAnswers(deps);
+  return { take, handler };
 }
 
 function createHopAnswers(deps: UssdRouterDeps) {
@@ -76,26 +79,33 @@ function createHopAnswers(deps: UssdRouterDeps) {
     sendText(res, 400, fallbacks.badRequest);
   };
 
+  /** A body that cannot be read as a form (cut short, too many fields): the app's error handler answers /ussd so too. */
+  const unreadable = (res: ServerResponse) => sendText(res, 400, fallbacks.badRequest);
+
+  const take: HopTaker = (req, res, length) => {
+    readFormBody(req, length).then(
+      (body) => {
+        const fields = parseFormFields(body, HOP_FIELDS);
+        if (fields instanceof FormError) {
+          unreadable(res);
+          return;
+        }
+        const hop = onlyStrings(fields) ? readHop(fields) : undefined;
+        if (hop !== undefined) answer(hop, res);
+        else fromFields(fields, res);
+      },
+      () => unreadable(res),
+    );
+  };
+
   const handler: express.RequestHandler = (req, res, next) => {
     // A body some parser already read (req.body set, the stream ended) is the generic route's.
     const length = req.body === undefined && !req.readableEnded ? plainForm(req) : undefined;
-    if (length === undefined) {
-      next();
-      return;
-    }
-    readFormBody(req, length).then((body) => {
-      const fields = parseFormFields(body, HOP_FIELDS);
-      if (fields instanceof FormError) {
-        next(fields);
-        return;
-      }
-      const hop = onlyStrings(fields) ? readHop(fields) : undefined;
-      if (hop !== undefined) answer(hop, res);
-      else fromFields(fields, res);
-    }, next);
+    if (length === undefined) next();
+    else take(req, res, length);
   };
 
-  return { handler, fromFields };
+  return { take, handler, fromFields };
 }
 
 function onlyStrings(fields: Partial<Record<(typeof HOP_FIELDS)[number], unknown>>): fields is HopFields {

@@ -124,7 +124,9 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     const act = actFor(s, deadline, remember, prefs);
     const rest = await interp.open(s, key.text, act);
     const error = rest === undefined ? undefined : await interp.walk(s, rest, false, act);
-    if (logger.isLevelEnabled('info')) logger.info('ussd session started', { sessionId: s.id, phone: s.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
+    // Debug, not info: each session is logged at info once, when its end-of-session notice comes
+    // (outcome, hops, screen); a second line per session cost winston's formatting on the hop path.
+    if (logger.isLevelEnabled('debug')) logger.debug('ussd session started', { sessionId: s.id, phone: s.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
     return commit(s, key, interp.answer(s, error), undefined, remember);
   }
 

@@ -43,7 +43,7 @@ export function operatorApp(opts: {
     metrics,
     readiness: async () => ({ required: { test: true } }),
     messages: productMessages(),
-    guard: [requireWebhookToken(opts.token, { logger, metrics, failedAuthLimiter })],
+    tokenGuard: requireWebhookToken(opts.token, { logger, metrics, failedAuthLimiter }),
     callbacks: [],
     operators: [createOperatorRouter({ payments: opts.payments, details: createPaymentDetails(opts.db, opts.ledger), requireOperator, resendReceipt: opts.resendReceipt, logger })],
   });

@@ -50,18 +50,16 @@ function buildApp(token: string | undefined, opts: { failedAuthLimit?: number; t
     messages: productMessages(),
     readiness: async () => ({ required: { test: true } }),
     trustProxy: opts.trustProxy,
-    guard: [
-      requireWebhookToken(token, {
-        logger,
-        metrics,
-        failedAuthLimiter: createFailedAuthLimiter({
-          redis: stack.redis,
-          prefix: `${stack.prefix}${Math.random().toString(36).slice(2)}:`,
-          limit: opts.failedAuthLimit ?? 100,
-          windowSeconds: 300,
-        }),
+    tokenGuard: requireWebhookToken(token, {
+      logger,
+      metrics,
+      failedAuthLimiter: createFailedAuthLimiter({
+        redis: stack.redis,
+        prefix: `${stack.prefix}${Math.random().toString(36).slice(2)}:`,
+        limit: opts.failedAuthLimit ?? 100,
+        windowSeconds: 300,
       }),
-    ],
+    }),
     callbacks: [
       ussd,
       createSmsRouter({ inbound: answerer, redis: stack.redis, prefix: stack.prefix, logger, metrics }),

@@ -56,13 +56,11 @@ function build(opts: { hot?: boolean; failedAuthLimit?: number } = {}): Built {
     metrics,
     messages,
     readiness: async () => ({ required: { test: true } }),
-    guard: [
-      requireWebhookToken(TOKEN, {
-        logger,
-        metrics,
-        failedAuthLimiter: createFailedAuthLimiter({ redis: w.redis, prefix: `${w.prefix}hot${prefixN}:`, limit: opts.failedAuthLimit ?? 100, windowSeconds: 300 }),
-      }),
-    ],
+    tokenGuard: requireWebhookToken(TOKEN, {
+      logger,
+      metrics,
+      failedAuthLimiter: createFailedAuthLimiter({ redis: w.redis, prefix: `${w.prefix}hot${prefixN}:`, limit: opts.failedAuthLimit ?? 100, windowSeconds: 300 }),
+    }),
     ...(opts.hot === false ? {} : { ussdHop: createUssdHopHandler({ engine, logger, messages }) }),
     callbacks: [createUssdRouter({ engine, logger, messages })],
   });
@@ -87,6 +85,18 @@ test('a journey through /TOKEN/ussd and /ussd?token=: the engine answers, text/p
   expect(seen[0]).toStrictEqual({ sessionId, serviceCode: '*123#', phoneNumber: phone, networkCode: '63902', text: '' });
   expect(await metricValue(metrics.registry, 'http_request_duration_seconds_count{method="POST",route="/:token/ussd",status="200"}')).toBe(2);
   expect(await metricValue(metrics.registry, 'http_request_duration_seconds_count{method="POST",route="/ussd",status="200"}')).toBe(1);
+});
+
+test('hops the front door leaves to express get the same answer and count: an escaped token, a trailing slash, upper case', async () => {
+  const { app, metrics } = build();
+  const escaped = `/${TOKEN.replace('-', '%2D')}/ussd`;
+  for (const path of [escaped, `/${TOKEN}/ussd/`, `/${TOKEN}/USSD`]) {
+    const res = await request(app).post(path).type('form').send(form(newSessionId(), newPhone(), ''));
+    expect({ path, status: res.status, text: res.text.slice(0, 12) }).toEqual({ path, status: 200, text: 'CON REGIDESO' });
+  }
+  expect(await metricValue(metrics.registry, 'http_request_duration_seconds_count{method="POST",route="/:token/ussd",status="200"}')).toBe(3);
+  // Not the front door's to guess: a wrong escaped token is still refused.
+  expect((await request(app).post(`/${TOKEN.slice(0, -1)}%41/ussd`).type('form').send(form(newSessionId(), newPhone(), ''))).status).toBe(401);
 });
 
 test('the token guard is the same on the hot path: missing or wrong is 401 before the engine, and failures are throttled', async () => {
@@ -170,11 +180,11 @@ test('requests the hot path does not take reach the generic route: JSON, gzip, a
 test('an engine past the deadline or broken: the unavailable sentence, once', async () => {
   const logger = silentLogger();
   const slow = express();
-  slow.post('/ussd', createUssdHopHandler({ engine: { handle: () => new Promise<string>(() => undefined) }, logger, messages, deadlineMs: 50 }));
+  slow.post('/ussd', createUssdHopHandler({ engine: { handle: () => new Promise<string>(() => undefined) }, logger, messages, deadlineMs: 50 }).handler);
   const late = await request(slow).post('/ussd').type('form').send(form('s1', '+243810000000', ''));
   expect({ status: late.status, text: late.text }).toEqual({ status: 200, text: fallbacks.unavailable });
   const broken = express();
-  broken.post('/ussd', createUssdHopHandler({ engine: { handle: () => Promise.reject(new Error('boom')) }, logger, messages }));
+  broken.post('/ussd', createUssdHopHandler({ engine: { handle: () => Promise.reject(new Error('boom')) }, logger, messages }).handler);
   const failed = await request(broken).post('/ussd').type('form').send(form('s1', '+243810000000', ''));
   expect({ status: failed.status, text: failed.text }).toEqual({ status: 200, text: fallbacks.unavailable });
 });

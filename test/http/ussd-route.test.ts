@@ -113,8 +113,7 @@ test('the answers to a hop that cannot be read or finished: from the catalogue, 
     logger: silentLogger(),
     metrics: createMetrics({ defaults: false }),
     readiness: async () => ({ required: { test: true } }),
-    guard: [],
-    callbacks: [crashing],
+        callbacks: [crashing],
     messages: productMessages(),
   });
   const unreadable = await request(full).post('/ussd').set('content-type', 'application/json').send('{"sessionId":');
