@@ -2,6 +2,7 @@ import type { ChainableCommander } from 'ioredis';
 import { isCluster, type RedisClient } from '../redis';
 import { KEEP_SECONDS, decodeKept } from './kept-payment';
 import { phoneKeys, resumeDueKey, sessionKeys } from './keys';
+import { DAY_SET_TTL_S, lookupDayKey } from './lookup-limit';
 import { decodeRecord, encodeRecord, type RecordParts } from './record';
 import { BEGIN, COMMIT, COMMIT_ALL, GIVE_UP, OPEN, PEEK, PHONE, RELEASE } from './scripts';
 import { readPrefs } from './subscriber-prefs';
@@ -18,11 +19,12 @@ interface HopCommands {
   ussdRelease(lease: string, token: string): Reply;
   ussdGiveUp(record: string, wait: string, text: string, ttlS: number, phone: string): Reply;
   ussdPeek(record: string): Reply;
-  ussdPhone(rate: string, prefs: string, kept: string, windowS: number): Reply;
+  ussdPhone(rate: string, prefs: string, kept: string, lookups: string, windowS: number): Reply;
   ussdOpen(
     rate: string,
     prefs: string,
     kept: string,
+    lookups: string,
     record: string,
     lease: string,
     wait: string,
@@ -50,12 +52,12 @@ function register(redis: RedisClient): RedisClient & HopCommands {
   const scripts: Array<[keyof HopCommands, number, string]> = [
     ['ussdBegin', 3, BEGIN],
     ['ussdCommit', 3, COMMIT],
-    ['ussdCommitAll', 7, COMMIT_ALL],
+    ['ussdCommitAll', 8, COMMIT_ALL],
     ['ussdRelease', 1, RELEASE],
     ['ussdGiveUp', 2, GIVE_UP],
     ['ussdPeek', 1, PEEK],
-    ['ussdPhone', 3, PHONE],
-    ['ussdOpen', 6, OPEN],
+    ['ussdPhone', 4, PHONE],
+    ['ussdOpen', 7, OPEN],
   ];
   for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
   return redis as RedisClient & HopCommands;
@@ -103,17 +105,18 @@ function opened(id: string, reply: unknown, at = 0): Opened {
   }
 }
 
-/** PHONE's six values, from the start of a script's reply. */
+/** PHONE's seven values, from the start of a script's reply. */
 function phoneRead(reply: unknown): { count: number; prefs: Prefs } {
-  const [count, language, lastRef, paidRefs, lastProvince, kept] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const [count, language, lastRef, paidRefs, lastProvince, kept, lookups] = Array.isArray(reply) ? (reply as unknown[]) : [];
   const prefs = readPrefs(language, lastRef, paidRefs, lastProvince);
   const keptPayment = decodeKept(kept);
   if (keptPayment !== undefined) prefs.kept = keptPayment;
+  if (typeof lookups === 'number') prefs.lookupsToday = lookups;
   return { count: Number(count), prefs };
 }
 
 /** How many values PHONE's part of OPEN's reply holds. */
-const PHONE_VALUES = 6;
+const PHONE_VALUES = 7;
 
 
 /**
@@ -130,21 +133,24 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
     return [k.record, k.lease, k.wait, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0'] as const;
   };
 
-  /** The preferences a hop keeps for the phone (every field of `remember` but `resume`), as field/value pairs. */
+  /** The preferences a hop keeps for the phone (every field of `remember` but `resume` and `lookup`), as field/value pairs. */
   const prefFields = (remember: Remember): string[] => {
     const out: string[] = [];
-    for (const [field, value] of Object.entries(remember)) if (field !== 'resume' && typeof value === 'string') out.push(field, value);
+    for (const [field, value] of Object.entries(remember)) if (field !== 'resume' && field !== 'lookup' && typeof value === 'string') out.push(field, value);
     return out;
   };
+  // The day is the hop's: read with the phone's keys in `open`, written at its `commit`.
+  const lookupsKey = (phone: string) => lookupDayKey(opts.prefix, phone, new Date());
   /** Due when the gateway's session would expire (the gateway's own rule: TTL from its start). */
   const dueScore = (session: Session) => session.startedAt + opts.ttlSeconds * 1000;
 
   /** On a cluster: what the hop keeps for the phone (one slot: the phone's hash tag), as a transaction. */
-  const phoneWrites = (session: Session, fields: string[], resume: Remember['resume']): ChainableCommander | undefined => {
-    if (fields.length === 0 && resume === undefined) return undefined;
+  const phoneWrites = (session: Session, fields: string[], resume: Remember['resume'], lookup: string | undefined): ChainableCommander | undefined => {
+    if (fields.length === 0 && resume === undefined && lookup === undefined) return undefined;
     const p = phoneKeys(opts.prefix, session.phone);
     const c = r.multi();
     if (fields.length > 0) c.hset(p.prefs, ...fields).expire(p.prefs, opts.prefsTtlSeconds);
+    if (lookup !== undefined) c.sadd(lookupsKey(session.phone), lookup).expire(lookupsKey(session.phone), DAY_SET_TTL_S);
     if (resume !== undefined) c.del(p.kept);
     // A dropped session that started before this paying one is not resumed (src/resume).
     if (resume === 'paid') c.set(p.paid, String(session.startedAt), 'EX', KEEP_SECONDS);
@@ -163,11 +169,11 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
       const p = phoneKeys(opts.prefix, hop.phone);
       if (cluster) {
         // The phone's slot and the session's may be on two nodes: two commands, sent together.
-        const [phoneReply, beginReply] = await Promise.all([r.ussdPhone(p.rate, p.prefs, p.kept, opts.rateWindowSeconds), r.ussdBegin(...beginArgs(hop))]);
+        const [phoneReply, beginReply] = await Promise.all([r.ussdPhone(p.rate, p.prefs, p.kept, lookupsKey(hop.phone), opts.rateWindowSeconds), r.ussdBegin(...beginArgs(hop))]);
         return { ...phoneRead(phoneReply), opened: opened(hop.id, beginReply) };
       }
       const k = sessionKeys(opts.prefix, hop.id);
-      const reply = await r.ussdOpen(p.rate, p.prefs, p.kept, k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0');
+      const reply = await r.ussdOpen(p.rate, p.prefs, p.kept, lookupsKey(hop.phone), k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0');
       return { ...phoneRead(reply), opened: opened(hop.id, reply, PHONE_VALUES) };
     },
     async begin(hop) {
@@ -179,11 +185,11 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
       // and a late retry still gets its answer.
       const args = [k.record, k.lease, k.wait, token, encodeRecord(session), opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? ''] as const;
       const fields = prefFields(remember);
-      const resume = remember.resume;
-      if (fields.length === 0 && resume === undefined && due === undefined) return Number(await r.ussdCommit(...args)) === 1;
+      const { resume, lookup } = remember;
+      if (fields.length === 0 && resume === undefined && lookup === undefined && due === undefined) return Number(await r.ussdCommit(...args)) === 1;
       if (cluster) {
         // The phone's keys, the session's and the due set live in three slots: sent together, one wait.
-        const [saved] = await Promise.all([r.ussdCommit(...args), phoneWrites(session, fields, resume)?.exec(), dueWrite(session, due)]);
+        const [saved] = await Promise.all([r.ussdCommit(...args), phoneWrites(session, fields, resume, lookup)?.exec(), dueWrite(session, due)]);
         return Number(saved) === 1;
       }
       const p = phoneKeys(opts.prefix, session.phone);
@@ -193,6 +199,7 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
         p.kept,
         p.paid,
         resumeDueKey(opts.prefix),
+        lookupsKey(session.phone),
         ...args.slice(3),
         opts.prefsTtlSeconds,
         resume ?? '',
@@ -201,6 +208,8 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
         due ?? '',
         dueScore(session),
         session.id,
+        lookup ?? '',
+        DAY_SET_TTL_S,
         ...fields,
       );
       return Number(saved) === 1;

@@ -42,7 +42,17 @@ export function lookupDay(at: Date): string {
 }
 
 /** A day's set outlives its day a little (a clock a few minutes off), then goes by itself. */
-const DAY_SET_TTL_S = 2 * 86_400;
+export const DAY_SET_TTL_S = 2 * 86_400;
+
+/** The phone's set of references looked up on the day of `at`: USSD and SMS count in the same one. */
+export function lookupDayKey(prefix: string, phone: string, at: Date): string {
+  return `${phoneKeys(prefix, phone).lookups}:${lookupDay(at)}`;
+}
+
+/** How a reference looked up in a province is counted in the day's set. */
+export function lookupMember(ref: string, province: Province): string {
+  return `${province}:${ref.trim().toUpperCase()}`;
+}
 
 export function createLookupLimiter(
   redis: RedisClient,
@@ -55,8 +65,7 @@ export function createLookupLimiter(
   return {
     perDay: opts.perDay,
     async take(phone, ref, province, channel) {
-      const key = `${phoneKeys(opts.prefix, phone).lookups}:${lookupDay(now())}`;
-      const ok = Number(await r.lookupTake(key, opts.perDay, `${province}:${ref.trim().toUpperCase()}`, DAY_SET_TTL_S)) === 1;
+      const ok = Number(await r.lookupTake(lookupDayKey(opts.prefix, phone, now()), opts.perDay, lookupMember(ref, province), DAY_SET_TTL_S)) === 1;
       if (!ok) counter?.inc({ channel, outcome: 'limited' });
       return ok;
     },

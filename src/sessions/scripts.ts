@@ -93,16 +93,21 @@ return commit(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARG
  * COMMIT with what the hop keeps for the phone and the resume watch, in one command: where those
  * keys may be touched together (a single Redis; on a cluster they live in three slots and go as
  * three commands). The phone's writes are made whether or not the session is (as when they went
- * beside it). KEYS: record, lease, wait, prefs, kept payment, paid, due set. ARGV: COMMIT's five;
- * 6 the preferences' ttl s; 7 resume ('', 'dropped' or 'paid'); 8 the session's start ms; 9 seconds
- * the paid mark is kept; 10 the due change ('', 'enter' or 'leave'); 11 its score; 12 the session
- * id; then preference fields and values, in pairs. COMMIT's reply.
+ * beside it). KEYS: record, lease, wait, prefs, kept payment, paid, due set, the day's lookups.
+ * ARGV: COMMIT's five; 6 the preferences' ttl s; 7 resume ('', 'dropped' or 'paid'); 8 the
+ * session's start ms; 9 seconds the paid mark is kept; 10 the due change ('', 'enter' or 'leave');
+ * 11 its score; 12 the session id; 13 a reference looked up ('' none); 14 the lookups' ttl s; then
+ * preference fields and values, in pairs. COMMIT's reply.
  */
 export const COMMIT_ALL = `${COMMIT_FN}
 local saved = commit(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-if #ARGV > 12 then
-  for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+if #ARGV > 14 then
+  for i = 15, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
   redis.call('EXPIRE', KEYS[4], ARGV[6])
+end
+if ARGV[13] ~= '' then
+  redis.call('SADD', KEYS[8], ARGV[13])
+  redis.call('EXPIRE', KEYS[8], ARGV[14])
 end
 if ARGV[7] ~= '' then redis.call('DEL', KEYS[5]) end
 if ARGV[7] == 'paid' then redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[9]) end
@@ -143,35 +148,36 @@ return parts('session', r)
 `;
 
 /**
- * The phone's part of a hop's first round trip, on its keys (rate, prefs, kept payment) and the rate
- * window in seconds: counts the hop in a fixed window that starts at the phone's first hop, and
- * reads the phone's preferences and the payment kept for it after a drop (a first hop needs them;
- * reading costs no round trip). Six values, none nil.
+ * The phone's part of a hop's first round trip, on its keys (rate, prefs, kept payment, the day's
+ * lookups) and the rate window in seconds: counts the hop in a fixed window that starts at the
+ * phone's first hop, and reads the phone's preferences, the payment kept for it after a drop and
+ * how many references it looked up today (a hop may need them; reading costs no round trip).
+ * Seven values, none nil.
  */
 const PHONE_FN = `
-local function phoneRead(rate, prefs, kept, window)
+local function phoneRead(rate, prefs, kept, lookups, window)
   redis.call('SET', rate, '0', 'EX', window, 'NX')
   local n = redis.call('INCR', rate)
   local p = redis.call('HMGET', prefs, 'language', 'lastRef', 'paidRefs', 'lastProvince')
-  return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', redis.call('GET', kept) or '' }
+  return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', redis.call('GET', kept) or '', redis.call('SCARD', lookups) }
 end
 `;
 
-/** KEYS: rate, prefs, kept payment. ARGV: window s. */
+/** KEYS: rate, prefs, kept payment, the day's lookups. ARGV: window s. */
 export const PHONE = `${PHONE_FN}
-return phoneRead(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+return phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
 `;
 
 /**
  * PHONE then BEGIN in one script, one command: where the phone's keys and the session's may be
  * touched together (a single Redis; on a cluster they live in two slots and go as two commands).
- * KEYS: rate, prefs, kept payment, record, lease, wait. ARGV: window s, then BEGIN's five.
- * PHONE's six values, then BEGIN's reply.
+ * KEYS: rate, prefs, kept payment, the day's lookups, record, lease, wait. ARGV: window s, then
+ * BEGIN's five. PHONE's seven values, then BEGIN's reply.
  */
 export const OPEN = `${PARSE}${PHONE_FN}${BEGIN_FN}
-local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-local b = begin(KEYS[4], KEYS[5], KEYS[6], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
+local b = begin(KEYS[5], KEYS[6], KEYS[7], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 -- One table constructor (the embedded Redis drops a table grown after it): the reply ends at
 -- BEGIN's first nil; its last value may be false (no wait note), which ends nothing.
-return { p[1], p[2], p[3], p[4], p[5], p[6], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10] }
+return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10] }
 `;

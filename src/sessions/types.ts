@@ -50,7 +50,14 @@ export interface Session extends SessionState {
  * `resume`: the phone's kept payment is done with: `dropped` (the subscriber started afresh) or
  * `paid` (a payment was confirmed: no dropped session that started before this one is resumed).
  */
-export type Remember = Partial<{ language: Language; lastRef: string; lastProvince: string; resume: 'dropped' | 'paid' }>;
+export type Remember = Partial<{
+  language: Language;
+  lastRef: string;
+  lastProvince: string;
+  resume: 'dropped' | 'paid';
+  /** A reference looked up (`lookupMember`), added to the phone's set of the day (src/sessions/lookup-limit.ts). */
+  lookup: string;
+}>;
 
 /**
  * A reference this phone has paid through us (a payment that succeeded or landed). Its holder's
@@ -74,6 +81,13 @@ export interface Prefs {
   kept?: KeptPayment | undefined;
   /** Most recent first, one entry per reference and province, at most PAID_REFS_KEPT. */
   paidRefs: PaidRef[];
+  /**
+   * How many distinct references the phone has looked up today (LOOKUPS_PER_PHONE_DAY), read in
+   * the hop's first round trip; undefined where it was not read.
+   */
+  lookupsToday?: number | undefined;
+  /** This hop's lookup counted with its commit, not yet in the set (src/ussd/actions/bills.ts). */
+  lookupPending?: { ref: string; province: Province } | undefined;
 }
 
 /** What we remember about a phone number across sessions. */

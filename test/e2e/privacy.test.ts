@@ -131,4 +131,13 @@ describe.each(['deployed', 'embedded'] as const)('%s', (kind) => {
     // Another phone is not held back by this one.
     expect(await dial(newPhone(), '2*99994*1')).toContain('introuvable');
   });
+
+  test('one hop carrying two new references (a long dial string) at nine counted: the tenth passes, the eleventh is refused', async () => {
+    const phone = newPhone();
+    for (const ref of ['99980', '99981', '99982', '99983', '99984', '99985', '99986', '99987', '99988']) expect(await dial(phone, `2*${ref}*1`)).toContain('introuvable');
+    // 70315 (the tenth) is shown, then home (00) and 91844: the first hop's count of nine is stale by then.
+    expect(await dial(phone, '2*70315*2*00*2*91844*1')).toMatch(/^END Limite atteinte/);
+    expect(await dial(phone, '2*70315*2')).toMatch(/^CON [A-Z-]+ [A-Z]\./);
+    expect(await dial(phone, '2*91844*1')).toMatch(/^END Limite atteinte/);
+  });
 });

@@ -136,7 +136,7 @@ describe.each([
     const a = await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }));
     const b = await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }));
     expect([a.count, b.count]).toEqual([1, 2]);
-    expect(a.prefs).toEqual({ language: 'ln', lastRef: '01234-X', paidRefs: [] });
+    expect(a.prefs).toEqual({ language: 'ln', lastRef: '01234-X', paidRefs: [], lookupsToday: 0 });
     expect(await redis.ttl(phoneKeys(prefix, phone).rate)).toBeGreaterThan(0);
     expect(await prefs.get(phone)).toEqual({ language: 'ln', lastRef: '01234-X', paidRefs: [] });
   });
@@ -146,8 +146,9 @@ describe.each([
     const id = `ATUid_${randomUUID()}`;
     const first = hop(id, '', { phone });
     await store.open(first);
-    expect(await store.commit(session(id, { phone }), first.token, undefined, { lastRef: '83262', language: 'en' })).toBe(true);
-    expect((await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }))).prefs).toEqual({ language: 'en', lastRef: '83262', paidRefs: [] });
+    expect(await store.commit(session(id, { phone }), first.token, undefined, { lastRef: '83262', language: 'en', lookup: 'KIN:83262' })).toBe(true);
+    // The reference looked up went into the phone's set of the day, which the next hop counts.
+    expect((await store.open(hop(`ATUid_${randomUUID()}`, '', { phone }))).prefs).toEqual({ language: 'en', lastRef: '83262', paidRefs: [], lookupsToday: 1 });
     expect(await redis.ttl(phoneKeys(prefix, phone).prefs)).toBeGreaterThan(600);
   });
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Vars } from '../../json';
 import { maskHolderName } from '../../privacy/masking';
-import { isProvince } from '../../provinces';
+import { isProvince, type Province } from '../../provinces';
+import { lookupMember, type LookupLimiter } from '../../sessions/lookup-limit';
 import { hasPaidRef } from '../../sessions/subscriber-prefs';
 import { amountBounds, amountVars } from './amount';
 import { read, type SessionBill } from './reads';
@@ -27,19 +28,20 @@ export const fetchBills = defineAction({
 export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: string, province: string): Promise<ActionResult> {
   if (ref === '' || !isProvince(province)) return { outcome: 'not_found' };
   const paid = hasPaidRef(ctx.paidRefs, ref, province);
-  if (!paid && deps.lookups !== undefined && !(await deps.lookups.take(ctx.phone, ref, province, 'ussd'))) {
+  const counted = paid || deps.lookups === undefined ? undefined : await countLookup(ctx, deps.lookups, ref, province);
+  if (counted === 'limited') {
     deps.logger.info('reference lookups of the day used up', { sessionId: ctx.sessionId, phone: ctx.phone });
-    return { outcome: 'limited', set: { lookupLimit: deps.lookups.perDay } };
+    return { outcome: 'limited', set: { lookupLimit: deps.lookups?.perDay ?? 0 } };
   }
   const res = await deps.regideso.getBills(ref, province);
   switch (res.kind) {
     case 'client_not_found':
       if (!paid) deps.lookups?.found('ussd', 'not_found');
-      return { outcome: 'not_found' };
+      return { outcome: 'not_found', ...(counted !== undefined ? { remember: counted } : {}) };
     case 'unauthorized':
     case 'unavailable':
       deps.logger.warn('GetFact failed', { sessionId: ctx.sessionId, kind: res.kind, message: res.message });
-      return { outcome: 'unavailable' };
+      return { outcome: 'unavailable', ...(counted !== undefined ? { remember: counted } : {}) };
     case 'ok':
       break;
   }
@@ -50,7 +52,7 @@ export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: str
   const holderName = res.bills[0]?.subscriberName ?? '';
   const names = { subscriberName: paid ? holderName : maskHolderName(holderName), holderName };
   // The province too: a later `*123*<ref>#` goes straight to the bills.
-  const remember = { lastRef: ref, lastProvince: province };
+  const remember = { lastRef: ref, lastProvince: province, ...counted };
   if (unpaid.length === 0) return { outcome: 'nothing_unpaid', set: names, remember };
   const bills: SessionBill[] = unpaid.map((b) => ({ faeId: b.faeId, billNumber: b.billNumber, issuedOn: b.issuedOn, balance: b.balanceCentimes }));
   const total = unpaid.reduce((s, b) => s + b.balanceCentimes, 0);
@@ -59,6 +61,24 @@ export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: str
     set: { ...names, bills, total, billCount: bills.length, lastRef: ref },
     remember,
   };
+}
+
+/**
+ * Counts a reference in the phone's set of the day, before GetFact. Under the limit, as the hop's
+ * first round trip read it, the hop's first lookup is added with its commit (`remember.lookup`: no
+ * round trip of its own). At the limit the set decides (a reference looked up today already is
+ * still allowed); so does any further lookup in the same hop (a long dial string), after the
+ * first one is made real, so that a hop cannot pass the limit on one stale count.
+ */
+async function countLookup(ctx: ActionContext, lookups: LookupLimiter, ref: string, province: Province): Promise<{ lookup: string } | undefined | 'limited'> {
+  const prefs = ctx.prefs;
+  if (prefs?.lookupsToday !== undefined && prefs.lookupsToday < lookups.perDay && prefs.lookupPending === undefined) {
+    prefs.lookupPending = { ref, province };
+    return { lookup: lookupMember(ref, province) };
+  }
+  const pending = prefs?.lookupPending;
+  if (pending !== undefined) await lookups.take(ctx.phone, pending.ref, pending.province, 'ussd');
+  return (await lookups.take(ctx.phone, ref, province, 'ussd')) ? undefined : 'limited';
 }
 
 /** A month label for one or several bills, the same in every language: `03/2024` or `03/2024-06/2024 (4)`. */
