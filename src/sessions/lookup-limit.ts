@@ -38,8 +38,14 @@ return 1
 
 /** The day runs midnight to midnight in Kinshasa (UTC+1): what "a day" means to a subscriber there. */
 export function lookupDay(at: Date): string {
-  return new Date(at.getTime() + PROVINCES.KIN.utcOffsetHours * 3_600_000).toISOString().slice(0, 10);
+  const local = at.getTime() + PROVINCES.KIN.utcOffsetHours * 3_600_000;
+  // Asked on every hop: the day last formatted is kept with its bounds (toISOString is not free).
+  if (local >= dayCache.from && local < dayCache.to) return dayCache.day;
+  const from = Math.floor(local / 86_400_000) * 86_400_000;
+  dayCache = { from, to: from + 86_400_000, day: new Date(from).toISOString().slice(0, 10) };
+  return dayCache.day;
 }
+let dayCache = { from: 0, to: 0, day: '' };
 
 /** A day's set outlives its day a little (a clock a few minutes off), then goes by itself. */
 export const DAY_SET_TTL_S = 2 * 86_400;

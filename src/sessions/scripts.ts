@@ -156,8 +156,8 @@ return parts('session', r)
  */
 const PHONE_FN = `
 local function phoneRead(rate, prefs, kept, lookups, window)
-  redis.call('SET', rate, '0', 'EX', window, 'NX')
   local n = redis.call('INCR', rate)
+  if n == 1 then redis.call('EXPIRE', rate, window) end
   local p = redis.call('HMGET', prefs, 'language', 'lastRef', 'paidRefs', 'lastProvince')
   return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', redis.call('GET', kept) or '', redis.call('SCARD', lookups) }
 end

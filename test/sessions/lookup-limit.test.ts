@@ -56,4 +56,8 @@ describe.each([
 test('the day is the calendar day in Kinshasa', () => {
   expect(lookupDay(new Date('2026-12-01T22:59:59Z'))).toBe('2026-12-01');
   expect(lookupDay(new Date('2026-12-01T23:00:00Z'))).toBe('2026-12-02');
+  // Asked again out of order (the day is kept between calls): each date still gets its own day.
+  expect(lookupDay(new Date('2026-12-01T22:59:59.999Z'))).toBe('2026-12-01');
+  expect(lookupDay(new Date('2027-01-01T00:00:00Z'))).toBe('2027-01-01');
+  expect(lookupDay(new Date('2026-12-02T22:59:59.999Z'))).toBe('2026-12-02');
 });
