@@ -515,12 +515,28 @@ interface Measured {
   /** CPU time (µs) the server process, and the sandbox REGIDESO, spent during the measured load. */
   serverCpuUs: number;
   regidesoCpuUs: number;
+  /** Redis's CPU time (INFO cpu) over the same turn: the scripts a server sends cost there too. */
+  redisCpuUs: number;
 }
 
-async function drive(server: Server, regidesoPid: number, connections: number, durationS: number, identity: () => { sessionId: string; phoneNumber: string }): Promise<Measured> {
+/** Redis's own CPU time so far (user + system), in µs, as INFO reports it: Redis may run anywhere. */
+async function redisCpuUs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
+}
+
+async function drive(
+  server: Server,
+  regidesoPid: number,
+  redis: Redis,
+  connections: number,
+  durationS: number,
+  identity: () => { sessionId: string; phoneNumber: string },
+): Promise<Measured> {
   const tally = newTally();
   const hopSeen = { index: 0 };
-  const cpuBefore = [cpuTimeUs(server.pid), cpuTimeUs(regidesoPid)];
+  const cpuBefore = [cpuTimeUs(server.pid), cpuTimeUs(regidesoPid), await redisCpuUs(redis)];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -545,6 +561,7 @@ async function drive(server: Server, regidesoPid: number, connections: number, d
     timeouts: result.timeouts,
     serverCpuUs: cpuTimeUs(server.pid) - (cpuBefore[0] ?? 0),
     regidesoCpuUs: cpuTimeUs(regidesoPid) - (cpuBefore[1] ?? 0),
+    redisCpuUs: (await redisCpuUs(redis)) - (cpuBefore[2] ?? 0),
   };
 }
 
@@ -566,6 +583,7 @@ function mergeMeasured(a: Measured, b: Measured): Measured {
     timeouts: a.timeouts + b.timeouts,
     serverCpuUs: a.serverCpuUs + b.serverCpuUs,
     regidesoCpuUs: a.regidesoCpuUs + b.regidesoCpuUs,
+    redisCpuUs: a.redisCpuUs + b.redisCpuUs,
   };
 }
 
@@ -591,6 +609,8 @@ interface Summary {
   cpuUs: number;
   /** The sandbox REGIDESO's, per hop of that server. */
   regidesoCpuUs: number;
+  /** Redis's, per hop of that server. */
+  redisCpuUs: number;
 }
 
 function summarize(m: Measured): Summary {
@@ -609,16 +629,17 @@ function summarize(m: Measured): Summary {
     errorRate: attempts === 0 ? 1 : errors / attempts,
     cpuUs: perHop(m.serverCpuUs),
     regidesoCpuUs: perHop(m.regidesoCpuUs),
+    redisCpuUs: perHop(m.redisCpuUs),
   };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function printTable(rows: Summary[]): void {
-  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}${'REGIDESO µs'.padStart(13)}   errors`);
+  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}${'REGIDESO µs'.padStart(13)}${'Redis µs'.padStart(10)}   errors`);
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}${fmt(r.regidesoCpuUs, 0).padStart(13)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
+      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}${fmt(r.regidesoCpuUs, 0).padStart(13)}${fmt(r.redisCpuUs, 0).padStart(10)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
     );
   }
 }
@@ -629,7 +650,7 @@ function printRatios(rows: Summary[]): void {
   for (const other of rows) {
     if (other === prod) continue;
     console.log(
-      `${`product / ${other.label}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}${`${fmt(prod.cpuUs / other.cpuUs, 2)}×`.padStart(12)}`,
+      `${`product / ${other.label}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}${`${fmt(prod.cpuUs / other.cpuUs, 2)}×`.padStart(12)}${''.padStart(13)}${other.redisCpuUs > 0 ? `${fmt(prod.redisCpuUs / other.redisCpuUs, 2)}×`.padStart(10) : ''}`,
     );
   }
 }
@@ -714,6 +735,7 @@ async function runParent(settings: Settings): Promise<number> {
   let productLog: string | undefined;
   // Every server runs from the start to the end: the rounds take turns between them.
   const servers = new Map<Role, Server>();
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
   try {
     for (const role of settings.roles) {
       const server = role === 'product' ? await startProduct(settings, regideso.baseUrl) : await startOther(role, settings, regideso.baseUrl);
@@ -721,12 +743,12 @@ async function runParent(settings: Settings): Promise<number> {
       if ('logFile' in server && typeof server.logFile === 'string') productLog = server.logFile;
     }
     for (const [role, server] of servers) {
-      const warm = settings.warmupS > 0 ? (await drive(server, regideso.pid, settings.connections, settings.warmupS, identity)).tally.answered : 0;
+      const warm = settings.warmupS > 0 ? (await drive(server, regideso.pid, redis, settings.connections, settings.warmupS, identity)).tally.answered : 0;
       served.set(role, warm);
     }
     for (let round = 0; round < settings.rounds; round++) {
       for (const [role, server] of servers) {
-        const m = await drive(server, regideso.pid, settings.connections, settings.durationS, identity);
+        const m = await drive(server, regideso.pid, redis, settings.connections, settings.durationS, identity);
         const before = measured.get(role);
         measured.set(role, before === undefined ? m : mergeMeasured(before, m));
         served.set(role, (served.get(role) ?? 0) + m.tally.answered);
@@ -740,6 +762,7 @@ async function runParent(settings: Settings): Promise<number> {
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
     await regideso.stop();
+    redis.disconnect();
   }
 
   const rows = settings.roles.map((role) => summarize(measured.get(role) as Measured));

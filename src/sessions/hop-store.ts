@@ -3,7 +3,7 @@ import { isCluster, type RedisClient } from '../redis';
 import { KEEP_SECONDS, decodeKept } from './kept-payment';
 import { phoneKeys, resumeDueKey, sessionKeys } from './keys';
 import { DAY_SET_TTL_S, lookupDayKey } from './lookup-limit';
-import { decodeRecord, encodeRecord, type RecordParts } from './record';
+import { decodeRaw, encodeRecord } from './record';
 import { BEGIN, COMMIT, COMMIT_ALL, GIVE_UP, OPEN, PEEK, PHONE, RELEASE } from './scripts';
 import { readPrefs } from './subscriber-prefs';
 import type { DueChange, HopKey, HopStore, Opened, Prefs, Remember, Session } from './types';
@@ -67,20 +67,6 @@ const strings = (reply: unknown): string[] => (Array.isArray(reply) ? reply.map(
 
 const str = (x: unknown): string => (typeof x === 'string' ? x : x === undefined || x === null ? '' : String(x));
 
-/** A session's parts, from `at` in a script's reply (`'session'` there, then the record's parts). */
-function partsOf(r: readonly unknown[], at = 0): RecordParts {
-  return {
-    shape: str(r[at + 1]),
-    language: str(r[at + 2]),
-    phone: str(r[at + 3]),
-    text: str(r[at + 4]),
-    answer: str(r[at + 5]),
-    hasPrev: str(r[at + 6]),
-    prevText: str(r[at + 7]),
-    body: str(r[at + 8]),
-  };
-}
-
 /** BEGIN's reply, from `at` in the script's reply (OPEN's comes after the phone's values). */
 function opened(id: string, reply: unknown, at = 0): Opened {
   const r: readonly unknown[] = Array.isArray(reply) ? reply : [];
@@ -94,10 +80,10 @@ function opened(id: string, reply: unknown, at = 0): Opened {
     case 'unreadable':
       return { kind };
     case 'session': {
-      const session = decodeRecord(id, partsOf(r, at));
+      const session = decodeRaw(id, str(r[at + 1]));
       // Our version header but a body we cannot read: the same as a record of another version.
       if (session === undefined) return { kind: 'unreadable' };
-      const wait = r[at + 9];
+      const wait = r[at + 2];
       return { kind: 'session', session, wait: typeof wait === 'string' ? wait : undefined };
     }
     default:
@@ -226,7 +212,7 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
     },
     async peek(id) {
       const reply = strings(await r.ussdPeek(sessionKeys(opts.prefix, id).record));
-      return reply[0] === 'session' ? decodeRecord(id, partsOf(reply)) : undefined;
+      return reply[0] === 'session' ? decodeRaw(id, reply[1] ?? '') : undefined;
     },
   };
 }

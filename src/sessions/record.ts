@@ -93,6 +93,40 @@ export function decodeRecord(id: string, r: RecordParts): Session | undefined {
   };
 }
 
+const HEADER = /^1([a-z])([a-z]{2})([01]):(\d+):(\d+):(\d+):(.*)$/;
+// eslint-disable-next-line no-control-regex -- any byte outside ASCII: lengths are UTF-8 bytes
+const NOT_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * A record as Redis holds it (the scripts return it whole), split by its header's byte lengths;
+ * undefined for a record of another version or one that does not parse.
+ */
+export function decodeRaw(id: string, raw: string): Session | undefined {
+  const nl = raw.indexOf('\n');
+  const h = nl === -1 ? null : HEADER.exec(raw.slice(0, nl));
+  if (h === null) return undefined;
+  const [lt, la, lp] = [Number(h[4]), Number(h[5]), Number(h[6])];
+  const rest = raw.slice(nl + 1);
+  let cut: (from: number, to?: number) => string;
+  if (NOT_ASCII.test(rest)) {
+    // Lengths count UTF-8 bytes; a screen in French has some (é).
+    const bytes = Buffer.from(rest, 'utf8');
+    cut = (from, to) => bytes.toString('utf8', from, to);
+  } else cut = (from, to) => rest.slice(from, to);
+  const a = lt + la;
+  const parts: RecordParts = {
+    shape: h[1] ?? '',
+    language: h[2] ?? '',
+    hasPrev: h[3] ?? '',
+    phone: h[7] ?? '',
+    text: cut(0, lt),
+    answer: cut(lt, a),
+    prevText: cut(a, a + lp),
+    body: cut(a + lp),
+  };
+  return decodeRecord(id, parts);
+}
+
 /**
  * Arrays of objects with the same fields (the bills) are kept by column: each field's name once,
  * and a column of strings as the prefix its values share then what follows it in each (bill

@@ -1,19 +1,6 @@
-import { decodeRecord, encodeRecord, type RecordParts } from '../../src/sessions/record';
+import { decodeRaw, encodeRecord } from '../../src/sessions/record';
 import type { Vars } from '../../src/json';
 import type { Session } from '../../src/sessions/types';
-
-/** Splits a record by its header the way the Lua scripts do (src/sessions/scripts.ts, PARSE). */
-function parts(raw: string): RecordParts {
-  const m = /^1(\w)(\w\w)([01]):(\d+):(\d+):(\d+):([^\n]*)\n/.exec(raw);
-  if (m === null) throw new Error(`not a record: ${raw}`);
-  const bytes = Buffer.from(raw.slice(m[0].length), 'utf8');
-  let at = 0;
-  const take = (n: number) => bytes.subarray(at, (at += n)).toString('utf8');
-  const text = take(Number(m[4]));
-  const answer = take(Number(m[5]));
-  const prevText = take(Number(m[6]));
-  return { shape: m[1] ?? '', language: m[2] ?? '', hasPrev: m[3] ?? '', phone: m[7] ?? '', text, answer, prevText, body: bytes.subarray(at).toString('utf8') };
-}
 
 const bill = (n: number) => ({ faeId: `11560010${n}`, billNumber: `621902460130${n}`, issuedOn: `2024-0${n}-28`, balance: 1_500_000 - n });
 
@@ -40,7 +27,7 @@ function session(over: Partial<Session> = {}): Session {
   };
 }
 
-const roundTrip = (s: Session) => decodeRecord(s.id, parts(encodeRecord(s)));
+const roundTrip = (s: Session) => decodeRaw(s.id, encodeRecord(s));
 
 test('a session reads back as it was written (on a later page, ended, with no text before, no service code too)', () => {
   for (const s of [session(), session({ page: 2, ended: true, prevText: undefined, serviceCode: undefined, shape: 'last' })]) {
@@ -74,10 +61,21 @@ test('a session written by the version before (bills as rows) still reads', () =
   const s = session();
   const rows = { '~k': ['faeId', 'billNumber', 'issuedOn', 'balance'], r: [1, 2].map((n) => Object.values(bill(n))) };
   const raw = encodeRecord({ ...s, vars: { ...s.vars, bills: [] } }).replace('"bills":[]', `"bills":${JSON.stringify(rows)}`);
-  expect(decodeRecord(s.id, parts(raw))?.vars.bills).toEqual([bill(1), bill(2)]);
+  expect(decodeRaw(s.id, raw)?.vars.bills).toEqual([bill(1), bill(2)]);
 });
 
 test('a body that is not ours reads as nothing', () => {
-  expect(decodeRecord('x', { ...parts(encodeRecord(session())), body: '{"n":' })).toBeUndefined();
-  expect(decodeRecord('x', { ...parts(encodeRecord(session())), language: 'xx' })).toBeUndefined();
+  const raw = encodeRecord(session());
+  expect(decodeRaw('x', raw.slice(0, raw.indexOf('{"n":') + 5))).toBeUndefined();
+  expect(decodeRaw('x', raw.replace(/^1cfr/, '1cxx'))).toBeUndefined();
+  expect(decodeRaw('x', raw.replace(/^1/, '2'))).toBeUndefined();
+  expect(decodeRaw('x', 'no header at all')).toBeUndefined();
+});
+
+test('the parts are cut by UTF-8 bytes, whether or not the record holds any non-ASCII character', () => {
+  for (const answer of ['CON Entrez votre reference client:', 'CON Entrez votre référence client: 1 234,50 CDF']) {
+    const s = session({ answer, text: '1*62190', prevText: '1', vars: { subscriberName: 'KABILA É.' } });
+    const back = decodeRaw(s.id, encodeRecord(s));
+    expect({ answer: back?.answer, text: back?.text, prevText: back?.prevText, vars: back?.vars }).toEqual({ answer, text: '1*62190', prevText: '1', vars: { subscriberName: 'KABILA É.' } });
+  }
 });
