@@ -38,6 +38,8 @@ export function createRegidesoClient(opts: RegidesoClientOptions): RegidesoClien
   function logCall(op: Op, attempt: number, result: HttpResult, outcome: AnyOutcome, fields: Record<string, unknown>): void {
     const expected = outcome.kind !== 'unavailable' && outcome.kind !== 'uncertain' && outcome.kind !== 'unauthorized';
     const level = !expected ? 'warn' : op === 'payFact' ? 'info' : 'debug';
+    // Every GetFact is a debug line: not even built when debug is off.
+    if (!log.isLevelEnabled(level)) return;
     log.log(level, 'regideso call', {
       op,
       attempt,

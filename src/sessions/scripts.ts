@@ -152,28 +152,30 @@ return { 'session', raw }
  * Seven values, none nil.
  */
 const PHONE_FN = `
-local function phoneRead(rate, prefs, kept, lookups, window)
+local function phoneRead(rate, prefs, kept, lookups, window, readKept)
   local n = redis.call('INCR', rate)
   if n == 1 then redis.call('EXPIRE', rate, window) end
   local p = redis.call('HMGET', prefs, 'language', 'lastRef', 'paidRefs', 'lastProvince')
-  return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', redis.call('GET', kept) or '', redis.call('SCARD', lookups) }
+  return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', readKept and redis.call('GET', kept) or '', redis.call('SCARD', lookups) }
 end
 `;
 
 /** KEYS: rate, prefs, kept payment, the day's lookups. ARGV: window s. */
 export const PHONE = `${PHONE_FN}
-return phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
+return phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], true)
 `;
 
 /**
- * PHONE then BEGIN in one script, one command: where the phone's keys and the session's may be
- * touched together (a single Redis; on a cluster they live in two slots and go as two commands).
- * KEYS: rate, prefs, kept payment, the day's lookups, record, lease, wait. ARGV: window s, then
- * BEGIN's five. PHONE's seven values, then BEGIN's reply.
+ * PHONE and BEGIN in one script, one command: where the phone's keys and the session's may be
+ * touched together (a single Redis; on a cluster they live in two slots and go as two commands,
+ * and the kept payment is read on every hop). KEYS: rate, prefs, kept payment, the day's lookups,
+ * record, lease, wait. ARGV: window s, then BEGIN's five. PHONE's seven values (the kept payment
+ * '' but for a new session), then BEGIN's reply.
  */
 export const OPEN = `${PARSE}${PHONE_FN}${BEGIN_FN}
-local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
 local b = begin(KEYS[5], KEYS[6], KEYS[7], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+-- A kept payment is offered on a session's first screen only: read for a new session alone.
+local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], b[1] == 'new')
 -- One table constructor (the embedded Redis drops a table grown after it): the reply ends at
 -- BEGIN's first nil; its last value may be false (no wait note), which ends nothing.
 return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], b[1], b[2], b[3] }
