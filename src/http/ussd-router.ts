@@ -83,8 +83,8 @@ function createHopAnswers(deps: UssdRouterDeps) {
   const unreadable = (res: ServerResponse) => sendText(res, 400, fallbacks.badRequest);
 
   const take: HopTaker = (req, res, length) => {
-    readFormBody(req, length).then(
-      (body) => {
+    readFormBody(req, length)
+      .then((body) => {
         const fields = parseFormFields(body, HOP_FIELDS);
         if (fields instanceof FormError) {
           unreadable(res);
@@ -93,9 +93,9 @@ function createHopAnswers(deps: UssdRouterDeps) {
         const hop = onlyStrings(fields) ? readHop(fields) : undefined;
         if (hop !== undefined) answer(hop, res);
         else fromFields(fields, res);
-      },
-      () => unreadable(res),
-    );
+      })
+      // Nothing here may reject unhandled (that would stop the process): whatever broke, a sentence.
+      .catch(() => unreadable(res));
   };
 
   const handler: express.RequestHandler = (req, res, next) => {
