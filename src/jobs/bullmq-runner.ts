@@ -169,6 +169,13 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
         await add(id);
         return 'queued';
       }
+      // The sweep asks only about work the ledger says is overdue: a job still delayed then should
+      // have run already, and its wake-up is gone (a Redis failover can lose BullMQ's marker while
+      // the delayed set survives: bench/failover.ts saw a payment wait 300 s so). It runs now.
+      if (state === 'delayed') {
+        await job.promote().catch(() => undefined);
+        return 'queued';
+      }
       return 'present';
     },
     async nudge(id) {

@@ -66,7 +66,7 @@ export function createSweeper(opts: {
       out[s.name] = queued;
       if (queued > 0) {
         opts.onRecovered?.(s.name, queued);
-        opts.logger.warn('sweep queued work whose job was missing', { source: s.name, queued });
+        opts.logger.warn('sweep queued work whose job was missing or late', { source: s.name, queued });
       }
     }
     return out;
