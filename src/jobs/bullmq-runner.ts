@@ -37,6 +37,12 @@ export interface BullmqRunnerOptions {
   workerName?: string;
   /** How often the worker is looked at for a stall it cannot leave on its own (worker-watchdog.ts); default 15 s. */
   watchdogMs?: number;
+  /**
+   * How far past its own time a delayed job may be before `ensure` wakes it; default 10 s. Its time
+   * is reckoned from when a worker last took it (or from when it was queued), which is a little
+   * early for a job that ran a while before it was delayed: the margin covers that.
+   */
+  lateMs?: number;
 }
 
 const dataSchema = z.object({ id: z.string().min(1) });
@@ -62,6 +68,7 @@ export function queuePrefix(prefix: string): string {
 
 export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const lateMs = opts.lateMs ?? 10_000;
   const prefix = queuePrefix(opts.prefix);
   // The producer fails fast: a USSD hop must not wait for a dead Redis.
   const producer = opts.redis.connect(`${opts.name}-producer`, { failFast: true });
@@ -169,10 +176,11 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): JobRunner {
         await add(id);
         return 'queued';
       }
-      // The sweep asks only about work the ledger says is overdue: a job still delayed then should
-      // have run already, and its wake-up is gone (a Redis failover can lose BullMQ's marker while
-      // the delayed set survives: bench/failover.ts saw a payment wait 300 s so). It runs now.
-      if (state === 'delayed') {
+      // A job still delayed well past its own time has lost its wake-up (a Redis failover can lose
+      // BullMQ's marker while the delayed set survives: bench/failover.ts saw a payment wait 300 s
+      // so): it runs now. One whose time has not come is left alone, even if the ledger says the
+      // work is due (a backoff toward REGIDESO is kept).
+      if (state === 'delayed' && Date.now() > (job.processedOn ?? job.timestamp) + job.delay + lateMs) {
         await job.promote().catch(() => undefined);
         return 'queued';
       }

@@ -15,8 +15,8 @@ export interface JobRunner {
   /** Runs the job for `id` after `delayMs` (default now). A job already waiting, delayed or running for it is left as it is. Throws when the queue is unreachable. */
   enqueue(id: string, delayMs?: number): Promise<void>;
   /**
-   * For the sweep, about work the ledger says is overdue: a job for `id` exists afterwards and is
-   * due now; one that ended (failed for good) is replaced, one still delayed is made due.
+   * For the sweep, about work the ledger says is overdue: a job for `id` exists afterwards; one
+   * that ended (failed for good) is replaced, one still delayed well past its own time is woken.
    */
   ensure(id: string): Promise<'queued' | 'present'>;
   /** News for `id` (a wallet callback): a delayed job runs now, a missing one is queued. */
