@@ -49,7 +49,7 @@ export function smsSendFailureCounter(m: Metrics) {
 }
 
 export function jobsRecoveredCounter(m: Metrics) {
-  return counter(m, 'jobs_recovered_total', 'Work the sweep found in the ledger without a job, or with a job delayed well past its own time, and queued again or woke, by queue', ['queue'] as const);
+  return counter(m, 'jobs_recovered_total', 'Work the sweep found in the ledger without a job, or with a job delayed well past its own time, and queued again or woken, by queue', ['queue'] as const);
 }
 
 export function resumeKeptCounter(m: Metrics) {
