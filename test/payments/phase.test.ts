@@ -1,24 +1,9 @@
-import { newIntent, phaseOf, type Intent } from '../../src/payments/intent';
+import { phaseOf, type Intent } from '../../src/payments/intent';
+import { testIntent } from '../support/intent';
 
 // Which step moves an intent on, and the wallet ids that step is handed: never an empty id.
 function intent(collection: 'wallet' | 'none', patch: Partial<Intent> = {}): Intent {
-  const base = newIntent(
-    {
-      sessionId: 'ATUid_phase',
-      sessionNonce: 'n',
-      phoneNumber: '+243812345990',
-      language: 'fr',
-      refClient: '83262',
-      province: 'KIN',
-      subscriberName: 'MUKEBA',
-      bills: [{ faeId: '108776771', billNumber: '1', issuedOn: '2024-03-31', balanceCentimes: 10_000 }],
-      amountCentimes: 10_000,
-      provider: 'AIRTEL_COD',
-    },
-    'pi-00000000000000000000000000000021',
-    { operator: 'FINCA', collection, at: new Date() },
-  );
-  return { ...base, ...patch };
+  return testIntent({ sessionId: 'ATUid_phase', amountCentimes: 10_000, balanceCentimes: 10_000, provider: 'AIRTEL_COD' }, { id: 'pi-00000000000000000000000000000021', collection }, patch);
 }
 
 test('a pending intent starts its collection, or pays at once when the operator collects upstream', () => {

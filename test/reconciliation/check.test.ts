@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TransferState } from '../../src/collections/types';
-import { newIntent, type Intent } from '../../src/payments/intent';
+import type { Intent } from '../../src/payments/intent';
 import { checkPayment, type CheckPorts } from '../../src/reconciliation/check';
 import type { VerifyOutcome } from '../../src/regideso/types';
+import { testIntent } from '../support/intent';
 
 /**
  * The judgement of one payment against what REGIDESO and pawaPay answer, for the states the
@@ -12,23 +13,7 @@ import type { VerifyOutcome } from '../../src/regideso/types';
 const AMOUNT = 500_000;
 
 function intent(patch: Partial<Intent>): Intent {
-  const base = newIntent(
-    {
-      sessionId: 'ATUid_x',
-      sessionNonce: 'n',
-      phoneNumber: '+243812345990',
-      language: 'fr',
-      refClient: '83262',
-      province: 'KIN',
-      subscriberName: 'MUKEBA',
-      bills: [{ faeId: '108776771', billNumber: '1', issuedOn: '2024-03-31', balanceCentimes: 1_786_557 }],
-      amountCentimes: AMOUNT,
-      provider: 'VODACOM_MPESA_COD',
-    },
-    'pi-00000000000000000000000000000001',
-    { operator: 'FINCA', collection: 'wallet', at: new Date() },
-  );
-  return { ...base, ...patch };
+  return testIntent({ sessionId: 'ATUid_x', amountCentimes: AMOUNT, balanceCentimes: 1_786_557, provider: 'VODACOM_MPESA_COD' }, { id: 'pi-00000000000000000000000000000001', collection: 'wallet' }, patch);
 }
 
 const receipt = (totalPaidCentimes = AMOUNT, status: 'succès' | 'échec' = 'succès'): VerifyOutcome => ({

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import RedisMock from 'ioredis-mock';
 import { createRedisHopStore } from '../../src/sessions/hop-store';
 import { phoneKeys, resumeDueKey, sessionKeys } from '../../src/sessions/keys';
 import { createSubscriberPrefs } from '../../src/sessions/subscriber-prefs';
 import type { HopKey, Session } from '../../src/sessions/types';
 import { isCluster, type RedisClient } from '../../src/redis';
-import { connectTestRedis, deleteKeys, newTestPrefix, REDIS_CLUSTER_NODES } from '../support/redis';
+import { connectTestRedis, realAndMockRedis, REDIS_CLUSTER_NODES } from '../support/redis';
 
-const prefix = newTestPrefix('sessions');
-const real = connectTestRedis();
-const mock = new RedisMock() as unknown as RedisClient;
-
-afterAll(async () => {
-  await deleteKeys(real, prefix);
-  await real.quit();
-  mock.disconnect();
-});
+const { prefix, real, mock } = realAndMockRedis('sessions');
 
 const PHONE = '+243810000001';
 

@@ -1,20 +1,11 @@
-import RedisMock from 'ioredis-mock';
 import { createMetrics } from '../../src/metrics';
-import type { RedisClient } from '../../src/redis';
 import { phoneKeys } from '../../src/sessions/keys';
 import { createLookupLimiter, lookupDay } from '../../src/sessions/lookup-limit';
-import { connectTestRedis, deleteKeys, newTestPrefix } from '../support/redis';
+import { realAndMockRedis } from '../support/redis';
 import { metricValue } from '../support/metrics';
 
 /** The daily count of distinct references per phone: on the real Redis, and the in-memory one of the embedded default. */
-const real = connectTestRedis();
-const mock = new RedisMock() as unknown as RedisClient;
-const prefix = newTestPrefix('lookups');
-afterAll(async () => {
-  await deleteKeys(real, prefix);
-  await real.quit();
-  mock.disconnect();
-});
+const { prefix, real, mock } = realAndMockRedis('lookups');
 
 const newPhone = () => `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 

@@ -1,20 +1,10 @@
-import RedisMock from 'ioredis-mock';
 import { decodeKept, encodeKept, type KeptPayment } from '../../src/sessions/kept-payment';
 import { createRedisHopStore } from '../../src/sessions/hop-store';
 import { phoneKeys } from '../../src/sessions/keys';
 import { createResumeStore } from '../../src/sessions/resume-store';
-import type { RedisClient } from '../../src/redis';
-import { connectTestRedis, deleteKeys, newTestPrefix, REDIS_CLUSTER_NODES } from '../support/redis';
+import { deleteKeys, newTestPrefix, realAndMockRedis, REDIS_CLUSTER_NODES } from '../support/redis';
 
-const prefix = newTestPrefix('resume');
-const real = connectTestRedis();
-const mock = new RedisMock() as unknown as RedisClient;
-
-afterAll(async () => {
-  await deleteKeys(real, prefix);
-  await real.quit();
-  mock.disconnect();
-});
+const { prefix, real, mock } = realAndMockRedis('resume');
 
 const KEPT: KeptPayment = {
   refClient: '83262',

@@ -1,20 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import RedisMock from 'ioredis-mock';
 import { createOutboxTransport } from '../../src/sms/outbox';
-import type { RedisClient } from '../../src/redis';
-import { connectTestRedis, deleteKeys } from '../support/redis';
+import { realAndMockRedis } from '../support/redis';
 
 /** The outbox on the real Redis (own prefix, own keys deleted) and on ioredis-mock (the embedded default). */
-const prefix = `test:outbox:${randomUUID().slice(0, 8)}:`;
-const redis = connectTestRedis();
-const mock = new RedisMock() as unknown as RedisClient;
-
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  await redis.quit();
-  mock.disconnect();
-});
+const { prefix, real: redis, mock } = realAndMockRedis('outbox');
 
 const clock = (start = Date.parse('2025-01-29T09:42:58.000Z')) => {
   let t = start;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis, { Cluster } from 'ioredis';
+import RedisMock from 'ioredis-mock';
 import { loadConfig } from '../../src/config';
 import { createRedisFactory, isCluster, type RedisClient, type RedisFactory, type RedisTarget } from '../../src/redis';
 
@@ -34,6 +35,23 @@ export function testRedisFactory(onError?: (role: string, err: Error) => void): 
 /** A plain connection to the tests' Redis: a `Cluster` in the cluster run. */
 export function connectTestRedis(): RedisClient {
   return 'cluster' in REDIS_TARGET ? new Cluster([...REDIS_TARGET.cluster]) : new Redis(REDIS_TARGET.url);
+}
+
+/**
+ * For a file that runs its tests on the shared Redis and on ioredis-mock (the embedded default)
+ * alike: a prefix of its own, both clients, and after the file the prefix's keys deleted and both
+ * closed. Call it at the top of the file.
+ */
+export function realAndMockRedis(area: string): { prefix: string; real: RedisClient; mock: RedisClient } {
+  const prefix = newTestPrefix(area);
+  const real = connectTestRedis();
+  const mock = new RedisMock() as unknown as RedisClient;
+  afterAll(async () => {
+    await deleteKeys(real, prefix);
+    await real.quit();
+    mock.disconnect();
+  });
+  return { prefix, real, mock };
 }
 
 /** A key prefix of a test file's own: the Redis is shared with the other files running beside it. */
