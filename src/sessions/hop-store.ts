@@ -136,7 +136,10 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
     const p = phoneKeys(opts.prefix, session.phone);
     const c = r.multi();
     if (fields.length > 0) c.hset(p.prefs, ...fields).expire(p.prefs, opts.prefsTtlSeconds);
-    if (lookup !== undefined) c.sadd(lookupsKey(session.phone), lookup).expire(lookupsKey(session.phone), DAY_SET_TTL_S);
+    if (lookup !== undefined) {
+      const day = lookupsKey(session.phone);
+      c.sadd(day, lookup).expire(day, DAY_SET_TTL_S);
+    }
     if (resume !== undefined) c.del(p.kept);
     // A dropped session that started before this paying one is not resumed (src/resume).
     if (resume === 'paid') c.set(p.paid, String(session.startedAt), 'EX', KEEP_SECONDS);
