@@ -5,7 +5,7 @@
  * time is shared.
  *
  * Which files: every test file that reaches the tests' Redis through the helpers of
- * test/support/redis.ts or the kits built on them (REDIS_ENV, connectTestRedis, testRedisFactory,
+ * test/support/redis.ts or the kits built on them (REDIS_ENV, connectTestRedis, realAndMockRedis, testRedisFactory,
  * startWorld, startHarness, smsStack). Listed by what the file uses, not by name, so a new test
  * that takes its Redis from the helpers is in this run without anyone remembering to add it.
  * Tests that start a Redis of their own (test/support/processes.ts) stay single-Redis.
@@ -17,7 +17,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const base = require('./jest.config');
 
-const USES_TEST_REDIS = /\b(REDIS_ENV|connectTestRedis|testRedisFactory|startWorld|startHarness|smsStack)\b/;
+const USES_TEST_REDIS = /\b(REDIS_ENV|connectTestRedis|realAndMockRedis|testRedisFactory|startWorld|startHarness|smsStack)\b/;
 
 function testFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
