@@ -343,7 +343,7 @@ async function startRegideso(): Promise<{ baseUrl: string; pid: number; stop: ()
 function startOther(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string): Promise<Server> {
   const args = ['--serve', role, '--redis', settings.redisUrl, '--regideso', regidesoUrl];
   // execArgv is inherited, so the child runs under tsx like this process.
-  const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(settings.profileDir, role)];
+  const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(settings.profileDir, role)];
   const child: ChildProcess = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
   const next = (): Promise<FromChild> =>
     new Promise((resolve, reject) => {
@@ -418,7 +418,7 @@ async function startProduct(settings: Settings, regidesoUrl: string): Promise<Se
     COLLECTION: 'none',
     SMS_TRANSPORT: 'outbox',
   };
-  const nodeArgs = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(settings.profileDir, 'product')];
+  const nodeArgs = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(settings.profileDir, 'product')];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: settings.productDir, env, stdio: ['ignore', log, log] });
   closeSync(log);
   const cleanup = async () => {
@@ -655,6 +655,31 @@ function printRatios(rows: Summary[]): void {
   }
 }
 
+/**
+ * The ratios turn by turn (the product's turn against the other server's in the same round, a few
+ * seconds apart): on a machine whose speed drifts (a shared host), one slow stretch moves the
+ * totals' ratios, while the median of the turns' ratios holds. Printed beside the totals, not
+ * instead of them.
+ */
+function printTurnRatios(turns: Map<Role, Measured[]>): void {
+  const prod = turns.get('product');
+  if (prod === undefined || prod.length < 3) return;
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)] ?? Number.NaN;
+  };
+  const spread = (xs: number[]) => `${fmt(median(xs))}× (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+  console.log(`\nturn by turn, the median of ${prod.length} turns' ratios (lowest–highest):`);
+  for (const [role, others] of turns) {
+    if (role === 'product') continue;
+    const rows = prod.map((p, i) => [summarize(p), summarize(others[i] as Measured)] as const);
+    const hops = rows.map(([p, o]) => p.hopsPerS / o.hopsPerS);
+    const p99 = rows.map(([p, o]) => p.p99 / o.p99);
+    const cpu = rows.map(([p, o]) => p.cpuUs / o.cpuUs);
+    console.log(`  product / ${LABEL[role]}: hops/s ${spread(hops)}, p99 ${spread(p99)}, CPU per hop ${spread(cpu)}`);
+  }
+}
+
 function printTargets(rows: Summary[], sessionBytes: number | undefined): void {
   const prod = rows.find((r) => r.role === 'product');
   const minimal = rows.find((r) => r.role === 'minimal');
@@ -728,6 +753,8 @@ async function runParent(settings: Settings): Promise<number> {
 
   const identity = createIdentities();
   const measured = new Map<Role, Measured>();
+  /** Each turn's measurement apart, by server: the per-turn ratios compare turns run one after the other. */
+  const turns = new Map<Role, Measured[]>();
   /** Hops each server answered in all (warm-up included): a profile's samples are per these. */
   const served = new Map<Role, number>();
   const regideso = await startRegideso();
@@ -751,6 +778,7 @@ async function runParent(settings: Settings): Promise<number> {
         const m = await drive(server, regideso.pid, redis, settings.connections, settings.durationS, identity);
         const before = measured.get(role);
         measured.set(role, before === undefined ? m : mergeMeasured(before, m));
+        turns.set(role, [...(turns.get(role) ?? []), m]);
         served.set(role, (served.get(role) ?? 0) + m.tally.answered);
       }
     }
@@ -768,6 +796,7 @@ async function runParent(settings: Settings): Promise<number> {
   const rows = settings.roles.map((role) => summarize(measured.get(role) as Measured));
   printTable(rows);
   printRatios(rows);
+  printTurnRatios(turns);
   console.log('');
   const product = measured.get('product');
   if (product !== undefined) printPerHop(product);

@@ -23,8 +23,12 @@ export interface HostPort {
 export type RedisTarget = { url: string } | { cluster: readonly HostPort[] };
 
 export interface RedisFactory {
-  /** A new connection; `role` only names it in logs and errors. */
-  connect(role: string, opts?: { failFast?: boolean }): RedisClient;
+  /**
+   * A new connection; `role` only names it in logs and errors. `autoPipeline`: the commands issued
+   * in one tick of the event loop leave in one write (ioredis' auto-pipelining), for a connection
+   * that many concurrent requests share.
+   */
+  connect(role: string, opts?: { failFast?: boolean; autoPipeline?: boolean }): RedisClient;
   inMemory: boolean;
 }
 
@@ -37,9 +41,10 @@ export function isCluster(conn: RedisClient): conn is Cluster {
  * gateway's deadline; workers wait for Redis to come back (BullMQ requires
  * `maxRetriesPerRequest: null` on the connections its workers block on).
  */
-function nodeOptions(role: string, failFast: boolean): RedisOptions {
+function nodeOptions(role: string, failFast: boolean, autoPipeline = false): RedisOptions {
   return {
     connectionName: `regideso-ussd:${role}`,
+    enableAutoPipelining: autoPipeline,
     maxRetriesPerRequest: failFast ? 1 : null,
     ...(failFast ? { commandTimeout: 1500 } : {}),
   };
@@ -51,8 +56,9 @@ function nodeOptions(role: string, failFast: boolean): RedisOptions {
  * once its replica is promoted. The hop's connection gives up after about two seconds of that, so
  * the hop still answers its sentence within the gateway's budget; workers keep trying longer.
  */
-function clusterOptions(role: string, failFast: boolean): ClusterOptions {
+function clusterOptions(role: string, failFast: boolean, autoPipeline = false): ClusterOptions {
   return {
+    enableAutoPipelining: autoPipeline,
     redisOptions: nodeOptions(role, failFast),
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
@@ -79,7 +85,8 @@ export function createRedisFactory(target: RedisTarget | string | undefined, onE
     inMemory: false,
     connect: (role, opts) => {
       const failFast = opts?.failFast === true;
-      const conn: RedisClient = 'cluster' in t ? new Cluster(t.cluster.map((n) => ({ host: n.host, port: n.port })), clusterOptions(role, failFast)) : new Redis(t.url, nodeOptions(role, failFast));
+      const autoPipeline = opts?.autoPipeline === true;
+      const conn: RedisClient = 'cluster' in t ? new Cluster(t.cluster.map((n) => ({ host: n.host, port: n.port })), clusterOptions(role, failFast, autoPipeline)) : new Redis(t.url, nodeOptions(role, failFast, autoPipeline));
       conn.on('error', (err: Error) => onError?.(role, err));
       return conn;
     },

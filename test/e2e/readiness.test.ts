@@ -23,6 +23,9 @@ beforeAll(async () => {
   pg = await testDb('e2eready');
   proxy = await startTcpProxy(hostPortOf(DATABASE_TEST_URL));
   db = createPostgresDb({ url: viaProxy(DATABASE_TEST_URL, proxy), schema: pg.schema, statementTimeoutMs: 1500, max: 4 });
+  // The short timeout is for the cut ledger below; a first connection on a loaded CI machine (the
+  // cluster run) once took longer, and the product's start-up failed before any test ran.
+  await connectedWithin(db, 5);
   p = await startProduct({ ...REDIS_ENV, REGIDESO_BASE_URL: sandbox.baseUrl, REGIDESO_API_KEY: sandbox.apiKey, REGIDESO_OPERATOR: 'FINCA', COLLECTION: 'none' }, { db, regidesoCheckMs: 100 });
 });
 afterAll(async () => {
@@ -31,6 +34,17 @@ afterAll(async () => {
   await proxy.close();
   await pg.drop();
 });
+
+async function connectedWithin(d: Db, attempts: number): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await d.query('SELECT 1');
+      return;
+    } catch (err) {
+      if (i >= attempts) throw err;
+    }
+  }
+}
 
 const readyz = () => request(p.product.app).get('/readyz');
 const inboundSms = (phone: string) =>
