@@ -53,6 +53,8 @@ export function createHopFrontDoor(deps: HopFrontDoorDeps): (req: IncomingMessag
 
 /** The route pattern of a hop URL the guard would let through, or undefined: leave it to express. */
 function admitted(url: string, matches: (candidate: string) => boolean): string | undefined {
+  // `/ussd` itself: the guard takes a first path segment as a presented token too, so the door asks
+  // it the same question (no token configured: admitted; any token: refused unless it is "ussd").
   if (url === ROOT) return matches(ROOT.slice(1)) ? ROOT : undefined;
   // `/<token>/ussd`: one segment, nothing to decode (a %-escaped token is express's to decode).
   if (!url.endsWith(ROOT) || url.charCodeAt(0) !== 47 /* / */) return undefined;

@@ -4,6 +4,7 @@ import type { Db } from '../../src/db/types';
 import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
 import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
 import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
+import { until } from '../support/wait';
 import { newPhone, newSession, REDIS_ENV, startProduct, type RunningProduct } from './product-kit';
 
 /**
@@ -25,7 +26,7 @@ beforeAll(async () => {
   db = createPostgresDb({ url: viaProxy(DATABASE_TEST_URL, proxy), schema: pg.schema, statementTimeoutMs: 1500, max: 4 });
   // The short timeout is for the cut ledger below; a first connection on a loaded CI machine (the
   // cluster run) once took longer, and the product's start-up failed before any test ran.
-  await connectedWithin(db, 5);
+  await until(() => db.query('SELECT 1').then(() => true), { what: 'a first ledger connection', deadlineMs: 15_000, retryOnError: true });
   p = await startProduct({ ...REDIS_ENV, REGIDESO_BASE_URL: sandbox.baseUrl, REGIDESO_API_KEY: sandbox.apiKey, REGIDESO_OPERATOR: 'FINCA', COLLECTION: 'none' }, { db, regidesoCheckMs: 100 });
 });
 afterAll(async () => {
@@ -34,17 +35,6 @@ afterAll(async () => {
   await proxy.close();
   await pg.drop();
 });
-
-async function connectedWithin(d: Db, attempts: number): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      await d.query('SELECT 1');
-      return;
-    } catch (err) {
-      if (i >= attempts) throw err;
-    }
-  }
-}
 
 const readyz = () => request(p.product.app).get('/readyz');
 const inboundSms = (phone: string) =>

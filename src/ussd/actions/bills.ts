@@ -28,24 +28,27 @@ export const fetchBills = defineAction({
 export async function lookUpBills(ctx: ActionContext, deps: ActionDeps, ref: string, province: string): Promise<ActionResult> {
   if (ref === '' || !isProvince(province)) return { outcome: 'not_found' };
   const paid = hasPaidRef(ctx.paidRefs, ref, province);
-  const counted = paid || deps.lookups === undefined ? undefined : await countLookup(ctx, deps.lookups, ref, province);
+  const lookups = paid ? undefined : deps.lookups;
+  const counted = lookups === undefined ? undefined : await countLookup(ctx, lookups, ref, province);
   if (counted === 'limited') {
     deps.logger.info('reference lookups of the day used up', { sessionId: ctx.sessionId, phone: ctx.phone });
-    return { outcome: 'limited', set: { lookupLimit: deps.lookups?.perDay ?? 0 } };
+    return { outcome: 'limited', set: { lookupLimit: lookups?.perDay ?? 0 } };
   }
+  // The lookup is counted whatever GetFact answers.
+  const counting = counted === undefined ? {} : { remember: counted };
   const res = await deps.regideso.getBills(ref, province);
   switch (res.kind) {
     case 'client_not_found':
-      if (!paid) deps.lookups?.found('ussd', 'not_found');
-      return { outcome: 'not_found', ...(counted !== undefined ? { remember: counted } : {}) };
+      lookups?.found('ussd', 'not_found');
+      return { outcome: 'not_found', ...counting };
     case 'unauthorized':
     case 'unavailable':
       deps.logger.warn('GetFact failed', { sessionId: ctx.sessionId, kind: res.kind, message: res.message });
-      return { outcome: 'unavailable', ...(counted !== undefined ? { remember: counted } : {}) };
+      return { outcome: 'unavailable', ...counting };
     case 'ok':
       break;
   }
-  if (!paid) deps.lookups?.found('ussd', 'found');
+  lookups?.found('ussd', 'found');
   const unpaid = res.bills
     .filter((b) => b.balanceCentimes > 0)
     .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.billNumber.localeCompare(b.billNumber));
