@@ -113,6 +113,12 @@ test('a viewer finds a payment by num_acquit and by phone; its page tells deposi
   await shows(page.getByText('Connecté'), 'Vicky Viewer (lecture)');
   expect(await page.getByRole('note').isHidden()).toBe(true);
   await shows(page.getByRole('region', { name: 'REGIDESO' }), 'joignable');
+  // Every queue named in words (the inbound SMS queue once showed its translation key), and the
+  // wallets' states in sight without scrolling.
+  await shows(page.getByRole('region', { name: 'Travail en attente' }), 'SMS reçus sans réponse');
+  const walletTable = page.locator('.tile .table-wrap');
+  await shows(walletTable, 'OPERATIONAL');
+  expect(await walletTable.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
   await pictures(page, 'health', async () => {
     await page.getByRole('region', { name: 'Signalements ouverts' }).getByText('sms_undelivered').waitFor();
   });

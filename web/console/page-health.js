@@ -38,6 +38,8 @@ export async function healthPage(ctx) {
       : h('p', {}, hs.walletsError !== null ? t('health.walletsError') : t('health.walletsUnknown'));
   const walletsBad = hs.wallets?.some((w) => w.deposits !== 'OPERATIONAL') ?? hs.walletsError !== null;
   const wallets = card(t('health.wallets'), walletsBad ? 'bad' : hs.wallets === null ? 'neutral' : 'good', walletsBody);
+  // Three columns of long names (VODACOM_MPESA_COD, OPERATIONAL): two tiles wide, or the states scroll out of sight.
+  wallets.classList.add('wide');
   const jobs = card(t('health.jobs'), 'neutral', h('ul', {}, ...Object.entries(hs.jobsWaiting).map(([k, n]) => h('li', {}, h('strong', {}, count(n)), ' ', t(`health.job.${k}`)))));
   const sms = card(t('health.smsFailing'), hs.smsFailing > 0 ? 'bad' : 'good', h('p', { class: 'big' }, t('health.smsFailingText', { n: count(hs.smsFailing) })));
   const flagEntries = Object.entries(hs.openFlags).filter(([, n]) => n > 0);
