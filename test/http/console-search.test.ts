@@ -6,6 +6,7 @@ import { createReceiptResender } from '../../src/payments/receipt-resend';
 import type { PaymentServiceHandle } from '../../src/payments/service';
 import type { PaymentRecord } from '../../src/payments/types';
 import { intentOf, PHONE, requestFor, settledRecord, smsTo, startHarness, type Harness } from '../payments/harness';
+import { until } from '../support/wait';
 import { bearer, operatorApp } from './operator-kit';
 
 /**
@@ -114,9 +115,13 @@ it('a resolver resends the receipt: a new SMS of the payment with the same words
   const texts = await smsTo(h.outbox, OTHER_PHONE, 2);
   expect(texts).toHaveLength(2);
   expect(texts[0]).toBe(texts[1]);
-  const rows = await h.db.query<{ id: string; status: string }>("SELECT id, status FROM sms_messages WHERE intent_id = $1 AND kind = 'receipt' ORDER BY created_at", [other.intentId]);
-  expect(rows.rows.map((r) => r.status)).toEqual(['sent', 'sent']);
-  expect(rows.rows[1]?.id).toBe(res.body.smsId);
+  // The gateway answers before the sender marks the row sent: wait for the mark, not a time.
+  const rows = await until(async () => {
+    const r = await h.db.query<{ id: string; status: string }>("SELECT id, status FROM sms_messages WHERE intent_id = $1 AND kind = 'receipt' ORDER BY created_at", [other.intentId]);
+    return r.rows.every((row) => row.status !== 'queued') && r.rows;
+  });
+  expect(rows.map((r) => r.status)).toEqual(['sent', 'sent']);
+  expect(rows[1]?.id).toBe(res.body.smsId);
   const trail = await service.auditTrail(other.intentId);
   expect(trail.at(-1)).toMatchObject({ event: 'receipt_resent', actor: 'Rose Resolver' });
 
