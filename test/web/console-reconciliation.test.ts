@@ -77,8 +77,13 @@ test('today\'s reconciliation, run from the console, matches the ledger\'s count
   await shows(ledgerTotal, '200\u00a0CDF');
 
   expect(run.mismatches.map((m) => m.intentId)).toEqual([gone.id]);
-  const rows = page.locator('section', { has: page.getByRole('heading', { name: /^Écarts/ }) }).locator('tbody tr');
+  const mismatchCard = page.locator('section', { has: page.getByRole('heading', { name: /^Écarts/ }) });
+  const rows = mismatchCard.locator('tbody tr');
   expect(await rows.count()).toBe(1);
+  // The card's title says "Écarts (1)" once: the table's caption is there for screen readers only.
+  const caption = mismatchCard.locator('caption');
+  expect(await caption.textContent()).toBe('Écarts (1)');
+  expect((await caption.boundingBox())?.height).toBeLessThanOrEqual(1);
   await shows(rows.first(), 'REGIDESO ne connaît pas cette quittance');
   await shows(rows.first(), gone.numAcquit);
   expect(await page.getByRole('link', { name: kept.id }).count()).toBe(0);

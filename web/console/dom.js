@@ -35,14 +35,16 @@ export function replace(parent, ...children) {
 }
 
 /** A table in a box that scrolls sideways on a narrow screen rather than squeeze its columns.
+ * `titled`: the heading just above already says the caption, so it is kept for screen readers only.
  * @param {string} caption
  * @param {string[]} head
  * @param {Array<Array<Node | string>>} rows
+ * @param {{ titled?: boolean }} [opts]
  */
-export function table(caption, head, rows) {
+export function table(caption, head, rows, opts = {}) {
   return h(
     'div',
-    { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+    { class: opts.titled === true ? 'table-wrap titled' : 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', {}, h('caption', {}, caption), h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c, i) => h('td', { 'data-label': head[i] ?? '' }, c)))))),
   );
 }

@@ -119,6 +119,7 @@ export async function reconciliationPage(ctx) {
                 m.numAcquit ?? t('none'),
                 h('span', { class: 'amount' }, cdf(m.amountCentimes)),
               ]),
+              { titled: true },
             ),
       ),
     );
