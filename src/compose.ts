@@ -156,10 +156,10 @@ export async function composeProduct(config: Config, logger: Logger, opts: Compo
   const redisTarget = config.redisCluster !== undefined ? { cluster: config.redisCluster } : config.redisUrl;
   const redisFactory = createRedisFactory(redisTarget, throttled(10_000, (role, err) => logger.warn('redis connection error', { role, err })));
   // Everything on the hop's path fails fast when Redis is down, rather than hold the hop. Every hop
-  // in flight shares this connection: auto-pipelined (on a single Redis, see src/redis.ts), the
-  // scripts of hops that resume in the same tick reach Redis in one write and come back in one read
+  // in flight shares this connection: its writes batched (on a single Redis, see src/redis.ts), the
+  // scripts of hops that resume in the same turn reach Redis in one write and come back in one read
   // (a quarter to a third less of Redis's CPU per hop in `npm run bench`, bench/README.md round 5).
-  const redis = redisFactory.connect('stores', { failFast: true, autoPipeline: true });
+  const redis = redisFactory.connect('stores', { failFast: true, batchWrites: true });
 
   const regideso = createRegidesoClient({
     baseUrl: regidesoBaseUrl,
