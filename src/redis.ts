@@ -27,8 +27,9 @@ export interface RedisFactory {
    * A new connection; `role` only names it in logs and errors. `batchWrites`: the commands issued
    * in one turn of the event loop leave in one write, for a connection that many concurrent
    * requests share (see `batchWrites` below). A single Redis only: on a cluster, during a failover,
-   * the hops that waited for the new master waited longer when batched (`npm run bench:failover`:
-   * slowest hop 2.2–2.8 s in three runs, 1.4–1.5 s in four without).
+   * the hops that waited for the new master waited longer when batched by ioredis' auto-pipelining
+   * (`npm run bench:failover`: slowest hop 2.2–2.8 s in three runs, 1.4–1.5 s in four without); a
+   * cluster connection is many sockets, and corking them was not tried.
    */
   connect(role: string, opts?: { failFast?: boolean; batchWrites?: boolean }): RedisClient;
   inMemory: boolean;
