@@ -93,6 +93,10 @@ describe('one open payment per account, from the confirm on', () => {
     const service = await h.service({ confirmWaitMs: 100 });
     const a = await requestFor(h.regideso, { amountCentimes: 1_000_000 });
     const b = await requestFor(h.regideso, { amountCentimes: 1_000_000 });
+    // "At once" even on a loaded machine: the first payment's PayFact answers after 800 ms, so it
+    // cannot finish (and let the account go) before the second confirm has tried to take it; a
+    // second confirm after the first payment ended is a new payment, rightly recorded.
+    h.sandbox.faults.payFact.push({ kind: 'hang', ms: 800 });
     const outcomes = await Promise.all([service.confirm(a), service.confirm(b)]);
     expect(outcomes.filter((o) => o.kind === 'under_way')).toEqual([{ kind: 'under_way', amountCentimes: 1_000_000 }]);
     const paid = outcomes[0]?.kind === 'under_way' ? b : a;
