@@ -210,6 +210,8 @@ describe('the embedded default', () => {
     const service = await h.service({ confirmWaitMs: 100 });
     const a = await requestFor(h.regideso, { amountCentimes: 1_000_000 });
     const b = await requestFor(h.regideso, { amountCentimes: 1_000_000 });
+    // "At once" even on a loaded machine: the first PayFact answers after 800 ms (test/payments/account.test.ts).
+    h.sandbox.faults.payFact.push({ kind: 'hang', ms: 800 });
     const outcomes = await Promise.all([service.confirm(a), service.confirm(b)]);
     expect(outcomes.filter((o) => o.kind === 'under_way')).toEqual([{ kind: 'under_way', amountCentimes: 1_000_000 }]);
     const started = [a, b].filter((_r, i) => outcomes[i]?.kind !== 'under_way');
