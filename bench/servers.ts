@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import express from 'express';
 import type Redis from 'ioredis';
 import UssdMenu from 'ussd-menu-builder';
 import { formatCdf } from '../src/money';
 import type { RegidesoClient } from '../src/regideso/types';
+import { createRedisHopStore } from '../src/sessions/hop-store';
+import type { Session } from '../src/sessions/types';
 
 /**
- * The three servers the product is measured against, on the same 4-hop walk (dial → pay →
+ * The three servers the product is measured against (and a fourth, the protocol floor, on demand), on the same 4-hop walk (dial → pay →
  * reference → province → bills, GetFact on the last hop) and, for the last two, the same Redis and
  * sandbox REGIDESO as the product.
  */
@@ -26,6 +29,15 @@ async function billsScreen(regideso: RegidesoClient, ref: string): Promise<strin
   return `CON ${res.bills[0]?.subscriberName ?? ''}\nTotal à payer: ${formatCdf(total)}\n1. Tout payer\n${lines.join('\n')}`;
 }
 
+/** The screen the walk's text leads to, the walk's inputs counted rather than interpreted. */
+async function walkScreen(regideso: RegidesoClient, text: string): Promise<string> {
+  const parts = text === '' ? [] : text.split('*');
+  if (parts.length === 0) return MAIN;
+  if (parts.length === 1) return REF;
+  if (parts.length === 2) return PROVINCES;
+  return billsScreen(regideso, parts[1] ?? '');
+}
+
 /** `express.urlencoded` + a fixed screen: the floor of any express USSD handler. */
 export function bareApp(): express.Express {
   const app = express();
@@ -43,12 +55,7 @@ export function minimalApp(redis: Redis, regideso: RegidesoClient, prefix: strin
     const text = str(body.text);
     const key = `${prefix}m:{${str(body.sessionId)}}`;
     const before = await redis.get(key);
-    const parts = text === '' ? [] : text.split('*');
-    let answer: string;
-    if (parts.length === 0) answer = MAIN;
-    else if (parts.length === 1) answer = REF;
-    else if (parts.length === 2) answer = PROVINCES;
-    else answer = await billsScreen(regideso, parts[1] ?? '');
+    const answer = await walkScreen(regideso, text);
     await redis.set(key, JSON.stringify({ text, hops: before === null ? 1 : 2 }), 'EX', 360);
     res.status(200).type('text/plain').send(answer);
   });
@@ -99,6 +106,57 @@ export function ussdMenuBuilderApp(redis: Redis, regideso: RegidesoClient, prefi
   app.post('/ussd', express.urlencoded({ extended: false }), async (req, res) => {
     const body = req.body as Body;
     const answer = await build().run({ sessionId: str(body.sessionId), phoneNumber: str(body.phoneNumber), serviceCode: str(body.serviceCode), text: str(body.text) });
+    res.status(200).type('text/plain').send(answer);
+  });
+  return app;
+}
+
+/**
+ * The minimal handler with the product's session protocol in place of its GET and SET: the
+ * product's hop store (src/sessions/hop-store.ts) opens each hop (rate count, preferences, lease,
+ * a retry's answer) and commits it (the session record, the lease released), with the same fixed
+ * screens and GetFact as the minimal handler. No menu engine, no front door, no metrics: what
+ * the product's Redis work alone costs, the floor under any product built on that protocol.
+ */
+export function protocolApp(redis: Redis, regideso: RegidesoClient, prefix: string): express.Express {
+  const store = createRedisHopStore(redis, { prefix, ttlSeconds: 180, leaseMs: 10_000, rateWindowSeconds: 60, prefsTtlSeconds: 86_400 });
+  let leases = 0;
+  const app = express();
+  app.post('/ussd', express.urlencoded({ extended: false }), async (req, res) => {
+    const body = req.body as Body;
+    const text = str(body.text);
+    const key = { id: str(body.sessionId), phone: str(body.phoneNumber), text, token: `t${(leases++).toString(36)}`, lastOnly: false };
+    const { opened } = await store.open(key);
+    if (opened.kind === 'answer') {
+      res.status(200).type('text/plain').send(opened.answer);
+      return;
+    }
+    // Busy, foreign or unreadable never happen to the bench's fresh, one-at-a-time sessions.
+    const answer = await walkScreen(regideso, text);
+    const before = opened.kind === 'session' ? opened.session : undefined;
+    const session: Session = before ?? {
+      id: key.id,
+      phone: key.phone,
+      nonce: randomBytes(8).toString('hex'),
+      menuVersion: 'floor',
+      shape: 'cumulative',
+      language: 'fr',
+      screen: 'main',
+      page: 0,
+      history: [],
+      vars: {},
+      ended: false,
+      text: '',
+      answer: '',
+      prevText: undefined,
+      startedAt: Date.now(),
+      hops: 0,
+    };
+    if (session.hops > 0) session.prevText = session.text;
+    session.text = text;
+    session.answer = answer;
+    session.hops += 1;
+    await store.commit(session, key.token, undefined);
     res.status(200).type('text/plain').send(answer);
   });
   return app;

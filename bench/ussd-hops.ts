@@ -13,10 +13,11 @@ import Redis from 'ioredis';
 import { z } from 'zod';
 import { createPostgresDb } from '../src/db/postgres';
 import { silentLogger } from '../src/logging/logger';
+import { createRedisFactory } from '../src/redis';
 import { createRegidesoClient } from '../src/regideso/client';
 import { phoneKeys, sessionKeys } from '../src/sessions/keys';
 import { freePort } from '../test/support/processes';
-import { bareApp, minimalApp, ussdMenuBuilderApp } from './servers';
+import { bareApp, minimalApp, protocolApp, ussdMenuBuilderApp } from './servers';
 
 /**
  * `npm run bench [-- --connections 32 --duration 10 --warmup 3 --redis redis://… --database postgres://…]`
@@ -28,6 +29,9 @@ import { bareApp, minimalApp, ussdMenuBuilderApp } from './servers';
  * under the same load: a bare express
  * handler, a minimal Redis handler (one GET + one SET a hop), ussd-menu-builder with a Redis
  * session store, and the product as it is deployed (`node dist/main.js`, production settings).
+ * `--servers …,protocol` adds the protocol floor (bench/servers.ts `protocolApp`): the minimal
+ * handler doing the product's two session scripts a hop instead of GET and SET, which shows what
+ * the protocol alone costs against ussd-menu-builder, with no menu engine on top.
  *
  * Every part is a process of its own, as in production: the server under test, the sandbox
  * REGIDESO (`npm run sandbox`'s code, over HTTP, shared by the three servers that call GetFact),
@@ -51,9 +55,9 @@ const DRAIN_MS = 10_000;
 /** The issue's targets for the product (issue 20). */
 const TARGETS = { hopsVsMinimal: 0.9, hopsVsUmb: 1.0, p99VsMinimal: 1.1, cpuVsMinimal: 1.2, sessionBytes: 1200 };
 
-const ROLES = ['baseline', 'minimal', 'umb', 'product'] as const;
+const ROLES = ['baseline', 'minimal', 'umb', 'protocol', 'product'] as const;
 type Role = (typeof ROLES)[number];
-const LABEL: Record<Role, string> = { baseline: 'bare express', minimal: 'minimal Redis', umb: 'ussd-menu-builder', product: 'product (dist/main.js)' };
+const LABEL: Record<Role, string> = { baseline: 'bare express', minimal: 'minimal Redis', umb: 'ussd-menu-builder', protocol: 'minimal + product protocol', product: 'product (dist/main.js)' };
 /** The sandbox subscriber with nine unpaid bills (src/regideso/sandbox/data.ts). */
 const NINE_BILLS = ['', '1', '1*62190', '1*62190*1'] as const;
 
@@ -101,7 +105,7 @@ const argsSchema = z.object({
   'cpu-prof': z.string().min(1).optional(),
   'product-dir': z.string().min(1).optional(),
   // Internal: a child serving one of the three other servers.
-  serve: z.enum(['baseline', 'minimal', 'umb']).optional(),
+  serve: z.enum(['baseline', 'minimal', 'umb', 'protocol']).optional(),
   regideso: z.string().url().optional(),
 });
 
@@ -137,7 +141,8 @@ function parseCli(argv: string[]): { settings: Settings; serve: Exclude<Role, 'p
       rounds: a.rounds,
       redisUrl: a.redis,
       databaseUrl: a.database,
-      roles: ROLES.filter((r) => a.servers === undefined || a.servers.includes(r)),
+      // The protocol floor is a diagnosis, asked for by name: the issue's table is the other four.
+      roles: ROLES.filter((r) => (a.servers === undefined ? r !== 'protocol' : a.servers.includes(r))),
       profileDir: a['cpu-prof'] === undefined ? undefined : path.resolve(a['cpu-prof']),
       productDir: path.resolve(a['product-dir'] ?? ROOT),
     },
@@ -253,11 +258,12 @@ async function deleteKeys(redisUrl: string, prefix: string): Promise<{ deleted: 
 /** The three other servers: their own Redis connection, and the sandbox REGIDESO over HTTP as the product has. */
 async function serveOther(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string): Promise<void> {
   const prefix = `bench:${randomBytes(6).toString('hex')}:`;
-  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
+  // The protocol floor talks to Redis as the product does: its commands of one turn in one write.
+  const redis = role === 'protocol' ? (createRedisFactory(settings.redisUrl).connect('bench', { batchWrites: true }) as Redis) : new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
   const regideso = createRegidesoClient({ baseUrl: regidesoUrl, apiKey: REGIDESO_KEY, operator: 'BENCH', timeoutMs: 5000, logger: silentLogger() });
   let cleaned: { deleted: number; left: number };
   try {
-    const app = role === 'baseline' ? bareApp() : role === 'minimal' ? minimalApp(redis, regideso, prefix) : ussdMenuBuilderApp(redis, regideso, prefix);
+    const app = role === 'baseline' ? bareApp() : role === 'minimal' ? minimalApp(redis, regideso, prefix) : role === 'protocol' ? protocolApp(redis, regideso, prefix) : ussdMenuBuilderApp(redis, regideso, prefix);
     const server = await listen(app);
     await send({ type: 'ready', port: server.port, prefix });
     await stopRequested();
@@ -645,14 +651,16 @@ function printTable(rows: Summary[]): void {
 }
 
 function printRatios(rows: Summary[]): void {
-  const prod = rows.find((r) => r.role === 'product');
-  if (prod === undefined) return;
-  for (const other of rows) {
-    if (other === prod) continue;
+  const line = (a: Summary, b: Summary) =>
     console.log(
-      `${`product / ${other.label}`.padEnd(32)}${`${fmt(prod.hopsPerS / other.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(prod.p50 / other.p50, 2)}×`.padStart(9)}${`${fmt(prod.p99 / other.p99, 2)}×`.padStart(9)}${`${fmt(prod.cpuUs / other.cpuUs, 2)}×`.padStart(12)}${''.padStart(13)}${other.redisCpuUs > 0 ? `${fmt(prod.redisCpuUs / other.redisCpuUs, 2)}×`.padStart(10) : ''}`,
+      `${`${a.role} / ${b.label}`.padEnd(32)}${`${fmt(a.hopsPerS / b.hopsPerS, 2)}×`.padStart(10)}${''.padStart(12)}${`${fmt(a.p50 / b.p50, 2)}×`.padStart(9)}${`${fmt(a.p99 / b.p99, 2)}×`.padStart(9)}${`${fmt(a.cpuUs / b.cpuUs, 2)}×`.padStart(12)}${''.padStart(13)}${b.redisCpuUs > 0 ? `${fmt(a.redisCpuUs / b.redisCpuUs, 2)}×`.padStart(10) : ''}`,
     );
-  }
+  const prod = rows.find((r) => r.role === 'product');
+  if (prod !== undefined) for (const other of rows) if (other !== prod) line(prod, other);
+  // The floor against the library: what the protocol alone leaves of the hops/s target.
+  const floor = rows.find((r) => r.role === 'protocol');
+  const umb = rows.find((r) => r.role === 'umb');
+  if (floor !== undefined && umb !== undefined) line(floor, umb);
 }
 
 /**
