@@ -34,6 +34,9 @@ interface HopCommands {
     leaseMs: number,
     phone: string,
     lastOnly: string,
+    prepared: string,
+    preparedTtlS: number | string,
+    hopsPerWindow: number | string,
   ): Reply;
 }
 
@@ -75,6 +78,7 @@ function opened(id: string, reply: unknown, at = 0): Opened {
     case 'answer':
       return { kind: 'answer', answer: str(r[at + 1]) };
     case 'busy':
+    case 'created':
     case 'foreign':
     case 'new':
     case 'unreadable':
@@ -107,7 +111,8 @@ const PHONE_VALUES = 7;
 
 /**
  * Sessions in Redis, at two round trips a hop: `open` (one script: the phone's rate count and
- * preferences, and `begin` on the session) then `commit`. A retry is answered by `open` alone.
+ * preferences, and `begin` on the session) then `commit`. A retry is answered by `open` alone, and
+ * so is a new subscriber's first dial, whose prepared first screen `open` writes itself.
  */
 export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): HopStore {
   const r = register(redis);
@@ -154,7 +159,7 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
 
   return {
     ttlSeconds: opts.ttlSeconds,
-    async open(hop) {
+    async open(hop, first) {
       const p = phoneKeys(opts.prefix, hop.phone);
       if (cluster) {
         // The phone's slot and the session's may be on two nodes: two commands, sent together.
@@ -162,7 +167,9 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
         return { ...phoneRead(phoneReply), opened: opened(hop.id, beginReply) };
       }
       const k = sessionKeys(opts.prefix, hop.id);
-      const reply = await r.ussdOpen(p.rate, p.prefs, p.kept, lookupsKey(hop.phone), k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0');
+      // As commit keeps a record: twice the gateway's session (see commit).
+      const prepared: [string, number | string, number | string] = first === undefined ? ['', '', ''] : [encodeRecord(first.session), opts.ttlSeconds * 2, Number.isFinite(first.hopsPerWindow) ? first.hopsPerWindow : ''];
+      const reply = await r.ussdOpen(p.rate, p.prefs, p.kept, lookupsKey(hop.phone), k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0', ...prepared);
       return { ...phoneRead(reply), opened: opened(hop.id, reply, PHONE_VALUES) };
     },
     async begin(hop) {

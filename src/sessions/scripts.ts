@@ -152,11 +152,16 @@ return { 'session', raw }
  * Seven values, none nil.
  */
 const PHONE_FN = `
+-- An absent field is nil in Redis, and a null value in the embedded Redis, which Lua takes as true.
+local function str(v)
+  if type(v) == 'string' then return v end
+  return ''
+end
 local function phoneRead(rate, prefs, kept, lookups, window, readKept)
   local n = redis.call('INCR', rate)
   if n == 1 then redis.call('EXPIRE', rate, window) end
   local p = redis.call('HMGET', prefs, 'language', 'lastRef', 'paidRefs', 'lastProvince')
-  return { n, p[1] or '', p[2] or '', p[3] or '', p[4] or '', readKept and redis.call('GET', kept) or '', redis.call('SCARD', lookups) }
+  return { n, str(p[1]), str(p[2]), str(p[3]), str(p[4]), readKept and str(redis.call('GET', kept)) or '', redis.call('SCARD', lookups) }
 end
 `;
 
@@ -169,13 +174,25 @@ return phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], true)
  * PHONE and BEGIN in one script, one command: where the phone's keys and the session's may be
  * touched together (a single Redis; on a cluster they live in two slots and go as two commands,
  * and the kept payment is read on every hop). KEYS: rate, prefs, kept payment, the day's lookups,
- * record, lease, wait. ARGV: window s, then BEGIN's five. PHONE's seven values (the kept payment
- * '' but for a new session), then BEGIN's reply.
+ * record, lease, wait. ARGV: window s, then BEGIN's five, then a first screen's record prepared by
+ * the caller ('' none), its ttl s, and the hops a phone may make in the window ('' no limit).
+ * PHONE's seven values (the kept payment '' but for a new session), then BEGIN's reply, or
+ * 'created' when the prepared record was written.
+ *
+ * The prepared record is the first screen of a phone with nothing remembered (no preferences, no
+ * kept payment), the same for every such phone: written here, within its rate limit, the hop
+ * needs no commit, so a new subscriber's first dial is one round trip.
  */
 export const OPEN = `${PARSE}${PHONE_FN}${BEGIN_FN}
 local b = begin(KEYS[5], KEYS[6], KEYS[7], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 -- A kept payment is offered on a session's first screen only: read for a new session alone.
 local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], b[1] == 'new')
+if b[1] == 'new' and ARGV[7] ~= '' and p[2] == '' and p[3] == '' and p[4] == '' and p[5] == '' and p[6] == ''
+    and (ARGV[9] == '' or p[1] <= tonumber(ARGV[9])) then
+  redis.call('SET', KEYS[5], ARGV[7], 'EX', ARGV[8])
+  redis.call('DEL', KEYS[6])
+  b = { 'created' }
+end
 -- One table constructor (the embedded Redis drops a table grown after it): the reply ends at
 -- BEGIN's first nil; its last value may be false (no wait note), which ends nothing.
 return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], b[1], b[2], b[3] }

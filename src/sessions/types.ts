@@ -112,6 +112,8 @@ export type Opened =
   /** A record this version cannot read (another schema version). */
   | { kind: 'unreadable' }
   | { kind: 'new' }
+  /** A new session whose prepared first screen `open` wrote itself (see HopStore.open): answered, nothing held. */
+  | { kind: 'created' }
   /** `wait`: the text whose answer the phone was shown "please wait" for instead, if any. */
   | { kind: 'session'; session: Session; wait: string | undefined };
 
@@ -132,12 +134,27 @@ export interface HopKey {
  */
 export type DueChange = 'enter' | 'leave' | undefined;
 
-/** The USSD sessions' Redis side: every hop is two round trips, `open` then `commit`. */
+/**
+ * A new session's first screen, answered before the phone's preferences are read: what every phone
+ * with nothing remembered gets on a first hop with no input. `hopsPerWindow`: the rate limit,
+ * within which alone it is written.
+ */
+export interface PreparedFirst {
+  session: Session;
+  hopsPerWindow: number;
+}
+
+/** The USSD sessions' Redis side: a hop is two round trips, `open` then `commit` (a retry, and a prepared first screen, one). */
 export interface HopStore {
   /** How long the gateway keeps a session; after this a hop gets "session expired". */
   readonly ttlSeconds: number;
-  /** One round trip: the phone's hop count in the rate window, its preferences, and `begin`. */
-  open(hop: HopKey): Promise<{ count: number; prefs: Prefs; opened: Opened }>;
+  /**
+   * One round trip: the phone's hop count in the rate window, its preferences, and `begin`.
+   * `first`: written as the new session (`created`, no lease left) when the session is new and the
+   * phone has no preferences and no kept payment, on a single Redis (a cluster keeps the phone's
+   * keys and the session's in two slots, read by two commands: there it is `new` as before).
+   */
+  open(hop: HopKey, first?: PreparedFirst): Promise<{ count: number; prefs: Prefs; opened: Opened }>;
   /** `begin` again, for a hop waiting for the lease. */
   begin(hop: HopKey): Promise<Opened>;
   /**

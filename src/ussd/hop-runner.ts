@@ -4,7 +4,7 @@ import { rateLimitedCounter } from '../channel-metrics';
 import { DEFAULT_LANGUAGE, type Language } from '../language';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
-import type { DueChange, HopKey, HopStore, Prefs, Remember, Session } from '../sessions/types';
+import type { DueChange, HopKey, HopStore, PreparedFirst, Prefs, Remember, Session, SessionState } from '../sessions/types';
 import { SAVE_MARGIN_MS, type RunAction } from './action-runner';
 import { nextPath, type GatewayMode } from './cursor';
 import { normalizeText, type UssdHop } from './hop';
@@ -35,7 +35,8 @@ const MAX_WAIT_MS = 400;
  * (rate count, preferences, and `begin`, which answers a retry from the record or takes the
  * session's lease) and `commit` (the session and its answer, the lease released if still ours);
  * each one script on a single Redis, the phone's and the session's parts sent together on a
- * cluster, whose slots keep them apart. One hop at a time per session; a retry that finds its original still
+ * cluster, whose slots keep them apart; a new subscriber's first dial is `open` alone (see
+ * `blank`). One hop at a time per session; a retry that finds its original still
  * running waits for it with a growing backoff, and past the budget asks the phone to wait.
  * What the hop means for the menu is the interpreter's business.
  */
@@ -81,15 +82,20 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     return before !== undefined && resumable.has(before) ? 'leave' : undefined;
   };
 
+  /** Moves the session's cursor to the hop's text, with the answer it gets. */
+  const answered = (s: Session, text: string, answer: string): void => {
+    if (s.hops > 0) s.prevText = s.text;
+    s.text = text;
+    s.answer = answer;
+    s.hops += 1;
+  };
+
   /**
    * Records `answer` as the answer to the hop's text and saves the session, releasing the lease.
    * `before`: the screen the hop started from (undefined on a first hop).
    */
   async function commit(s: Session, key: HopKey, answer: string, clearWait: string | undefined, remember: Remember = {}, before?: string): Promise<string> {
-    if (s.hops > 0) s.prevText = s.text;
-    s.text = key.text;
-    s.answer = answer;
-    s.hops += 1;
+    answered(s, key.text, answer);
     try {
       if (!(await store.commit(s, key.token, clearWait, remember, dueChange(before, s)))) logger.warn('ussd session held by another hop at commit: not saved', { sessionId: s.id });
     } catch (err) {
@@ -101,22 +107,45 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     return answer;
   }
 
+  const newSession = (key: HopKey, serviceCode: string, state: SessionState): Session => ({
+    ...state,
+    id: key.id,
+    phone: key.phone,
+    nonce: nonce(),
+    menuVersion: menu.version,
+    shape: deps.gatewayMode === 'last' ? 'last' : 'unknown',
+    text: '',
+    answer: '',
+    prevText: undefined,
+    startedAt: deps.now().getTime(),
+    hops: 0,
+    serviceCode: serviceCode.trim(),
+  });
+
+  /**
+   * The first screen of a phone with nothing remembered, dialling with no input: learnt from the
+   * first such hop this process answers (the open action's outcome depends on the phone's
+   * preferences and a dialled reference alone, src/ussd/actions/resume.ts), then offered to the
+   * store with every such hop, which writes it itself when the phone has nothing remembered:
+   * the hop is answered in one round trip.
+   */
+  let blank: { state: SessionState; answer: string } | undefined;
+  const learnBlank = (prefs: Prefs, key: HopKey, s: Session, error: string | undefined, remember: Remember, answer: string): void => {
+    // Nothing to keep for the phone, and no resume watch to start: the store writes the record alone.
+    if (blank !== undefined || key.text !== '' || error !== undefined || s.ended || resumable.has(s.screen) || Object.keys(remember).length > 0) return;
+    if (prefs.language !== undefined || prefs.lastRef !== undefined || prefs.lastProvince !== undefined || prefs.paidRefs.length > 0 || prefs.kept !== undefined) return;
+    const { language, screen, page, history, vars, ended } = s;
+    blank = { state: structuredClone({ language, screen, page, history, vars, ended }), answer };
+  };
+  const prepared = (key: HopKey, serviceCode: string): PreparedFirst | undefined => {
+    if (blank === undefined || key.text !== '') return undefined;
+    const session = newSession(key, serviceCode, blank.state);
+    answered(session, '', blank.answer);
+    return { session, hopsPerWindow: deps.hopsPerWindow };
+  };
+
   async function first(key: HopKey, prefs: Prefs, deadline: number, serviceCode: string): Promise<string> {
-    const at = deps.now().getTime();
-    const s: Session = {
-      ...interp.start(prefs),
-      id: key.id,
-      phone: key.phone,
-      nonce: nonce(),
-      menuVersion: menu.version,
-      shape: deps.gatewayMode === 'last' ? 'last' : 'unknown',
-      text: '',
-      answer: '',
-      prevText: undefined,
-      startedAt: at,
-      hops: 0,
-      serviceCode: serviceCode.trim(),
-    };
+    const s = newSession(key, serviceCode, interp.start(prefs));
     // The first screen may depend on the phone (a payment to resume) or on a reference dialled
     // with the code. A first request may already carry inputs (`*123*1*83262#`): walked through,
     // holding before a screen whose answer would move money (the confirmation): the subscriber sees it first.
@@ -124,11 +153,17 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     const act = actFor(s, deadline, remember, prefs);
     const rest = await interp.open(s, key.text, act);
     const error = rest === undefined ? undefined : await interp.walk(s, rest, false, act);
-    // Debug, not info: each session is logged at info once, when its end-of-session notice comes
-    // (outcome, hops, screen); a second line per session cost winston's formatting on the hop path.
-    if (logger.isLevelEnabled('debug')) logger.debug('ussd session started', { sessionId: s.id, phone: s.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
-    return commit(s, key, interp.answer(s, error), undefined, remember);
+    const answer = interp.answer(s, error);
+    learnBlank(prefs, key, s, error, remember, answer);
+    started(key);
+    return commit(s, key, answer, undefined, remember);
   }
+
+  // Debug, not info: each session is logged at info once, when its end-of-session notice comes
+  // (outcome, hops, screen); a second line per session cost winston's formatting on the hop path.
+  const started = (key: HopKey): void => {
+    if (logger.isLevelEnabled('debug')) logger.debug('ussd session started', { sessionId: key.id, phone: key.phone, inputs: key.text === '' ? 0 : key.text.split('*').length });
+  };
 
   async function next(key: HopKey, s: Session, wait: string | undefined, deadline: number, prefs: Prefs): Promise<string> {
     if (s.menuVersion !== menu.version) {
@@ -182,7 +217,8 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     };
     let holding = false;
     try {
-      const { count, prefs, opened } = await store.open(key);
+      const offer = prepared(key, hop.serviceCode);
+      const { count, prefs, opened } = await store.open(key, offer);
       const language = prefs.language ?? DEFAULT_LANGUAGE;
       let o = opened;
       holding = o.kind === 'new' || o.kind === 'session' || o.kind === 'unreadable';
@@ -215,6 +251,9 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
           await store.release(key.id, key.token);
           holding = false;
           return end(language, 'session.outdated');
+        case 'created':
+          started(key);
+          return offer?.session.answer ?? end(language, 'error.internal');
         case 'new':
           return await first(key, prefs, deadline, hop.serviceCode);
         case 'session':

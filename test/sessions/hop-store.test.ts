@@ -119,6 +119,47 @@ describe.each([
     expect(await redis.exists(sessionKeys(prefix, id).wait)).toBe(0);
   });
 
+  test("a prepared first screen is written by open itself when the phone has nothing remembered, within its limit; else the session is new, as before", async () => {
+    const cluster = isCluster(redis);
+    const newPhone = () => `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const prepared = (id: string, phone: string, hopsPerWindow = 10) => ({ session: session(id, { phone, text: '', prevText: undefined, screen: 'main', history: [], hops: 1 }), hopsPerWindow });
+    // A phone with nothing remembered: the record is written and nothing is held (one round trip on a single Redis).
+    const blankPhone = newPhone();
+    const id = `ATUid_${randomUUID()}`;
+    const offer = prepared(id, blankPhone);
+    const opened = await store.open(hop(id, '', { phone: blankPhone }), offer);
+    expect(opened.opened).toEqual({ kind: cluster ? 'new' : 'created' });
+    expect(opened.count).toBe(1);
+    if (!cluster) {
+      expect(await store.peek(id)).toEqual(offer.session);
+      expect(await redis.exists(sessionKeys(prefix, id).lease)).toBe(0);
+      expect(await redis.ttl(sessionKeys(prefix, id).record)).toBeGreaterThan(60);
+      // Its retry is answered from that record, and the next input takes the session.
+      expect((await store.open(hop(id, '', { phone: blankPhone }), prepared(id, blankPhone))).opened).toEqual({ kind: 'answer', answer: offer.session.answer });
+      expect((await store.open(hop(id, '1', { phone: blankPhone }))).opened).toMatchObject({ kind: 'session', session: { screen: 'main', hops: 1 } });
+    }
+    // A phone with preferences, or a kept payment, or past its limit: new, the lease taken, nothing written.
+    const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });
+    const known = newPhone();
+    await prefs.setLanguage(known, 'en');
+    const kept = newPhone();
+    await redis.set(phoneKeys(prefix, kept).kept, 'x', 'EX', 60);
+    const limited = newPhone();
+    await redis.set(phoneKeys(prefix, limited).rate, '2', 'EX', 60);
+    for (const [phone, limit] of [[known, 10], [kept, 10], [limited, 2]] as const) {
+      const other = `ATUid_${randomUUID()}`;
+      expect((await store.open(hop(other, '', { phone }), prepared(other, phone, limit))).opened).toEqual({ kind: 'new' });
+      expect(await store.peek(other)).toBeUndefined();
+      expect(await redis.exists(sessionKeys(prefix, other).lease)).toBe(1);
+    }
+    // A session that exists already is never overwritten by an offer.
+    const existing = `ATUid_${randomUUID()}`;
+    const own = hop(existing, '', { phone: blankPhone });
+    await store.open(own);
+    await store.commit(session(existing, { phone: blankPhone }), own.token, undefined);
+    expect((await store.open(hop(existing, '', { phone: blankPhone }), prepared(existing, blankPhone))).opened).toMatchObject({ kind: 'session', session: { screen: 'pay_province' } });
+  });
+
   test('the phone round trip counts hops in a window and reads the preferences', async () => {
     const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
     const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });

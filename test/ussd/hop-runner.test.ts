@@ -1,5 +1,6 @@
 import { silentLogger } from '../../src/logging/logger';
 import { createMetrics } from '../../src/metrics';
+import { isCluster } from '../../src/redis';
 import { createRedisHopStore } from '../../src/sessions/hop-store';
 import type { HopStore } from '../../src/sessions/types';
 import { createActionRunner } from '../../src/ussd/action-runner';
@@ -30,7 +31,7 @@ function counted(store: HopStore): Counted {
   return {
     calls,
     ttlSeconds: store.ttlSeconds,
-    open: (k) => (calls.push('open'), store.open(k)),
+    open: (k, f) => (calls.push('open'), store.open(k, f)),
     begin: (k) => (calls.push('begin'), store.begin(k)),
     commit: (s, t, c) => (calls.push('commit'), store.commit(s, t, c)),
     release: (id, t) => (calls.push('release'), store.release(id, t)),
@@ -58,6 +59,38 @@ test('a hop is two store round trips (open, commit); a gateway retry is answered
   store.calls.length = 0;
   expect(await p.hop('1')).toBe(screen);
   expect(store.calls).toEqual(['open']);
+});
+
+test("a new subscriber's first dial is one round trip once this process has answered one; a phone with preferences still gets its own first screen", async () => {
+  const cluster = isCluster(w.redis);
+  const store = counted(w.sessions);
+  const engine = w.makeEngine({ sessions: store });
+  // The first such dial is answered as any first hop: open, then commit.
+  const a = phoneOf(engine);
+  const main = await a.hop('');
+  expect(main).toContain('1. Payer une facture');
+  expect(store.calls).toEqual(['open', 'commit']);
+  // The next phone with nothing remembered: the same screen, written by open itself (a cluster keeps
+  // the phone's keys and the session's apart, so there it is still two round trips).
+  store.calls.length = 0;
+  const b = phoneOf(engine);
+  expect(await b.hop('')).toBe(main);
+  expect(store.calls).toEqual(cluster ? ['open', 'commit'] : ['open']);
+  const saved = await w.sessions.peek(b.sessionId);
+  expect(saved).toMatchObject({ phone: b.phoneNumber, screen: 'main', text: '', answer: main, hops: 1, serviceCode: '*123#' });
+  // A session of its own (its own nonce), which goes on as any other, its retries answered from it.
+  expect(saved?.nonce).not.toBe((await w.sessions.peek(a.sessionId))?.nonce);
+  expect(await b.hop('1')).toContain('référence');
+  expect(await b.hop('')).toContain('référence');
+  expect(await b.hop('1*83262*1')).toContain('MUKEBA M.');
+  // A phone that chose a language gets its own first screen, in that language, as before.
+  store.calls.length = 0;
+  const c = phoneOf(engine);
+  await w.prefs.setLanguage(c.phoneNumber, 'en');
+  const english = await c.hop('');
+  expect(english).not.toBe(main);
+  expect(english).toMatch(/^CON /);
+  expect(store.calls).toEqual(['open', 'commit']);
 });
 
 test('a retry waiting for its slow original asks again with a growing backoff, not a poll storm', async () => {

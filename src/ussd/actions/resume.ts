@@ -15,6 +15,8 @@ import { bound, selectionReads, WALLET_SETS } from './wallet';
  * bills when the phone's last province for it is known, else the province), or the main menu.
  * The choice is computed, so another entry adds an outcome here and a screen. (Saved accounts are
  * options of the main menu, from values the session starts with: screens/saved.yaml.)
+ * It reads nothing but those: the hop runner reuses the first screen of a phone with nothing
+ * remembered for every such phone (src/ussd/hop-runner.ts, `blank`).
  */
 /** What the offer of a kept payment sets, and starting afresh clears. */
 const OFFER_SETS = ['refClient', 'province', 'resumeName', 'resumeAmount', 'selectedIds', 'amount', 'provider'];
