@@ -121,37 +121,39 @@ export function ussdMenuBuilderApp(redis: Redis, regideso: RegidesoClient, prefi
 export function protocolApp(redis: Redis, regideso: RegidesoClient, prefix: string): express.Express {
   const store = createRedisHopStore(redis, { prefix, ttlSeconds: 180, leaseMs: 10_000, rateWindowSeconds: 60, prefsTtlSeconds: 86_400 });
   let leases = 0;
+  const fresh = (id: string, phone: string): Session => ({
+    id,
+    phone,
+    nonce: randomBytes(8).toString('hex'),
+    menuVersion: 'floor',
+    shape: 'cumulative',
+    language: 'fr',
+    screen: 'main',
+    page: 0,
+    history: [],
+    vars: {},
+    ended: false,
+    text: '',
+    answer: '',
+    prevText: undefined,
+    startedAt: Date.now(),
+    hops: 0,
+  });
   const app = express();
   app.post('/ussd', express.urlencoded({ extended: false }), async (req, res) => {
     const body = req.body as Body;
     const text = str(body.text);
     const key = { id: str(body.sessionId), phone: str(body.phoneNumber), text, token: `t${(leases++).toString(36)}`, lastOnly: false };
-    const { opened } = await store.open(key);
-    if (opened.kind === 'answer') {
-      res.status(200).type('text/plain').send(opened.answer);
+    // The first dial offers its screen, as the product's hop runner does once it has learnt it.
+    const offer = text === '' ? { session: { ...fresh(key.id, key.phone), answer: MAIN, hops: 1 }, hopsPerWindow: 40 } : undefined;
+    const { opened } = await store.open(key, offer);
+    if (opened.kind === 'answer' || opened.kind === 'created') {
+      res.status(200).type('text/plain').send(opened.kind === 'answer' ? opened.answer : MAIN);
       return;
     }
     // Busy, foreign or unreadable never happen to the bench's fresh, one-at-a-time sessions.
     const answer = await walkScreen(regideso, text);
-    const before = opened.kind === 'session' ? opened.session : undefined;
-    const session: Session = before ?? {
-      id: key.id,
-      phone: key.phone,
-      nonce: randomBytes(8).toString('hex'),
-      menuVersion: 'floor',
-      shape: 'cumulative',
-      language: 'fr',
-      screen: 'main',
-      page: 0,
-      history: [],
-      vars: {},
-      ended: false,
-      text: '',
-      answer: '',
-      prevText: undefined,
-      startedAt: Date.now(),
-      hops: 0,
-    };
+    const session = opened.kind === 'session' ? opened.session : fresh(key.id, key.phone);
     if (session.hops > 0) session.prevText = session.text;
     session.text = text;
     session.answer = answer;
