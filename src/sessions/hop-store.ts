@@ -4,7 +4,7 @@ import { KEEP_SECONDS, decodeKept } from './kept-payment';
 import { phoneKeys, resumeDueKey, sessionKeys } from './keys';
 import { DAY_SET_TTL_S, lookupDayKey } from './lookup-limit';
 import { decodeRaw, encodeRecord } from './record';
-import { BEGIN, COMMIT, COMMIT_ALL, GIVE_UP, OPEN, PEEK, PHONE, RELEASE } from './scripts';
+import { ADVANCE, BEGIN, COMMIT, COMMIT_ALL, GIVE_UP, OPEN, PEEK, PHONE, RELEASE } from './scripts';
 import { readPrefs } from './subscriber-prefs';
 import type { DueChange, HopKey, HopStore, Opened, Prefs, Remember, Session } from './types';
 
@@ -38,6 +38,8 @@ interface HopCommands {
     preparedTtlS: number | string,
     hopsPerWindow: number | string,
   ): Reply;
+  /** ADVANCE: see scripts.ts for its keys and arguments. */
+  ussdAdvance(...keysThenArgs: Array<string | number>): Reply;
 }
 
 export interface HopStoreOptions {
@@ -61,6 +63,7 @@ function register(redis: RedisClient): RedisClient & HopCommands {
     ['ussdPeek', 1, PEEK],
     ['ussdPhone', 4, PHONE],
     ['ussdOpen', 7, OPEN],
+    ['ussdAdvance', 9, ADVANCE],
   ];
   for (const [name, numberOfKeys, lua] of scripts) redis.defineCommand(name, { numberOfKeys, lua });
   return redis as RedisClient & HopCommands;
@@ -77,6 +80,7 @@ function opened(id: string, reply: unknown, at = 0): Opened {
   switch (kind) {
     case 'answer':
       return { kind: 'answer', answer: str(r[at + 1]) };
+    case 'advanced':
     case 'busy':
     case 'created':
     case 'foreign':
@@ -107,6 +111,18 @@ function phoneRead(reply: unknown): { count: number; prefs: Prefs } {
 
 /** How many values PHONE's part of OPEN's reply holds. */
 const PHONE_VALUES = 7;
+
+/**
+ * A session as this instance last saved it (`raw`, once saved), with what that hop read of the
+ * phone (PHONE's values but the count): what a later hop here works its answer out from before
+ * its one round trip (ADVANCE). At most SEEN_MAX sessions, the least recently used dropped first.
+ */
+interface Seen {
+  raw: string | undefined;
+  phone: readonly unknown[];
+}
+/** About 1.2 KB each: 12 MB at most, for an instance's live sessions (a dropped one costs a second round trip, no more). */
+const SEEN_MAX = 10_000;
 
 
 /**
@@ -157,9 +173,53 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
     return due === 'enter' ? r.zadd(key, dueScore(session), session.id) : r.zrem(key, session.id);
   };
 
+  /** KEEP's arguments (scripts.ts): what a hop keeps for the phone and the resume watch. */
+  const keepArgs = (session: Session, remember: Remember, due: DueChange): Array<string | number> => [
+    opts.prefsTtlSeconds,
+    remember.resume ?? '',
+    session.startedAt,
+    KEEP_SECONDS,
+    due ?? '',
+    dueScore(session),
+    session.id,
+    remember.lookup ?? '',
+    DAY_SET_TTL_S,
+    ...prefFields(remember),
+  ];
+  const keepsForPhone = (remember: Remember): boolean => prefFields(remember).length > 0 || remember.resume !== undefined || remember.lookup !== undefined;
+
+  // Single Redis only: on a cluster a hop's keys are in slots no one script may touch together.
+  const seen = new Map<string, Seen>();
+  const see = (id: string, s: Seen): void => {
+    if (cluster) return;
+    seen.delete(id);
+    seen.set(id, s);
+    if (seen.size > SEEN_MAX) seen.delete(seen.keys().next().value ?? id);
+  };
+
+  /** The session and what the hop keeps, in one round trip; whether the session was written, and its record. */
+  const save = async (session: Session, token: string, clearWait: string | undefined, remember: Remember, due: DueChange): Promise<[boolean, string]> => {
+    const k = sessionKeys(opts.prefix, session.id);
+    const value = encodeRecord(session);
+    // The record outlives the gateway's session (twice as long): a late hop gets "session expired"
+    // and a late retry still gets its answer.
+    const args = [k.record, k.lease, k.wait, token, value, opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? ''] as const;
+    const fields = prefFields(remember);
+    const { resume, lookup } = remember;
+    if (fields.length === 0 && resume === undefined && lookup === undefined && due === undefined) return [Number(await r.ussdCommit(...args)) === 1, value];
+    if (cluster) {
+      // The phone's keys, the session's and the due set live in three slots: sent together, one wait.
+      const [saved] = await Promise.all([r.ussdCommit(...args), phoneWrites(session, fields, resume, lookup)?.exec(), dueWrite(session, due)]);
+      return [Number(saved) === 1, value];
+    }
+    const p = phoneKeys(opts.prefix, session.phone);
+    const saved = await r.ussdCommitAll(...args.slice(0, 3), p.prefs, p.kept, p.paid, resumeDueKey(opts.prefix), lookupsKey(session.phone), ...args.slice(3), ...keepArgs(session, remember, due));
+    return [Number(saved) === 1, value];
+  };
+
   return {
     ttlSeconds: opts.ttlSeconds,
-    async open(hop, first) {
+    async open(hop, first, next) {
       const p = phoneKeys(opts.prefix, hop.phone);
       if (cluster) {
         // The phone's slot and the session's may be on two nodes: two commands, sent together.
@@ -167,48 +227,84 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
         return { ...phoneRead(phoneReply), opened: opened(hop.id, beginReply) };
       }
       const k = sessionKeys(opts.prefix, hop.id);
-      // As commit keeps a record: twice the gateway's session (see commit).
-      const prepared: [string, number | string, number | string] = first === undefined ? ['', '', ''] : [encodeRecord(first.session), opts.ttlSeconds * 2, Number.isFinite(first.hopsPerWindow) ? first.hopsPerWindow : ''];
-      const reply = await r.ussdOpen(p.rate, p.prefs, p.kept, lookupsKey(hop.phone), k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0', ...prepared);
-      return { ...phoneRead(reply), opened: opened(hop.id, reply, PHONE_VALUES) };
+      let reply: unknown;
+      let written: string | undefined;
+      if (next !== undefined) {
+        // Compared with the copy the guess was made from, whatever this instance has saved since.
+        const basis = next.since;
+        written = encodeRecord(next.session);
+        const [language, lastRef, paidRefs, lastProvince, , lookups] = basis.phone.map(str);
+        reply = await r.ussdAdvance(
+          p.rate,
+          p.prefs,
+          p.kept,
+          lookupsKey(hop.phone),
+          k.record,
+          k.lease,
+          k.wait,
+          p.paid,
+          resumeDueKey(opts.prefix),
+          opts.rateWindowSeconds,
+          hop.text,
+          hop.token,
+          opts.leaseMs,
+          hop.phone,
+          '0',
+          Number.isFinite(next.hopsPerWindow) ? next.hopsPerWindow : '',
+          basis.raw,
+          written,
+          opts.ttlSeconds * 2,
+          language ?? '',
+          lastRef ?? '',
+          paidRefs ?? '',
+          lastProvince ?? '',
+          lookups ?? '',
+          ...keepArgs(next.session, next.remember, next.due),
+        );
+      } else {
+        // As commit keeps a record: twice the gateway's session (see commit).
+        if (first !== undefined) written = encodeRecord(first.session);
+        const prepared: [string, number | string, number | string] = first === undefined ? ['', '', ''] : [written ?? '', opts.ttlSeconds * 2, Number.isFinite(first.hopsPerWindow) ? first.hopsPerWindow : ''];
+        reply = await r.ussdOpen(p.rate, p.prefs, p.kept, lookupsKey(hop.phone), k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0', ...prepared);
+      }
+      const result = { ...phoneRead(reply), opened: opened(hop.id, reply, PHONE_VALUES) };
+      // The kept payment is read for a new session alone, and offered on its first screen only.
+      const phone = [...(reply as unknown[]).slice(1, PHONE_VALUES - 2), '', (reply as unknown[])[PHONE_VALUES - 1]];
+      switch (result.opened.kind) {
+        case 'new':
+        case 'session':
+          // Saved by this hop's commit, which says whether the phone is still as read (see commit).
+          see(hop.id, { raw: undefined, phone });
+          break;
+        case 'created':
+          see(hop.id, { raw: written, phone });
+          break;
+        case 'advanced':
+          if (next !== undefined && !next.session.ended && !keepsForPhone(next.remember)) see(hop.id, { raw: written, phone });
+          else seen.delete(hop.id);
+          break;
+        default:
+          break;
+      }
+      return result;
+    },
+    known(id, phone) {
+      const s = seen.get(id);
+      if (s?.raw === undefined) return undefined;
+      const session = decodeRaw(id, s.raw);
+      if (session?.phone !== phone) return undefined;
+      return { session, prefs: phoneRead([0, ...s.phone]).prefs, since: { raw: s.raw, phone: s.phone } };
     },
     async begin(hop) {
       return opened(hop.id, await r.ussdBegin(...beginArgs(hop)));
     },
     async commit(session: Session, token, clearWait, remember = {}, due = undefined) {
-      const k = sessionKeys(opts.prefix, session.id);
-      // The record outlives the gateway's session (twice as long): a late hop gets "session expired"
-      // and a late retry still gets its answer.
-      const args = [k.record, k.lease, k.wait, token, encodeRecord(session), opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? ''] as const;
-      const fields = prefFields(remember);
-      const { resume, lookup } = remember;
-      if (fields.length === 0 && resume === undefined && lookup === undefined && due === undefined) return Number(await r.ussdCommit(...args)) === 1;
-      if (cluster) {
-        // The phone's keys, the session's and the due set live in three slots: sent together, one wait.
-        const [saved] = await Promise.all([r.ussdCommit(...args), phoneWrites(session, fields, resume, lookup)?.exec(), dueWrite(session, due)]);
-        return Number(saved) === 1;
-      }
-      const p = phoneKeys(opts.prefix, session.phone);
-      const saved = await r.ussdCommitAll(
-        ...args.slice(0, 3),
-        p.prefs,
-        p.kept,
-        p.paid,
-        resumeDueKey(opts.prefix),
-        lookupsKey(session.phone),
-        ...args.slice(3),
-        opts.prefsTtlSeconds,
-        resume ?? '',
-        session.startedAt,
-        KEEP_SECONDS,
-        due ?? '',
-        dueScore(session),
-        session.id,
-        lookup ?? '',
-        DAY_SET_TTL_S,
-        ...fields,
-      );
-      return Number(saved) === 1;
+      const basis = seen.get(session.id);
+      seen.delete(session.id);
+      const [saved, value] = await save(session, token, clearWait, remember, due);
+      // Nothing written for the phone: what this hop read of it still holds for the next hop here.
+      if (saved && basis !== undefined && !session.ended && !keepsForPhone(remember)) see(session.id, { ...basis, raw: value });
+      return saved;
     },
     async release(id, token) {
       await r.ussdRelease(sessionKeys(opts.prefix, id).lease, token);

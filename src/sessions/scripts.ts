@@ -87,29 +87,39 @@ return commit(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARG
 `;
 
 /**
+ * What a hop keeps for the phone and the resume watch, on the phone's keys (prefs, kept payment,
+ * paid, the day's lookups) and the due set, from ARGV[o + 6] on: the preferences' ttl s; resume
+ * ('', 'dropped' or 'paid'); the session's start ms; seconds the paid mark is kept; the due change
+ * ('', 'enter' or 'leave'); its score; the session id; a reference looked up ('' none); the
+ * lookups' ttl s; then preference fields and values, in pairs.
+ */
+const KEEP_FN = `
+local function keep(prefs, kept, paid, due, lookups, o)
+  if #ARGV > o + 14 then
+    for i = o + 15, #ARGV, 2 do redis.call('HSET', prefs, ARGV[i], ARGV[i + 1]) end
+    redis.call('EXPIRE', prefs, ARGV[o + 6])
+  end
+  if ARGV[o + 13] ~= '' then
+    redis.call('SADD', lookups, ARGV[o + 13])
+    redis.call('EXPIRE', lookups, ARGV[o + 14])
+  end
+  if ARGV[o + 7] ~= '' then redis.call('DEL', kept) end
+  if ARGV[o + 7] == 'paid' then redis.call('SET', paid, ARGV[o + 8], 'EX', ARGV[o + 9]) end
+  if ARGV[o + 10] == 'enter' then redis.call('ZADD', due, ARGV[o + 11], ARGV[o + 12]) end
+  if ARGV[o + 10] == 'leave' then redis.call('ZREM', due, ARGV[o + 12]) end
+end
+`;
+
+/**
  * COMMIT with what the hop keeps for the phone and the resume watch, in one command: where those
  * keys may be touched together (a single Redis; on a cluster they live in three slots and go as
  * three commands). The phone's writes are made whether or not the session is (as when they went
  * beside it). KEYS: record, lease, wait, prefs, kept payment, paid, due set, the day's lookups.
- * ARGV: COMMIT's five; 6 the preferences' ttl s; 7 resume ('', 'dropped' or 'paid'); 8 the
- * session's start ms; 9 seconds the paid mark is kept; 10 the due change ('', 'enter' or 'leave');
- * 11 its score; 12 the session id; 13 a reference looked up ('' none); 14 the lookups' ttl s; then
- * preference fields and values, in pairs. COMMIT's reply.
+ * ARGV: COMMIT's five, then KEEP's from 6. COMMIT's reply.
  */
-export const COMMIT_ALL = `${COMMIT_FN}
+export const COMMIT_ALL = `${COMMIT_FN}${KEEP_FN}
 local saved = commit(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-if #ARGV > 14 then
-  for i = 15, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
-  redis.call('EXPIRE', KEYS[4], ARGV[6])
-end
-if ARGV[13] ~= '' then
-  redis.call('SADD', KEYS[8], ARGV[13])
-  redis.call('EXPIRE', KEYS[8], ARGV[14])
-end
-if ARGV[7] ~= '' then redis.call('DEL', KEYS[5]) end
-if ARGV[7] == 'paid' then redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[9]) end
-if ARGV[10] == 'enter' then redis.call('ZADD', KEYS[7], ARGV[11], ARGV[12]) end
-if ARGV[10] == 'leave' then redis.call('ZREM', KEYS[7], ARGV[12]) end
+keep(KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], 0)
 return saved
 `;
 
@@ -195,5 +205,32 @@ if b[1] == 'new' and ARGV[7] ~= '' and p[2] == '' and p[3] == '' and p[4] == '' 
 end
 -- One table constructor (the embedded Redis drops a table grown after it): the reply ends at
 -- BEGIN's first nil; its last value may be false (no wait note), which ends nothing.
+return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], b[1], b[2], b[3] }
+`;
+
+/**
+ * OPEN for a later hop whose answer the caller has already worked out from the session as this
+ * instance last saved it and the phone as that hop read it: when nothing has changed since (the
+ * record is that one, no hop holds the lease, no "please wait" note, the phone's preferences and
+ * day's lookups as read then) and the phone is within its limit, the new record and what the hop
+ * keeps are written here, and the hop is one round trip (`advanced`, nothing held). Otherwise it
+ * is OPEN as it would have been (the caller then works the hop out again from what it reads).
+ * KEYS: OPEN's seven, then paid, due set. ARGV: OPEN's first six; 7 the hops a phone may make in
+ * the window ('' no limit); 8 the record expected; 9 the new record; 10 its ttl s; 11-14 the
+ * preferences expected (language, lastRef, paidRefs, lastProvince); 15 the lookups expected; then
+ * KEEP's from 16. OPEN's reply.
+ */
+export const ADVANCE = `${PARSE}${PHONE_FN}${BEGIN_FN}${KEEP_FN}
+local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], false)
+if (ARGV[7] == '' or p[1] <= tonumber(ARGV[7])) and p[2] == ARGV[11] and p[3] == ARGV[12] and p[4] == ARGV[13] and p[5] == ARGV[14]
+    and p[7] == tonumber(ARGV[15]) and redis.call('GET', KEYS[5]) == ARGV[8] and redis.call('EXISTS', KEYS[6]) == 0
+    and redis.call('EXISTS', KEYS[7]) == 0 then
+  redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[10])
+  keep(KEYS[2], KEYS[3], KEYS[8], KEYS[9], KEYS[4], 10)
+  return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], 'advanced' }
+end
+local b = begin(KEYS[5], KEYS[6], KEYS[7], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+-- The record has gone meanwhile (expired): a new session, which is offered a kept payment.
+if b[1] == 'new' then p[6] = str(redis.call('GET', KEYS[3])) end
 return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], b[1], b[2], b[3] }
 `;

@@ -114,6 +114,8 @@ export type Opened =
   | { kind: 'new' }
   /** A new session whose prepared first screen `open` wrote itself (see HopStore.open): answered, nothing held. */
   | { kind: 'created' }
+  /** A later hop whose answer, worked out beforehand, `open` wrote itself (see HopStore.open): answered, nothing held. */
+  | { kind: 'advanced' }
   /** `wait`: the text whose answer the phone was shown "please wait" for instead, if any. */
   | { kind: 'session'; session: Session; wait: string | undefined };
 
@@ -144,7 +146,26 @@ export interface PreparedFirst {
   hopsPerWindow: number;
 }
 
-/** The USSD sessions' Redis side: a hop is two round trips, `open` then `commit` (a retry, and a prepared first screen, one). */
+/** The record and what was read of the phone that a copy from `known` was made from (the store's own). */
+export interface KnownBasis {
+  readonly raw: string;
+  readonly phone: readonly unknown[];
+}
+
+/**
+ * A later hop's answer worked out before its round trip, from the session and the phone as
+ * `known` gives them: the session moved and answered, what the hop keeps, and the rate limit.
+ */
+export interface Advance {
+  /** What `known` gave it along with the copy: the record and the phone the guess was worked out from. */
+  since: KnownBasis;
+  session: Session;
+  remember: Remember;
+  due: DueChange;
+  hopsPerWindow: number;
+}
+
+/** The USSD sessions' Redis side: a hop is two round trips, `open` then `commit` (a retry, a prepared first screen and a later hop worked out beforehand, one). */
 export interface HopStore {
   /** How long the gateway keeps a session; after this a hop gets "session expired". */
   readonly ttlSeconds: number;
@@ -154,7 +175,16 @@ export interface HopStore {
    * phone has no preferences and no kept payment, on a single Redis (a cluster keeps the phone's
    * keys and the session's in two slots, read by two commands: there it is `new` as before).
    */
-  open(hop: HopKey, first?: PreparedFirst): Promise<{ count: number; prefs: Prefs; opened: Opened }>;
+  open(hop: HopKey, first?: PreparedFirst, next?: Advance): Promise<{ count: number; prefs: Prefs; opened: Opened }>;
+  /**
+   * The session as this instance last saved it, and the phone's preferences as that hop read them,
+   * when the session's next hop may be worked out before its round trip (a single Redis, the
+   * phone unchanged by that hop); a fresh copy each time. `next`, given to `open` with the hop's
+   * answer worked out from it, is written (`advanced`, no lease left) when the session, the lease,
+   * the wait note and the phone are still as they were and the phone is within its limit;
+   * otherwise `open` is as without it.
+   */
+  known(id: string, phone: string): { session: Session; prefs: Prefs; since: KnownBasis } | undefined;
   /** `begin` again, for a hop waiting for the lease. */
   begin(hop: HopKey): Promise<Opened>;
   /**

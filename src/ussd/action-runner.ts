@@ -41,3 +41,6 @@ export function createActionRunner(deps: ActionDeps & { logger: Logger }): RunAc
     }
   };
 }
+
+/** The action may run before its hop holds the session, and again if that guess is refused (ActionDef.local). */
+export const isLocal = (name: string): boolean => isActionName(name) && ACTIONS[name].local === true;

@@ -4,8 +4,8 @@ import { rateLimitedCounter } from '../channel-metrics';
 import { DEFAULT_LANGUAGE, type Language } from '../language';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics';
-import type { DueChange, HopKey, HopStore, PreparedFirst, Prefs, Remember, Session, SessionState } from '../sessions/types';
-import { SAVE_MARGIN_MS, type RunAction } from './action-runner';
+import type { Advance, DueChange, HopKey, HopStore, PreparedFirst, Prefs, Remember, Session, SessionState } from '../sessions/types';
+import { isLocal, SAVE_MARGIN_MS, type RunAction } from './action-runner';
 import { nextPath, type GatewayMode } from './cursor';
 import { normalizeText, type UssdHop } from './hop';
 import type { Act, Interpreter } from './interpreter';
@@ -35,8 +35,9 @@ const MAX_WAIT_MS = 400;
  * (rate count, preferences, and `begin`, which answers a retry from the record or takes the
  * session's lease) and `commit` (the session and its answer, the lease released if still ours);
  * each one script on a single Redis, the phone's and the session's parts sent together on a
- * cluster, whose slots keep them apart; a new subscriber's first dial is `open` alone (see
- * `blank`). One hop at a time per session; a retry that finds its original still
+ * cluster, whose slots keep them apart. On a single Redis, most hops are `open` alone: a new
+ * subscriber's first dial (see `blank`), and a later hop on the instance that answered the one
+ * before, worked out first and written by `open` if nothing changed meanwhile (see `guess`). One hop at a time per session; a retry that finds its original still
  * running waits for it with a growing backoff, and past the budget asks the phone to wait.
  * What the hop means for the menu is the interpreter's business.
  */
@@ -144,6 +145,36 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     return { session, hopsPerWindow: deps.hopsPerWindow };
   };
 
+  /**
+   * A later hop worked out before its round trip, from the session as this instance last saved it
+   * (`store.known`): offered to `open`, which writes it when nothing has changed since, so the
+   * hop is one round trip. Only an input that moves the session on (no retry, no older hop, a
+   * gateway sending the whole path) through screens and actions that do no I/O (`local`): a guess
+   * that meets an action calling REGIDESO or the wallet, or moving money, is dropped, and the hop
+   * goes the usual way, holding the session while that action runs.
+   */
+  async function guess(key: HopKey, deadline: number): Promise<(Advance & { answer: string }) | undefined> {
+    if (key.lastOnly || key.text === '') return undefined;
+    const known = store.known(key.id, key.phone);
+    if (known === undefined) return undefined;
+    const { session: s, prefs, since } = known;
+    if (s.menuVersion !== menu.version || s.ended || key.text === s.prevText || deps.now().getTime() - s.startedAt > store.ttlSeconds * 1000) return undefined;
+    const step = nextPath(s, key.text, deps.gatewayMode);
+    if (step.kind !== 'inputs' || step.shape === 'last') return undefined;
+    s.shape = step.shape;
+    const remember: Remember = {};
+    const before = s.screen;
+    const act = actFor(s, deadline, remember, prefs);
+    try {
+      const error = await interp.walk(s, step.path, true, (name, state) => (isLocal(name) ? act(name, state) : Promise.reject(new Error(`${name} waits for the session`))));
+      const answer = interp.answer(s, error);
+      answered(s, key.text, answer);
+      return { since, session: s, remember, due: dueChange(before, s), hopsPerWindow: deps.hopsPerWindow, answer };
+    } catch {
+      return undefined;
+    }
+  }
+
   async function first(key: HopKey, prefs: Prefs, deadline: number, serviceCode: string): Promise<string> {
     const s = newSession(key, serviceCode, interp.start(prefs));
     // The first screen may depend on the phone (a payment to resume) or on a reference dialled
@@ -218,7 +249,8 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     let holding = false;
     try {
       const offer = prepared(key, hop.serviceCode);
-      const { count, prefs, opened } = await store.open(key, offer);
+      const ahead = offer === undefined ? await guess(key, deadline) : undefined;
+      const { count, prefs, opened } = await store.open(key, offer, ahead);
       const language = prefs.language ?? DEFAULT_LANGUAGE;
       let o = opened;
       holding = o.kind === 'new' || o.kind === 'session' || o.kind === 'unreadable';
@@ -254,6 +286,8 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
         case 'created':
           started(key);
           return offer?.session.answer ?? end(language, 'error.internal');
+        case 'advanced':
+          return ahead?.answer ?? end(language, 'error.internal');
         case 'new':
           return await first(key, prefs, deadline, hop.serviceCode);
         case 'session':

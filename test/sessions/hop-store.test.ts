@@ -160,6 +160,92 @@ describe.each([
     expect((await store.open(hop(existing, '', { phone: blankPhone }), prepared(existing, blankPhone))).opened).toMatchObject({ kind: 'session', session: { screen: 'pay_province' } });
   });
 
+  test('a later hop worked out from the session as this instance saved it is written by open alone; anything changed meanwhile refuses it', async () => {
+    const cluster = isCluster(redis);
+    const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const opts = { prefix, ttlSeconds: 60, leaseMs: 5000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 };
+    const other = createRedisHopStore(redis, opts);
+    const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });
+    /** A session this store saved (its copy kept), and the hop after it as worked out from that copy. */
+    const saved = async () => {
+      const id = `ATUid_${randomUUID()}`;
+      const first = hop(id, '', { phone });
+      await store.open(first);
+      const s = session(id, { phone });
+      await store.commit(s, first.token, undefined);
+      const moved = session(id, { phone, text: '1*83262*1', prevText: '1*83262', screen: 'pay_bills', answer: 'CON MUKEBA M.', hops: 3 });
+      const since = store.known(id, phone)?.since ?? { raw: '', phone: [] };
+      return { id, s, moved, next: (over: object = {}) => ({ since, session: moved, remember: {}, due: undefined, hopsPerWindow: 1000, ...over }) };
+    };
+    const { id, s, moved, next } = await saved();
+    const known = store.known(id, phone);
+    if (cluster) {
+      // The phone's keys and the session's are in two slots: no one script writes both, no copy kept.
+      expect(known).toBeUndefined();
+      return;
+    }
+    expect(known?.session).toEqual(s);
+    expect(known?.prefs).toEqual({ language: undefined, lastRef: undefined, paidRefs: [], lookupsToday: 0 });
+    // A fresh copy each time; another phone with the session id gets none; another instance has none.
+    expect(store.known(id, phone)?.session).not.toBe(known?.session);
+    expect(store.known(id, '+243810000009')).toBeUndefined();
+    expect(other.known(id, phone)).toBeUndefined();
+    // Nothing changed: written, nothing held, and its retry answered from it.
+    const h = hop(id, '1*83262*1', { phone });
+    expect((await store.open(h, undefined, next())).opened).toEqual({ kind: 'advanced' });
+    expect(await store.peek(id)).toEqual(moved);
+    expect(await redis.exists(sessionKeys(prefix, id).lease)).toBe(0);
+    expect(await redis.ttl(sessionKeys(prefix, id).record)).toBeGreaterThan(60);
+    expect((await store.open(hop(id, '1*83262*1', { phone }))).opened).toEqual({ kind: 'answer', answer: 'CON MUKEBA M.' });
+    expect(store.known(id, phone)?.session).toEqual(moved);
+
+    // What the hop keeps for the phone and the resume watch goes with it; the phone has changed, so no copy is kept.
+    const kept = await saved();
+    const due = resumeDueKey(prefix);
+    expect((await store.open(hop(kept.id, '1*83262*1', { phone }), undefined, kept.next({ remember: { lastRef: '83262', lookup: 'KIN:83262' }, due: 'enter' }))).opened).toEqual({ kind: 'advanced' });
+    expect(await redis.hget(phoneKeys(prefix, phone).prefs, 'lastRef')).toBe('83262');
+    expect(Number(await redis.zscore(due, kept.id))).toBe(1 + 60_000);
+    expect(store.known(kept.id, phone)).toBeUndefined();
+    await redis.zrem(due, kept.id);
+
+    // Refused, and open is as without the guess (the lease taken, the session as it is now):
+    // another instance moved the session on (a retry of that hop is answered from its record) ...
+    const moving = await saved();
+    const elsewhere = hop(moving.id, '1*83262*2', { phone });
+    await other.open(elsewhere);
+    const theirs = session(moving.id, { phone, text: '1*83262*2', answer: 'CON theirs', hops: 3 });
+    await other.commit(theirs, elsewhere.token, undefined);
+    expect((await store.open(hop(moving.id, '1*83262*1', { phone }), undefined, moving.next())).opened).toMatchObject({ kind: 'session', session: { text: '1*83262*2', answer: 'CON theirs' } });
+    expect(await store.peek(moving.id)).toEqual(theirs);
+    // ... this instance saved it again since the copy was made ...
+    const older = await saved();
+    const again = hop(older.id, '1*83262*2', { phone });
+    await store.open(again);
+    await store.commit(session(older.id, { phone, text: '1*83262*2', answer: 'CON ours', hops: 3 }), again.token, undefined);
+    expect((await store.open(hop(older.id, '1*83262*1', { phone }), undefined, older.next())).opened).toMatchObject({ kind: 'session', session: { answer: 'CON ours' } });
+    // ... another hop holds the lease ...
+    const held = await saved();
+    await other.open(hop(held.id, '1*83262*2', { phone }));
+    expect((await store.open(hop(held.id, '1*83262*1', { phone }), undefined, held.next())).opened).toEqual({ kind: 'busy' });
+    expect(await store.peek(held.id)).toEqual(held.s);
+    // ... the phone was shown "please wait" ...
+    const waiting = await saved();
+    await redis.set(sessionKeys(prefix, waiting.id).wait, '1*83262', 'EX', 60);
+    expect((await store.open(hop(waiting.id, '1*83262*1', { phone }), undefined, waiting.next())).opened).toMatchObject({ kind: 'session', wait: '1*83262' });
+    // ... the phone is past its limit ...
+    const limited = await saved();
+    const past = await store.open(hop(limited.id, '1*83262*1', { phone }), undefined, limited.next({ hopsPerWindow: 1 }));
+    expect(past.opened).toMatchObject({ kind: 'session', session: { screen: 'pay_province' } });
+    expect(past.count).toBeGreaterThan(1);
+    // ... or its preferences changed (a language chosen in another session), which the hop reads afresh.
+    const chosen = await saved();
+    await prefs.setLanguage(phone, 'en');
+    const fresh = await store.open(hop(chosen.id, '1*83262*1', { phone }), undefined, chosen.next());
+    expect(fresh.opened).toMatchObject({ kind: 'session', session: { screen: 'pay_province' } });
+    expect(fresh.prefs.language).toBe('en');
+    for (const x of [limited, chosen]) expect(await store.peek(x.id)).toEqual(x.s);
+  });
+
   test('the phone round trip counts hops in a window and reads the preferences', async () => {
     const phone = `+24381${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
     const prefs = createSubscriberPrefs(redis, { prefix, ttlSeconds: 600 });

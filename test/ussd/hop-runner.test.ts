@@ -31,9 +31,10 @@ function counted(store: HopStore): Counted {
   return {
     calls,
     ttlSeconds: store.ttlSeconds,
-    open: (k, f) => (calls.push('open'), store.open(k, f)),
+    open: (k, f, n) => (calls.push('open'), store.open(k, f, n)),
+    known: (id, phone) => store.known(id, phone),
     begin: (k) => (calls.push('begin'), store.begin(k)),
-    commit: (s, t, c) => (calls.push('commit'), store.commit(s, t, c)),
+    commit: (s, t, c, r, d) => (calls.push('commit'), store.commit(s, t, c, r, d)),
     release: (id, t) => (calls.push('release'), store.release(id, t)),
     giveUp: (k) => (calls.push('giveUp'), store.giveUp(k)),
     peek: (id) => (calls.push('peek'), store.peek(id)),
@@ -44,21 +45,59 @@ function phoneOf(engine = w.engine, sessionId = newSessionId(), phoneNumber = ne
   return { sessionId, phoneNumber, hop: (text: string) => engine.handle({ sessionId, phoneNumber, serviceCode: '*123#', text }) };
 }
 
-test('a hop is two store round trips (open, commit); a gateway retry is answered by open alone', async () => {
+test('a hop is two store round trips (open, commit) on another instance, or when it calls REGIDESO; a gateway retry is answered by open alone', async () => {
+  const store = counted(w.sessions);
+  const p = phoneOf(w.makeEngine({ sessions: store }));
+  // Another instance: its own store over the same Redis, with no copy of the session.
+  const other = counted(createRedisHopStore(w.redis, { prefix: w.prefix, ttlSeconds: 180, leaseMs: 10_000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 }));
+  const q = phoneOf(w.makeEngine({ sessions: other }), p.sessionId, p.phoneNumber);
+  await p.hop('');
+  await p.hop('1');
+  other.calls.length = 0;
+  const screen = await q.hop('1*83262');
+  expect(screen).toContain('province');
+  expect(other.calls).toEqual(['open', 'commit']);
+  other.calls.length = 0;
+  expect(await q.hop('1*83262')).toBe(screen);
+  expect(other.calls).toEqual(['open']);
+  // The hop before the last is a retry too, answered with the screen the phone shows now, still in one round trip.
+  other.calls.length = 0;
+  expect(await q.hop('1')).toBe(screen);
+  expect(other.calls).toEqual(['open']);
+  // A hop that calls REGIDESO holds the session while it does, even where the session was last saved.
+  other.calls.length = 0;
+  expect(await q.hop('1*83262*1')).toContain('MUKEBA M.');
+  expect(other.calls).toEqual(['open', 'commit']);
+});
+
+test('a later hop through screens alone is one round trip on the instance that saved the session; a copy another instance made stale is refused, not written', async () => {
+  const cluster = isCluster(w.redis);
   const store = counted(w.sessions);
   const p = phoneOf(w.makeEngine({ sessions: store }));
   await p.hop('');
-  await p.hop('1');
   store.calls.length = 0;
-  const screen = await p.hop('1*83262');
+  const refScreen = await p.hop('1');
+  expect(refScreen).toContain('référence');
+  // On a cluster the phone's keys and the session's are in two slots: no copy is kept, two round trips.
+  expect(store.calls).toEqual(cluster ? ['open', 'commit'] : ['open']);
+  expect(await w.sessions.peek(p.sessionId)).toMatchObject({ screen: 'pay_ref', text: '1', prevText: '', answer: refScreen, hops: 2 });
+  store.calls.length = 0;
+  const province = await p.hop('1*83262');
+  expect(store.calls).toEqual(cluster ? ['open', 'commit'] : ['open']);
+  // Its retry, and the retry of the hop before, are answered from the record.
+  expect(await p.hop('1*83262')).toBe(province);
+  expect(await p.hop('1')).toBe(province);
+  // Another instance moves the session on (`0`, back to the reference); the next input reaches
+  // this instance, whose copy is now stale: its guess is refused, and the hop is worked out again
+  // from the session as it is (two round trips), the other instance's hop kept in it.
+  const other = createRedisHopStore(w.redis, { prefix: w.prefix, ttlSeconds: 180, leaseMs: 10_000, rateWindowSeconds: 60, prefsTtlSeconds: 3600 });
+  const q = phoneOf(w.makeEngine({ sessions: other }), p.sessionId, p.phoneNumber);
+  expect(await q.hop('1*83262*0')).toBe(refScreen);
+  expect(await w.sessions.peek(p.sessionId)).toMatchObject({ text: '1*83262*0', hops: 4 });
+  store.calls.length = 0;
+  expect(await p.hop('1*83262*0*83262')).toBe(province);
   expect(store.calls).toEqual(['open', 'commit']);
-  store.calls.length = 0;
-  expect(await p.hop('1*83262')).toBe(screen);
-  expect(store.calls).toEqual(['open']);
-  // The hop before the last is a retry too, answered with the screen the phone shows now, still in one round trip.
-  store.calls.length = 0;
-  expect(await p.hop('1')).toBe(screen);
-  expect(store.calls).toEqual(['open']);
+  expect(await w.sessions.peek(p.sessionId)).toMatchObject({ text: '1*83262*0*83262', prevText: '1*83262*0', hops: 5 });
 });
 
 test("a new subscriber's first dial is one round trip once this process has answered one; a phone with preferences still gets its own first screen", async () => {

@@ -99,6 +99,7 @@ export const SELECTION_SETS = ['selectedIds', 'selectedBalance', 'billsLabel', '
 
 /** Turns the list choice (one bill, or `all`) into the selected bills and their balance. */
 export const selectBills = defineAction({
+  local: true,
   reads: z.object({ bills: read.bills, selection: read.selection }),
   sets: SELECTION_SETS,
   async run(_ctx, deps, { bills, selection }) {

@@ -49,6 +49,7 @@ function offerVars(k: KeptPayment): Vars {
 
 /** "Start afresh": the kept payment is forgotten, and the session's copy of it cleared. */
 export const dropResume = defineAction({
+  local: true,
   reads: z.object({}),
   sets: OFFER_SETS,
   async run() {

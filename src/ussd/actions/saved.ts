@@ -36,6 +36,7 @@ const SAVED_SETS = Object.keys(savedVars([], 0, SAVED_SHOWN));
 
 /** "My accounts": the three most recent, from this hop's read of the phone (a payment since counts). */
 export const listSaved = defineAction({
+  local: true,
   reads: z.object({}),
   sets: SAVED_SETS,
   async run(ctx) {

@@ -60,6 +60,14 @@ export interface ActionDef<S extends z.ZodObject = z.ZodObject> {
    * a first request carries, nor on an input typed on a "please wait" screen.
    */
   sideEffecting?: boolean;
+  /**
+   * The action does no I/O: it works on the session's values and what the hop read of the phone,
+   * and what it keeps goes through `remember`, written with the session. A hop may run it on this
+   * instance's copy of the session before holding the session, and again if the store refuses that
+   * guess (src/ussd/hop-runner.ts). An action that calls REGIDESO or the wallet is only ever run
+   * holding the session: one hop at a time, so a retry never doubles its call.
+   */
+  local?: boolean;
 }
 
 /** An action, its reads' types inferred for its body. */
