@@ -223,8 +223,7 @@ return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], b[1], b[2], b[3] }
 export const ADVANCE = `${PARSE}${PHONE_FN}${BEGIN_FN}${KEEP_FN}
 local p = phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], false)
 if (ARGV[7] == '' or p[1] <= tonumber(ARGV[7])) and p[2] == ARGV[11] and p[3] == ARGV[12] and p[4] == ARGV[13] and p[5] == ARGV[14]
-    and p[7] == tonumber(ARGV[15]) and redis.call('GET', KEYS[5]) == ARGV[8] and redis.call('EXISTS', KEYS[6]) == 0
-    and redis.call('EXISTS', KEYS[7]) == 0 then
+    and p[7] == tonumber(ARGV[15]) and redis.call('GET', KEYS[5]) == ARGV[8] and redis.call('EXISTS', KEYS[6], KEYS[7]) == 0 then
   redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[10])
   keep(KEYS[2], KEYS[3], KEYS[8], KEYS[9], KEYS[4], 10)
   return { p[1], p[2], p[3], p[4], p[5], p[6], p[7], 'advanced' }

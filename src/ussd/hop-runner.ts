@@ -25,6 +25,9 @@ export interface HopRunnerDeps {
   now: () => Date;
 }
 
+/** Ends a guess that meets an action with I/O (one object: a stack trace per hop 4 would be waste). */
+const WAITS_FOR_SESSION = new Error('an action with I/O runs holding the session');
+
 /** A waiting retry asks again after this, then twice as long each time, up to the cap. */
 const FIRST_WAIT_MS = 20;
 const MAX_WAIT_MS = 400;
@@ -166,7 +169,7 @@ export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Pr
     const before = s.screen;
     const act = actFor(s, deadline, remember, prefs);
     try {
-      const error = await interp.walk(s, step.path, true, (name, state) => (isLocal(name) ? act(name, state) : Promise.reject(new Error(`${name} waits for the session`))));
+      const error = await interp.walk(s, step.path, true, (name, state) => (isLocal(name) ? act(name, state) : Promise.reject(WAITS_FOR_SESSION)));
       const answer = interp.answer(s, error);
       answered(s, key.text, answer);
       return { since, session: s, remember, due: dueChange(before, s), hopsPerWindow: deps.hopsPerWindow, answer };
