@@ -10,6 +10,11 @@ import { envelopeSchema, wireBillSchema, wirePaidBillSchema, wireTransactionSche
  * document allows can be checked without a server. Nothing here throws on a bad answer.
  */
 
+// Built once: a zod schema costs more to build than to run on a handful of bills.
+const billsSchema = z.array(wireBillSchema);
+const paidBillsSchema = z.array(wirePaidBillSchema).min(1);
+const transactionsSchema = z.array(wireTransactionSchema);
+
 type Reason = 'timeout' | 'network' | 'server_error' | 'bad_response';
 
 /** The steps every endpoint shares: no answer, 401/403, 5xx, an unreadable envelope. */
@@ -61,7 +66,7 @@ export function interpretGetFact(result: HttpResult, province: Province): GetBil
         return { kind: 'unavailable', reason: 'bad_response', message };
     }
   }
-  const bills = z.array(wireBillSchema).safeParse(envelope.data ?? envelope.bills ?? []);
+  const bills = billsSchema.safeParse(envelope.data ?? envelope.bills ?? []);
   if (!bills.success) return { kind: 'unavailable', reason: 'bad_response', message: `unreadable bills: ${summarise(bills.error)}` };
   return { kind: 'ok', bills: bills.data.map((b) => toBill(b, province)).sort(oldestFirst) };
 }
@@ -100,7 +105,7 @@ export function interpretPayFact(result: HttpResult): PayOutcome {
     const kind = classifyBusinessMessage(message);
     return { kind: kind === 'other' ? 'rejected' : kind, message };
   }
-  const bills = z.array(wirePaidBillSchema).min(1).safeParse(envelope.bills ?? envelope.data);
+  const bills = paidBillsSchema.safeParse(envelope.bills ?? envelope.data);
   if (!bills.success) {
     return { kind: 'uncertain', reason: 'bad_response', message: `payment answered success without readable bills: ${summarise(bills.error)}` };
   }
@@ -131,7 +136,7 @@ export function interpretVerify(result: HttpResult, numAcquit: string): VerifyOu
   if (t.kind === 'failed') return { kind: 'unavailable', reason: t.reason, message: t.message };
   const { envelope } = t;
   if (!envelope.success) return { kind: 'not_found', message: businessMessage(envelope) };
-  const data = z.array(wireTransactionSchema).safeParse(envelope.data ?? []);
+  const data = transactionsSchema.safeParse(envelope.data ?? []);
   if (!data.success) return { kind: 'unavailable', reason: 'bad_response', message: `unreadable transaction: ${summarise(data.error)}` };
   const tx = data.data[0];
   if (tx === undefined) return { kind: 'not_found', message: businessMessage(envelope) };
