@@ -114,7 +114,8 @@ export function ussdMenuBuilderApp(redis: Redis, regideso: RegidesoClient, prefi
 /**
  * The minimal handler with the product's session protocol in place of its GET and SET: the
  * product's hop store (src/sessions/hop-store.ts) opens each hop (rate count, preferences, lease,
- * a retry's answer) and commits it (the session record, the lease released), with the same fixed
+ * a retry's answer) and commits it (the session record, the lease released), the first dial and
+ * the hops before GetFact in one round trip as the product makes them, with the same fixed
  * screens and GetFact as the minimal handler. No menu engine, no front door, no metrics: what
  * the product's Redis work alone costs, the floor under any product built on that protocol.
  */
@@ -146,9 +147,21 @@ export function protocolApp(redis: Redis, regideso: RegidesoClient, prefix: stri
     const key = { id: str(body.sessionId), phone: str(body.phoneNumber), text, token: `t${(leases++).toString(36)}`, lastOnly: false };
     // The first dial offers its screen, as the product's hop runner does once it has learnt it.
     const offer = text === '' ? { session: { ...fresh(key.id, key.phone), answer: MAIN, hops: 1 }, hopsPerWindow: 40 } : undefined;
-    const { opened } = await store.open(key, offer);
-    if (opened.kind === 'answer' || opened.kind === 'created') {
-      res.status(200).type('text/plain').send(opened.kind === 'answer' ? opened.answer : MAIN);
+    // A later hop that calls no REGIDESO, worked out from the copy this process saved, as the
+    // product's hop runner does: written by `open` itself when nothing changed meanwhile.
+    const known = offer === undefined && text.split('*').length < 3 ? store.known(key.id, key.phone) : undefined;
+    let ahead: Session | undefined;
+    if (known !== undefined) {
+      ahead = known.session;
+      ahead.prevText = ahead.text;
+      ahead.text = text;
+      ahead.answer = await walkScreen(regideso, text);
+      ahead.hops += 1;
+    }
+    const next = known === undefined || ahead === undefined ? undefined : { since: known.since, session: ahead, remember: {}, due: undefined, hopsPerWindow: 40 };
+    const { opened } = await store.open(key, offer, next);
+    if (opened.kind === 'answer' || opened.kind === 'created' || opened.kind === 'advanced') {
+      res.status(200).type('text/plain').send(opened.kind === 'answer' ? opened.answer : opened.kind === 'advanced' ? (ahead?.answer ?? MAIN) : MAIN);
       return;
     }
     // Busy, foreign or unreadable never happen to the bench's fresh, one-at-a-time sessions.
