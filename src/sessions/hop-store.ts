@@ -128,7 +128,9 @@ const SEEN_MAX = 10_000;
 /**
  * Sessions in Redis, at two round trips a hop: `open` (one script: the phone's rate count and
  * preferences, and `begin` on the session) then `commit`. A retry is answered by `open` alone, and
- * so is a new subscriber's first dial, whose prepared first screen `open` writes itself.
+ * so is a new subscriber's first dial, whose prepared first screen `open` writes itself, and a
+ * later hop worked out from this store's copy of the session (`known`), which `open` writes if
+ * nothing changed since the copy was made.
  */
 export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): HopStore {
   const r = register(redis);
