@@ -38,10 +38,11 @@ const MAX_WAIT_MS = 400;
  * (rate count, preferences, and `begin`, which answers a retry from the record or takes the
  * session's lease) and `commit` (the session and its answer, the lease released if still ours);
  * each one script on a single Redis, the phone's and the session's parts sent together on a
- * cluster, whose slots keep them apart. On a single Redis, most hops are `open` alone: a new
- * subscriber's first dial (see `blank`), and a later hop on the instance that answered the one
- * before, worked out first and written by `open` if nothing changed meanwhile (see `guess`). One hop at a time per session; a retry that finds its original still
- * running waits for it with a growing backoff, and past the budget asks the phone to wait.
+ * cluster, whose slots keep them apart. On a single Redis, two kinds of hop are `open` alone: a
+ * new subscriber's first dial (see `blank`), and a later hop through screens on the instance that
+ * answered the one before, worked out first and written by `open` if nothing changed meanwhile
+ * (see `guess`). One hop at a time per session; a retry that finds its original still running
+ * waits for it with a growing backoff, and past the budget asks the phone to wait.
  * What the hop means for the menu is the interpreter's business.
  */
 export function createHopRunner(deps: HopRunnerDeps): { handle(hop: UssdHop): Promise<string> } {
