@@ -98,11 +98,15 @@ export async function signIn(page: Page, baseUrl: string, key: string): Promise<
 
 const DOCS = path.resolve(__dirname, '..', '..', 'docs');
 
-/** The page at a phone's width and a desk's, into docs/console-<name>-390.png and -1280.png. */
+/**
+ * The page at a phone's width and a desk's, into docs/console-<name>-390.png and -1280.png; at
+ * either width nothing reaches past the screen's edge (no sideways scrolling).
+ */
 export async function pictures(page: Page, name: string, ready: () => Promise<void>): Promise<void> {
   for (const width of [390, 1280]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 860 });
     await ready();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
     await page.screenshot({ path: path.join(DOCS, `console-${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 860 });
