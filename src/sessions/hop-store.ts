@@ -251,7 +251,7 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
           hop.token,
           opts.leaseMs,
           hop.phone,
-          '0',
+          hop.lastOnly ? '1' : '0',
           Number.isFinite(next.hopsPerWindow) ? next.hopsPerWindow : '',
           basis.raw,
           written,
@@ -270,19 +270,20 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
         reply = await r.ussdOpen(p.rate, p.prefs, p.kept, lookupsKey(hop.phone), k.record, k.lease, k.wait, opts.rateWindowSeconds, hop.text, hop.token, opts.leaseMs, hop.phone, hop.lastOnly ? '1' : '0', ...prepared);
       }
       const result = { ...phoneRead(reply), opened: opened(hop.id, reply, PHONE_VALUES) };
-      // The kept payment is read for a new session alone, and offered on its first screen only.
-      const phone = [...(reply as unknown[]).slice(1, PHONE_VALUES - 2), '', (reply as unknown[])[PHONE_VALUES - 1]];
+      // What the next hop here may be worked out from: the kept payment left out (read for a new
+      // session alone, and offered on its first screen only).
+      const phone = (): unknown[] => [...(reply as unknown[]).slice(1, PHONE_VALUES - 2), '', (reply as unknown[])[PHONE_VALUES - 1]];
       switch (result.opened.kind) {
         case 'new':
         case 'session':
           // Saved by this hop's commit, which says whether the phone is still as read (see commit).
-          see(hop.id, { raw: undefined, phone });
+          see(hop.id, { raw: undefined, phone: phone() });
           break;
         case 'created':
-          see(hop.id, { raw: written, phone });
+          see(hop.id, { raw: written, phone: phone() });
           break;
         case 'advanced':
-          if (next !== undefined && !next.session.ended && !keepsForPhone(next.remember)) see(hop.id, { raw: written, phone });
+          if (next !== undefined && !next.session.ended && !keepsForPhone(next.remember)) see(hop.id, { raw: written, phone: phone() });
           else seen.delete(hop.id);
           break;
         default:
