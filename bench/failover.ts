@@ -11,6 +11,7 @@ import { createPostgresDb } from '../src/db/postgres';
 import type { Db } from '../src/db/types';
 import { queuePrefix } from '../src/jobs/bullmq-runner';
 import { startSandbox, type RunningSandbox } from '../src/regideso/sandbox/server';
+import { schemaUrl } from '../test/support/db';
 import { spawnProduct, type ProductProcess } from '../test/support/product-process';
 import { startOwnCluster, type OwnCluster } from '../test/support/redis-cluster';
 
@@ -220,7 +221,7 @@ async function oneRun(n: number): Promise<RunResult> {
     LOG_LEVEL: 'warn',
     REDIS_CLUSTER_NODES: cluster.seeds,
     REDIS_KEY_PREFIX: prefix,
-    DATABASE_URL: `${settings.database}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    DATABASE_URL: schemaUrl(settings.database, schema),
     REGIDESO_BASE_URL: regideso.baseUrl,
     REGIDESO_API_KEY: regideso.apiKey,
     REGIDESO_OPERATOR: 'BENCH',

@@ -16,6 +16,7 @@ import { silentLogger } from '../src/logging/logger';
 import { createRedisFactory } from '../src/redis';
 import { createRegidesoClient } from '../src/regideso/client';
 import { phoneKeys, sessionKeys } from '../src/sessions/keys';
+import { schemaUrl } from '../test/support/db';
 import { freePort } from '../test/support/processes';
 import { bareApp, minimalApp, protocolApp, ussdMenuBuilderApp } from './servers';
 
@@ -414,7 +415,7 @@ async function startProduct(settings: Settings, regidesoUrl: string): Promise<Se
     LOG_LEVEL: 'info',
     REDIS_URL: settings.redisUrl,
     REDIS_KEY_PREFIX: prefix,
-    DATABASE_URL: `${settings.databaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    DATABASE_URL: schemaUrl(settings.databaseUrl, schema),
     REGIDESO_BASE_URL: regidesoUrl,
     REGIDESO_API_KEY: REGIDESO_KEY,
     REGIDESO_OPERATOR: 'BENCH',

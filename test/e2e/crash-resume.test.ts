@@ -1,14 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { startSandboxWallet, type RunningSandboxWallet } from '../../src/collections/sandbox/server';
-import { createPostgresDb } from '../../src/db/postgres';
+import type { RunningSandboxWallet } from '../../src/collections/sandbox/server';
 import type { Db } from '../../src/db/types';
 import { queuePrefix } from '../../src/jobs/bullmq-runner';
-import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
-import { DATABASE_TEST_URL } from '../support/db';
+import type { RunningSandbox } from '../../src/regideso/sandbox/server';
 import { spawnProduct, type ProductProcess } from '../support/product-process';
-import { connectTestRedis, deletePrefix, REDIS_ENV } from '../support/redis';
-import { queuesEmpty, walletProductEnv } from '../support/wallet-product';
+import { connectTestRedis } from '../support/redis';
+import { queuesEmpty, startWalletRig, type WalletRig } from '../support/wallet-product';
 import { until as waitUntil } from '../support/wait';
 import { PAY_100_ON_108776771 } from './product-kit';
 
@@ -21,16 +19,15 @@ import { PAY_100_ON_108776771 } from './product-kit';
  * bill: told a payment of 100 CDF is under way, nothing started. Then one deposit, one PayFact,
  * one receipt. How long the take-over takes is measured by bench/crash-resume.ts, not here.
  */
-const PREFIX = `tc${randomBytes(4).toString('hex')}:`;
-const SCHEMA = `t_crash_${randomBytes(4).toString('hex')}`;
 const CONFIRM = PAY_100_ON_108776771.at(-1) as string;
 const UNDER_WAY = "END Un paiement de 100 CDF pour cette référence est déjà en cours. Le résultat suit par SMS au numéro qui l'a fait. Ne payez pas à nouveau.";
 
+let rig: WalletRig | undefined;
 let regideso: RunningSandbox;
 let wallet: RunningSandboxWallet;
-let admin: Db;
 let ledger: Db;
 let env: Record<string, string>;
+let prefix: string;
 const processes: ProductProcess[] = [];
 
 /** A Vodacom number ending in 90: its deposit shows a PIN prompt. */
@@ -51,23 +48,14 @@ async function walk(p: ProductProcess, session: string, inputs: readonly string[
 const depositsOfPhone = () => wallet.deposits().filter((d) => d.phoneNumber === PHONE.replace(/^\+/, ''));
 
 beforeAll(async () => {
-  regideso = await startSandbox();
   // Deposits wait for the PIN: the test approves once the redial has been answered.
-  wallet = await startSandboxWallet({ approveDelayMs: 600_000, promptTimeoutMs: 600_000 });
-  admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA ${SCHEMA}`);
-  ledger = createPostgresDb({ url: DATABASE_TEST_URL, schema: SCHEMA, max: 2 });
-  env = walletProductEnv({ redis: REDIS_ENV, prefix: PREFIX, databaseUrl: DATABASE_TEST_URL, schema: SCHEMA, regideso, wallet });
+  rig = await startWalletRig('crash', { approveDelayMs: 600_000, promptTimeoutMs: 600_000 });
+  ({ regideso, wallet, ledger, env, prefix } = rig);
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
-  await regideso?.close();
-  await wallet?.close();
-  await ledger?.close();
-  await admin?.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await admin?.close();
-  await deletePrefix(PREFIX);
+  await rig?.close();
 }, 60_000);
 
 test('kill -9 right after a confirm, restarted 3 s later: the deposit leaves after the restart, a redial meanwhile starts nothing and is told, then one deposit, one PayFact, one receipt', async () => {
@@ -89,7 +77,7 @@ test('kill -9 right after a confirm, restarted 3 s later: the deposit leaves aft
   expect(depositsOfPhone()).toEqual([]);
   // The job is still BullMQ's running job of the dead process: only its lock lapsing frees it.
   const conn = connectTestRedis();
-  const queue = new Queue('payments', { connection: conn, prefix: queuePrefix(PREFIX) });
+  const queue = new Queue('payments', { connection: conn, prefix: queuePrefix(prefix) });
   try {
     expect(await (await queue.getJob(intent?.id ?? 'missing'))?.getState()).toBe('active');
   } finally {
@@ -124,7 +112,7 @@ test('kill -9 right after a confirm, restarted 3 s later: the deposit leaves aft
     const [row] = (await ledger.query<{ id: string; status: string; num_acquit: string | null }>('SELECT id, status, num_acquit FROM payment_intents WHERE session_id = $1', [session])).rows;
     return row?.status === 'succeeded' ? row : undefined;
   });
-  await queuesEmpty(PREFIX);
+  await queuesEmpty(prefix);
   expect(depositsOfPhone()).toHaveLength(1);
   expect(regideso.payments().filter((p) => p.numAcquit === done.num_acquit)).toHaveLength(1);
   expect(regideso.payments()).toHaveLength(1);

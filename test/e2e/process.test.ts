@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { createPostgresDb } from '../../src/db/postgres';
-import { DATABASE_TEST_URL } from '../support/db';
+import { testDb } from '../support/db';
 import { deletePrefix, REDIS_ENV } from '../support/redis';
 import { tempDataDir } from './product-kit';
 import { freePort } from '../support/processes';
@@ -56,24 +55,20 @@ test('on the embedded defaults (its ledger in DATA_DIR) it serves /healthz and /
 }, 60_000);
 
 test('with DATABASE_URL naming a schema, it migrates that schema (nothing else) and serves ready, then stops cleanly', async () => {
-  const schema = `t_process_${randomBytes(4).toString('hex')}`;
+  const pg = await testDb('process', { migrated: false });
   const prefix = `tp${randomBytes(4).toString('hex')}:`;
-  const admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
   const port = await freePort();
   try {
-    const url = `${DATABASE_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const p = run({ PORT: String(port), LOG_LEVEL: 'warn', ...REDIS_ENV, REDIS_KEY_PREFIX: prefix, DATABASE_URL: url, COLLECTION: 'none' });
+    const p = run({ PORT: String(port), LOG_LEVEL: 'warn', ...REDIS_ENV, REDIS_KEY_PREFIX: prefix, DATABASE_URL: pg.url, COLLECTION: 'none' });
     const ready = await answered(port, '/readyz');
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { redis: true, ledger: true } });
-    const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
+    const tables = await pg.db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [pg.schema]);
     expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['payment_intents', 'schema_migrations', 'sms_messages', 'sms_sends', 'sms_inbound']));
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   } finally {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.close();
+    await pg.drop();
     await deletePrefix(prefix);
   }
 }, 60_000);

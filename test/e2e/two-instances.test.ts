@@ -1,15 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { until as waitUntil } from '../support/wait';
 import { Queue } from 'bullmq';
-import { startSandboxWallet, type RunningSandboxWallet } from '../../src/collections/sandbox/server';
-import { createPostgresDb } from '../../src/db/postgres';
+import type { RunningSandboxWallet } from '../../src/collections/sandbox/server';
 import type { Db } from '../../src/db/types';
 import { queuePrefix } from '../../src/jobs/bullmq-runner';
-import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
-import { DATABASE_TEST_URL } from '../support/db';
+import type { RunningSandbox } from '../../src/regideso/sandbox/server';
 import { spawnProduct, type ProductProcess } from '../support/product-process';
-import { connectTestRedis, deletePrefix, REDIS_CLUSTER_NODES, REDIS_ENV } from '../support/redis';
-import { queuesEmpty, walletProductEnv } from '../support/wallet-product';
+import { connectTestRedis, REDIS_CLUSTER_NODES } from '../support/redis';
+import { queuesEmpty, startWalletRig, type WalletRig } from '../support/wallet-product';
 import { PAY_100_ON_108776771 } from './product-kit';
 
 /**
@@ -19,14 +17,13 @@ import { PAY_100_ON_108776771 } from './product-kit';
  * sandboxes, started here so PayFact calls and deposits can be counted). The sweeps run at their
  * production timings (20 s, 40 s): every wait below is for a condition, within jest's timeout.
  */
-const PREFIX = `t2${randomBytes(4).toString('hex')}:`;
-const SCHEMA = `t_two_${randomBytes(4).toString('hex')}`;
 const CONFIRM = PAY_100_ON_108776771.at(-1) as string;
 
+let rig: WalletRig | undefined;
 let regideso: RunningSandbox;
 let wallet: RunningSandboxWallet;
-let admin: Db;
 let ledger: Db;
+let prefix: string;
 let a: ProductProcess;
 let b: ProductProcess;
 /** Started after A is killed, as an orchestrator replaces a dead instance. */
@@ -55,7 +52,7 @@ async function settled(sessionId: string, statuses: readonly string[] = ['succee
     const [it] = await intentsOf(sessionId);
     return it !== undefined && statuses.includes(it.status) ? it : undefined;
   });
-  await queuesEmpty(PREFIX);
+  await queuesEmpty(prefix);
   return intent;
 }
 
@@ -76,12 +73,8 @@ const depositsOf = (phone: string) => wallet.deposits().filter((d) => d.phoneNum
 const payFactsOf = (numAcquit: string | null) => regideso.payments().filter((p) => p.numAcquit === numAcquit);
 
 beforeAll(async () => {
-  regideso = await startSandbox();
-  wallet = await startSandboxWallet({});
-  admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA ${SCHEMA}`);
-  ledger = createPostgresDb({ url: DATABASE_TEST_URL, schema: SCHEMA, max: 2 });
-  env = walletProductEnv({ redis: REDIS_ENV, prefix: PREFIX, databaseUrl: DATABASE_TEST_URL, schema: SCHEMA, regideso, wallet });
+  rig = await startWalletRig('two');
+  ({ regideso, wallet, ledger, env, prefix } = rig);
   // Started together: both migrate the one empty schema at once (the migration lock makes it once).
   [a, b] = await Promise.all([spawnProduct(env), spawnProduct(env)]);
   await Promise.all([a.ready(), b.ready()]);
@@ -91,12 +84,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
-  await regideso?.close();
-  await wallet?.close();
-  await ledger?.close();
-  await admin?.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await admin?.close();
-  await deletePrefix(PREFIX);
+  await rig?.close();
 }, 60_000);
 
 test(`both instances share ${REDIS_CLUSTER_NODES === undefined ? 'one Redis' : 'the Redis Cluster'} and one ledger, and are ready`, async () => {
@@ -187,7 +175,7 @@ test('the instance running a payment is killed while its PayFact is in flight: t
   await until(async () => regideso.calls.payFact > payFactsBefore);
   const [intent] = await intentsOf(session);
   const conn = connectTestRedis();
-  const queue = new Queue('payments', { connection: conn, prefix: queuePrefix(PREFIX) });
+  const queue = new Queue('payments', { connection: conn, prefix: queuePrefix(prefix) });
   const runner = await queue.getJob(intent?.id ?? 'missing').finally(() => queue.close().finally(() => conn.disconnect()));
   const holder = [b, c].find((p) => runner?.processedBy?.endsWith(`:${p.pid}`));
   if (holder === undefined) throw new Error(`no live instance runs the payment's job (processedBy ${runner?.processedBy})`);

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createPostgresDb } from '../../src/db/postgres';
 import type { Db } from '../../src/db/types';
-import { DATABASE_TEST_URL } from '../support/db';
+import { testDb, type TestDb } from '../support/db';
 import { spawnProduct, type ProductProcess } from '../support/product-process';
 import { deletePrefix, REDIS_ENV } from '../support/redis';
 import { until } from '../support/wait';
@@ -16,15 +15,13 @@ import { until } from '../support/wait';
  * only keys, and a revoked key stops working at once.
  */
 const ROOT = path.join(__dirname, '../..');
-const schema = `t_operators_cli_${randomBytes(4).toString('hex')}`;
-const url = `${DATABASE_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 const prefix = `top${randomBytes(4).toString('hex')}:`;
-let admin: Db;
+let pg: TestDb;
 let ledger: Db;
 let product: ProductProcess;
 
 function operatorCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('npm', ['run', '--silent', 'operator', '--', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['run', '--silent', 'operator', '--', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: pg.url }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -36,18 +33,15 @@ const lastLine = (text: string) => text.trimEnd().split('\n').at(-1) ?? '';
 const payments = (key?: string) => fetch(`${product.baseUrl}/payments`, { headers: key === undefined ? {} : { Authorization: `Bearer ${key}` } });
 
 beforeAll(async () => {
-  admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  ledger = createPostgresDb({ url: DATABASE_TEST_URL, schema, max: 1 });
-  product = await spawnProduct({ LOG_LEVEL: 'warn', ...REDIS_ENV, REDIS_KEY_PREFIX: prefix, DATABASE_URL: url, COLLECTION: 'none' });
+  pg = await testDb('operators_cli', { migrated: false });
+  ledger = pg.db;
+  product = await spawnProduct({ LOG_LEVEL: 'warn', ...REDIS_ENV, REDIS_KEY_PREFIX: prefix, DATABASE_URL: pg.url, COLLECTION: 'none' });
   await product.ready();
 }, 60_000);
 
 afterAll(async () => {
   await product?.stop();
-  await ledger.close();
-  await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-  await admin.close();
+  await pg.drop();
   await deletePrefix(prefix);
 });
 

@@ -8,16 +8,22 @@ import type { Db } from '../../src/db/types';
 /** The PostgreSQL the tests use; CI starts it (.ci/run). Each test file gets a schema of its own. */
 export const DATABASE_TEST_URL = process.env.DATABASE_TEST_URL ?? 'postgres://root@127.0.0.1:5432/test';
 
+/** A DATABASE_URL for a product process whose ledger is `schema` (its tables, and its migrations, there). */
+export const schemaUrl = (url: string, schema: string): string => `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+
 export interface TestDb {
   db: Db;
   schema: string;
+  /** A DATABASE_URL naming this schema, for a product process. */
+  url: string;
   /** Another pool on the same schema (a second product process, say). */
   connect(): Db;
   /** Drops this file's schema (its own, never a shared one) and closes the pools. */
   drop(): Promise<void>;
 }
 
-export async function testDb(area: string): Promise<TestDb> {
+/** `migrated: false` leaves the schema empty, for product processes that migrate it at start-up. */
+export async function testDb(area: string, { migrated = true }: { migrated?: boolean } = {}): Promise<TestDb> {
   const schema = `t_${area.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = createPostgresDb({ url: DATABASE_TEST_URL, max: 1 });
   await admin.query(`CREATE SCHEMA ${schema}`);
@@ -28,10 +34,11 @@ export async function testDb(area: string): Promise<TestDb> {
     return db;
   };
   const db = connect();
-  await migrate(db);
+  if (migrated) await migrate(db);
   return {
     db,
     schema,
+    url: schemaUrl(DATABASE_TEST_URL, schema),
     connect,
     async drop() {
       await Promise.allSettled(pools.map((p) => p.close()));

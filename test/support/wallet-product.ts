@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { RunningSandboxWallet } from '../../src/collections/sandbox/server';
+import { startSandboxWallet, type RunningSandboxWallet, type SandboxWalletOptions } from '../../src/collections/sandbox/server';
+import type { Db } from '../../src/db/types';
 import { queuePrefix } from '../../src/jobs/bullmq-runner';
-import type { RunningSandbox } from '../../src/regideso/sandbox/server';
-import { connectTestRedis } from './redis';
+import { startSandbox, type RunningSandbox } from '../../src/regideso/sandbox/server';
+import { DATABASE_TEST_URL, schemaUrl, testDb } from './db';
+import { connectTestRedis, deletePrefix, REDIS_ENV } from './redis';
 import { until } from './wait';
 
 /**
@@ -23,7 +26,7 @@ export function walletProductEnv(o: {
     LOG_LEVEL: o.logLevel ?? 'warn',
     ...o.redis,
     REDIS_KEY_PREFIX: o.prefix,
-    DATABASE_URL: `${o.databaseUrl}?options=${encodeURIComponent(`-c search_path=${o.schema}`)}`,
+    DATABASE_URL: schemaUrl(o.databaseUrl, o.schema),
     REGIDESO_BASE_URL: o.regideso.baseUrl,
     REGIDESO_API_KEY: o.regideso.apiKey,
     REGIDESO_OPERATOR: 'FINCA',
@@ -31,6 +34,37 @@ export function walletProductEnv(o: {
     PAWAPAY_BASE_URL: o.wallet.baseUrl,
     PAWAPAY_API_TOKEN: o.wallet.apiToken,
     SMS_TRANSPORT: 'outbox',
+  };
+}
+
+/** What product processes collecting from the wallet share, of a test file's own: its Redis prefix, its ledger schema, its sandboxes. */
+export interface WalletRig {
+  regideso: RunningSandbox;
+  wallet: RunningSandboxWallet;
+  /** The ledger the processes write, read by the test: empty until a process migrates it at start-up. */
+  ledger: Db;
+  prefix: string;
+  /** The environment of each product process (walletProductEnv). */
+  env: Record<string, string>;
+  /** Stops the sandboxes, drops the schema and deletes the prefix's keys (stop the processes first). */
+  close(): Promise<void>;
+}
+
+/** `area` names the schema and the prefix (letters and digits): whose leftovers they are, if a run is killed. */
+export async function startWalletRig(area: string, walletOptions: SandboxWalletOptions = {}): Promise<WalletRig> {
+  const prefix = `t${area}${randomBytes(4).toString('hex')}:`;
+  const [regideso, wallet, pg] = await Promise.all([startSandbox(), startSandboxWallet(walletOptions), testDb(area, { migrated: false })]);
+  return {
+    regideso,
+    wallet,
+    ledger: pg.db,
+    prefix,
+    env: walletProductEnv({ redis: REDIS_ENV, prefix, databaseUrl: DATABASE_TEST_URL, schema: pg.schema, regideso, wallet }),
+    async close() {
+      await Promise.allSettled([regideso.close(), wallet.close()]);
+      await pg.drop();
+      await deletePrefix(prefix);
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Db } from '../../src/db/types';
 import { createOperatorStore, type Role } from '../../src/operators/store';
-import { DATABASE_TEST_URL, testDb, type TestDb } from '../support/db';
+import { testDb, type TestDb } from '../support/db';
 import { spawnProduct, type ProductProcess } from '../support/product-process';
 import { deletePrefix, REDIS_ENV } from '../support/redis';
 import { until } from '../support/wait';
@@ -28,8 +28,7 @@ export async function startConsoleProduct(area: string, env: Record<string, stri
   const ledger = await testDb(area);
   // The product's own rule for REDIS_KEY_PREFIX: letters, digits, _ or -, then ':'.
   const prefix = `tcon${randomBytes(4).toString('hex')}:`;
-  const url = `${DATABASE_TEST_URL}?options=${encodeURIComponent(`-c search_path=${ledger.schema}`)}`;
-  const product = await spawnProduct({ LOG_LEVEL: 'warn', ...REDIS_ENV, REDIS_KEY_PREFIX: prefix, DATABASE_URL: url, ...env });
+  const product = await spawnProduct({ LOG_LEVEL: 'warn', ...REDIS_ENV, REDIS_KEY_PREFIX: prefix, DATABASE_URL: ledger.url, ...env });
   await product.ready();
   const operators = createOperatorStore(ledger.db);
   return {
