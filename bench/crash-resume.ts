@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
 import { z } from 'zod';
 import { startSandboxWallet, type RunningSandboxWallet } from '../src/collections/sandbox/server';
 import { createPostgresDb } from '../src/db/postgres';
 import { startSandbox, type RunningSandbox } from '../src/regideso/sandbox/server';
 import { spawnProduct, type ProductProcess } from '../test/support/product-process';
+import { deleteKeys } from '../test/support/redis';
 import { walletProductEnv } from '../test/support/wallet-product';
 
 /**
@@ -15,7 +17,8 @@ import { walletProductEnv } from '../test/support/wallet-product';
  *
  * How long a payment waits after its process is killed (SIGKILL) right after the confirm hop
  * answered "approve with your PIN", while the payment's job is running (the job's check of the
- * bills with REGIDESO is held for 2 s, so the kill always finds the job taken):
+ * bills with REGIDESO is held for 3 s, longer than the confirm hop waits for the wallet's first
+ * answer, 2.5 s: the kill always finds the job taken and no deposit made yet):
  *
  * - `restart`: one instance (Redis, PostgreSQL), started again `--restart-after` s after the kill;
  * - `survivor`: two instances, the one that took the confirm is killed, the other carries on;
@@ -69,7 +72,8 @@ async function oneRun(regideso: RunningSandbox, wallet: RunningSandboxWallet, ru
   const admin = createPostgresDb({ url: settings.database, max: 1 });
   const dataDir = settings.mode === 'embedded' ? mkdtempSync(path.join(tmpdir(), 'rgd-crash-')) : undefined;
   if (dataDir === undefined) await admin.query(`CREATE SCHEMA ${schema}`);
-  const shared = walletProductEnv({ redis: { REDIS_URL: settings.redis }, prefix: `bc${randomBytes(4).toString('hex')}:`, databaseUrl: settings.database, schema, regideso, wallet, logLevel: 'error' });
+  const prefix = `bc${randomBytes(4).toString('hex')}:`;
+  const shared = walletProductEnv({ redis: { REDIS_URL: settings.redis }, prefix, databaseUrl: settings.database, schema, regideso, wallet, logLevel: 'error' });
   // The embedded default: no Redis, no PostgreSQL, the ledger in DATA_DIR.
   const { REDIS_URL: _redis, DATABASE_URL: _database, ...embedded } = shared;
   const env = dataDir === undefined ? shared : { ...embedded, DATA_DIR: dataDir };
@@ -86,12 +90,15 @@ async function oneRun(regideso: RunningSandbox, wallet: RunningSandboxWallet, ru
     const phone = `+24381${String(Date.now() % 10_000).padStart(4, "0")}${run % 10}90`;
     const session = `ATUid_${randomUUID().replace(/-/g, '')}`;
     for (const text of CONFIRM_PATH.slice(0, -1)) await first.hop(session, phone, text);
-    // The job's first step reads the bills: held 2 s, so the kill finds the job running.
-    regideso.faults.getFact.push({ kind: 'hang', ms: 2000 });
+    // The job's first step reads the bills: held past the confirm hop's wait, so the kill finds the job running.
+    regideso.faults.getFact.push({ kind: 'hang', ms: 3000 });
     const confirmed = await first.hop(session, phone, CONFIRM_PATH.at(-1) ?? '');
     if (!confirmed.text.startsWith('END Approuvez')) throw new Error(`unexpected confirm screen: ${confirmed.text}`);
     await first.kill9();
     const killedAt = Date.now();
+    const number = phone.replace(/^\+/, '');
+    // A deposit made before the kill would leave nothing to measure.
+    if (wallet.deposits().some((d) => d.phoneNumber === number)) throw new Error('the deposit left before the kill: the hold at REGIDESO is shorter than the confirm hop waits');
     let restartedAt: number | undefined;
     if (settings.mode !== 'survivor') {
       await sleep(settings.restartAfterS * 1000);
@@ -99,7 +106,6 @@ async function oneRun(regideso: RunningSandbox, wallet: RunningSandboxWallet, ru
       const again = await spawnProduct(env);
       procs.push(again);
     }
-    const number = phone.replace(/^\+/, '');
     const deposit = await waitFor(() => wallet.deposits().find((d) => d.phoneNumber === number), 180_000);
     const seenAt = Date.now();
     // A little longer: a second deposit would show up here.
@@ -112,7 +118,11 @@ async function oneRun(regideso: RunningSandbox, wallet: RunningSandboxWallet, ru
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
-    else await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    else {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      const redis = new Redis(settings.redis, { maxRetriesPerRequest: 1 });
+      await deleteKeys(redis, prefix).finally(() => redis.disconnect());
+    }
     await admin.close();
   }
 }
