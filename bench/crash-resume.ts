@@ -9,7 +9,7 @@ import { startSandboxWallet, type RunningSandboxWallet } from '../src/collection
 import { createPostgresDb } from '../src/db/postgres';
 import { startSandbox, type RunningSandbox } from '../src/regideso/sandbox/server';
 import { spawnProduct, type ProductProcess } from '../test/support/product-process';
-import { deleteKeys } from '../test/support/redis';
+import { deletePrefix } from '../test/support/redis';
 import { walletProductEnv } from '../test/support/wallet-product';
 
 /**
@@ -120,8 +120,7 @@ async function oneRun(regideso: RunningSandbox, wallet: RunningSandboxWallet, ru
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     else {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      const redis = new Redis(settings.redis, { maxRetriesPerRequest: 1 });
-      await deleteKeys(redis, prefix).finally(() => redis.disconnect());
+      await deletePrefix(prefix, new Redis(settings.redis, { maxRetriesPerRequest: 1 }));
     }
     await admin.close();
   }

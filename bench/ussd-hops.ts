@@ -18,6 +18,7 @@ import { createRegidesoClient } from '../src/regideso/client';
 import { phoneKeys, sessionKeys } from '../src/sessions/keys';
 import { schemaUrl } from '../test/support/db';
 import { freePort } from '../test/support/processes';
+import { deletePrefix } from '../test/support/redis';
 import { bareApp, minimalApp, protocolApp, ussdMenuBuilderApp } from './servers';
 
 /**
@@ -176,7 +177,7 @@ function cpuTimeUs(pid: number): number {
 const toChild = z.object({ type: z.literal('stop') });
 const fromChild = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), port: z.number().int(), prefix: z.string() }),
-  z.object({ type: z.literal('stopped'), keysDeleted: z.number().int(), keysLeft: z.number().int() }),
+  z.object({ type: z.literal('stopped') }),
   z.object({ type: z.literal('failed'), message: z.string() }),
 ]);
 type FromChild = z.infer<typeof fromChild>;
@@ -230,39 +231,12 @@ async function listen(app: express.Express): Promise<{ port: number; close: () =
   };
 }
 
-/** Deletes only this run's keys: the store keys and the hash-tagged BullMQ queue keys. */
-async function deleteKeys(redisUrl: string, prefix: string): Promise<{ deleted: number; left: number }> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const patterns = [`${prefix}*`, `{${prefix}q}*`];
-  const scanAll = async (): Promise<string[]> => {
-    const keys: string[] = [];
-    for (const match of patterns) {
-      let cursor = '0';
-      do {
-        const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-        keys.push(...batch);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-    return keys;
-  };
-  try {
-    const keys = await scanAll();
-    let deleted = 0;
-    for (let i = 0; i < keys.length; i += 500) deleted += await redis.del(...keys.slice(i, i + 500));
-    return { deleted, left: (await scanAll()).length };
-  } finally {
-    await redis.quit().catch(() => undefined);
-  }
-}
-
 /** The three other servers: their own Redis connection, and the sandbox REGIDESO over HTTP as the product has. */
 async function serveOther(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string): Promise<void> {
   const prefix = `bench:${randomBytes(6).toString('hex')}:`;
   // The protocol floor talks to Redis as the product does: its commands of one turn in one write.
   const redis = role === 'protocol' ? (createRedisFactory(settings.redisUrl).connect('bench', { batchWrites: true }) as Redis) : new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
   const regideso = createRegidesoClient({ baseUrl: regidesoUrl, apiKey: REGIDESO_KEY, operator: 'BENCH', timeoutMs: 5000, logger: silentLogger() });
-  let cleaned: { deleted: number; left: number };
   try {
     const app = role === 'baseline' ? bareApp() : role === 'minimal' ? minimalApp(redis, regideso, prefix) : role === 'protocol' ? protocolApp(redis, regideso, prefix) : ussdMenuBuilderApp(redis, regideso, prefix);
     const server = await listen(app);
@@ -271,9 +245,9 @@ async function serveOther(role: Exclude<Role, 'product'>, settings: Settings, re
     await server.close();
   } finally {
     await redis.quit().catch(() => undefined);
-    cleaned = await deleteKeys(settings.redisUrl, prefix);
+    await deletePrefix(prefix, new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 }));
   }
-  await send({ type: 'stopped', keysDeleted: cleaned.deleted, keysLeft: cleaned.left });
+  await send({ type: 'stopped' });
 }
 
 async function serve(role: Exclude<Role, 'product'>, settings: Settings, regidesoUrl: string | undefined): Promise<void> {
@@ -378,9 +352,8 @@ function startOther(role: Exclude<Role, 'product'>, settings: Settings, regideso
         async stop() {
           const exited = child.exitCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined);
           child.send({ type: 'stop' });
-          const done = await next();
+          await next();
           await exited;
-          if (done.type === 'stopped' && done.keysLeft > 0) console.error(`${role}: ${done.keysLeft} keys left under ${ready.prefix}`);
         },
       };
     },
@@ -430,8 +403,7 @@ async function startProduct(settings: Settings, regidesoUrl: string): Promise<Se
   closeSync(log);
   const cleanup = async () => {
     await stopProcess(child);
-    const cleaned = await deleteKeys(settings.redisUrl, prefix);
-    if (cleaned.left > 0) console.error(`product: ${cleaned.left} keys left under ${prefix}`);
+    await deletePrefix(prefix, new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 }));
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.close();
   };

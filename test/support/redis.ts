@@ -94,9 +94,8 @@ async function deleteOnNode(node: Redis, prefix: string, del: (keys: string[]) =
   }
 }
 
-/** Deletes the prefix's keys through a connection of its own, then closes it. */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const conn = connectTestRedis();
+/** Deletes the prefix's keys through a connection of its own (the tests' Redis unless given, as a bench's), then closes it. */
+export async function deletePrefix(prefix: string, conn: RedisClient = connectTestRedis()): Promise<void> {
   try {
     await deleteKeys(conn, prefix);
   } finally {
