@@ -261,7 +261,7 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
           paidRefs ?? '',
           lastProvince ?? '',
           lookups ?? '',
-          ...keepArgs(next.session, next.remember, next.due),
+          ...(keepsForPhone(next.remember) || next.due !== undefined ? keepArgs(next.session, next.remember, next.due) : []),
         );
       } else {
         // As commit keeps a record: twice the gateway's session (see commit).
