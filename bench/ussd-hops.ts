@@ -496,6 +496,18 @@ interface Measured {
   regidesoCpuUs: number;
   /** Redis's CPU time (INFO cpu) over the same turn: the scripts a server sends cost there too. */
   redisCpuUs: number;
+  /** The commands Redis ran over the same turn (a script's own commands count, besides the script). */
+  redisCalls: number;
+}
+
+/**
+ * The commands Redis has run so far, by INFO commandstats, which counts each command a script runs
+ * as well as the script: unlike CPU time, the same for every run of the same build.
+ */
+async function redisCalls(redis: Redis): Promise<number> {
+  let n = 0;
+  for (const m of (await redis.info('commandstats')).matchAll(/calls=(\d+)/g)) n += Number(m[1]);
+  return n;
 }
 
 /** Redis's own CPU time so far (user + system), in µs, as INFO reports it: Redis may run anywhere. */
@@ -515,7 +527,7 @@ async function drive(
 ): Promise<Measured> {
   const tally = newTally();
   const hopSeen = { index: 0 };
-  const cpuBefore = [cpuTimeUs(server.pid), cpuTimeUs(regidesoPid), await redisCpuUs(redis)];
+  const cpuBefore = [cpuTimeUs(server.pid), cpuTimeUs(regidesoPid), await redisCpuUs(redis), await redisCalls(redis)];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -541,6 +553,7 @@ async function drive(
     serverCpuUs: cpuTimeUs(server.pid) - (cpuBefore[0] ?? 0),
     regidesoCpuUs: cpuTimeUs(regidesoPid) - (cpuBefore[1] ?? 0),
     redisCpuUs: (await redisCpuUs(redis)) - (cpuBefore[2] ?? 0),
+    redisCalls: (await redisCalls(redis)) - (cpuBefore[3] ?? 0),
   };
 }
 
@@ -563,6 +576,7 @@ function mergeMeasured(a: Measured, b: Measured): Measured {
     serverCpuUs: a.serverCpuUs + b.serverCpuUs,
     regidesoCpuUs: a.regidesoCpuUs + b.regidesoCpuUs,
     redisCpuUs: a.redisCpuUs + b.redisCpuUs,
+    redisCalls: a.redisCalls + b.redisCalls,
   };
 }
 
@@ -590,6 +604,8 @@ interface Summary {
   regidesoCpuUs: number;
   /** Redis's, per hop of that server. */
   redisCpuUs: number;
+  /** Redis commands per journey (four hops). */
+  redisCallsPerWalk: number;
 }
 
 function summarize(m: Measured): Summary {
@@ -609,16 +625,17 @@ function summarize(m: Measured): Summary {
     cpuUs: perHop(m.serverCpuUs),
     regidesoCpuUs: perHop(m.regidesoCpuUs),
     redisCpuUs: perHop(m.redisCpuUs),
+    redisCallsPerWalk: m.tally.journeys === 0 ? Number.NaN : m.redisCalls / m.tally.journeys,
   };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function printTable(rows: Summary[]): void {
-  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}${'REGIDESO µs'.padStart(13)}${'Redis µs'.padStart(10)}   errors`);
+  console.log(`${'server'.padEnd(32)}${'hops/s'.padStart(10)}${'journeys/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hop'.padStart(12)}${'REGIDESO µs'.padStart(13)}${'Redis µs'.padStart(10)}${'Redis cmds/walk'.padStart(17)}   errors`);
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}${fmt(r.regidesoCpuUs, 0).padStart(13)}${fmt(r.redisCpuUs, 0).padStart(10)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
+      `${r.label.padEnd(32)}${fmt(r.hopsPerS, 1).padStart(10)}${fmt(r.journeysPerS, 1).padStart(12)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.cpuUs, 0).padStart(12)}${fmt(r.regidesoCpuUs, 0).padStart(13)}${fmt(r.redisCpuUs, 0).padStart(10)}${fmt(r.redisCallsPerWalk, 1).padStart(17)}   ${r.errors} (${fmt(r.errorRate * 100)} %)`,
     );
   }
 }
