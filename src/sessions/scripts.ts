@@ -193,8 +193,8 @@ return phoneRead(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], true)
  * kept payment), the same for every such phone: written here, within its rate limit, the hop
  * needs no commit, so a new subscriber's first dial is one round trip. A session with no record
  * and no hop holding it is new whatever BEGIN would find, so that case is decided here without
- * BEGIN: the prepared record written without taking the lease, or else the lease taken (three
- * commands fewer than taking the lease and giving it back).
+ * BEGIN: the prepared record written without taking the lease, or else the lease taken (one
+ * `EXISTS` in place of BEGIN's read of the record, the lease taken and, once written, given back).
  */
 export const OPEN = `${PARSE}${PHONE_FN}${BEGIN_FN}
 if ARGV[7] ~= '' and redis.call('EXISTS', KEYS[5], KEYS[6]) == 0 then
