@@ -501,20 +501,16 @@ interface Measured {
 }
 
 /**
- * The commands Redis has run so far, by INFO commandstats, which counts each command a script runs
- * as well as the script: unlike CPU time, the same for every run of the same build.
+ * Redis so far, in one INFO: its own CPU time (user + system, µs; Redis may run anywhere), and the
+ * commands it has run by its commandstats, which count each command a script runs as well as the
+ * script (unlike CPU time, the same for every run of the same build).
  */
-async function redisCalls(redis: Redis): Promise<number> {
-  let n = 0;
-  for (const m of (await redis.info('commandstats')).matchAll(/calls=(\d+)/g)) n += Number(m[1]);
-  return n;
-}
-
-/** Redis's own CPU time so far (user + system), in µs, as INFO reports it: Redis may run anywhere. */
-async function redisCpuUs(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
+async function redisSoFar(redis: Redis): Promise<{ cpuUs: number; calls: number }> {
+  const info = await redis.info('cpu', 'commandstats');
   const read = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-  return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
+  let calls = 0;
+  for (const m of info.matchAll(/calls=(\d+)/g)) calls += Number(m[1]);
+  return { cpuUs: (read('used_cpu_user') + read('used_cpu_sys')) * 1e6, calls };
 }
 
 async function drive(
@@ -527,7 +523,8 @@ async function drive(
 ): Promise<Measured> {
   const tally = newTally();
   const hopSeen = { index: 0 };
-  const cpuBefore = [cpuTimeUs(server.pid), cpuTimeUs(regidesoPid), await redisCpuUs(redis), await redisCalls(redis)];
+  const cpuBefore = [cpuTimeUs(server.pid), cpuTimeUs(regidesoPid)];
+  const redisBefore = await redisSoFar(redis);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -544,6 +541,7 @@ async function drive(
       tally.latencies[hopSeen.index]?.push(responseTime);
     });
   });
+  const redisAfter = await redisSoFar(redis);
   return {
     role: server.role,
     durationS: result.duration,
@@ -552,8 +550,8 @@ async function drive(
     timeouts: result.timeouts,
     serverCpuUs: cpuTimeUs(server.pid) - (cpuBefore[0] ?? 0),
     regidesoCpuUs: cpuTimeUs(regidesoPid) - (cpuBefore[1] ?? 0),
-    redisCpuUs: (await redisCpuUs(redis)) - (cpuBefore[2] ?? 0),
-    redisCalls: (await redisCalls(redis)) - (cpuBefore[3] ?? 0),
+    redisCpuUs: redisAfter.cpuUs - redisBefore.cpuUs,
+    redisCalls: redisAfter.calls - redisBefore.calls,
   };
 }
 

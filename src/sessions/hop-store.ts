@@ -189,6 +189,8 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
     ...prefFields(remember),
   ];
   const keepsForPhone = (remember: Remember): boolean => prefFields(remember).length > 0 || remember.resume !== undefined || remember.lookup !== undefined;
+  /** Whether a hop has anything besides its record to write: KEEP's arguments are sent only then. */
+  const keepsAny = (remember: Remember, due: DueChange): boolean => due !== undefined || keepsForPhone(remember);
 
   // Single Redis only: on a cluster a hop's keys are in slots no one script may touch together.
   const seen = new Map<string, Seen>();
@@ -206,12 +208,10 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
     // The record outlives the gateway's session (twice as long): a late hop gets "session expired"
     // and a late retry still gets its answer.
     const args = [k.record, k.lease, k.wait, token, value, opts.ttlSeconds * 2, clearWait === undefined ? '0' : '1', clearWait ?? ''] as const;
-    const fields = prefFields(remember);
-    const { resume, lookup } = remember;
-    if (fields.length === 0 && resume === undefined && lookup === undefined && due === undefined) return [Number(await r.ussdCommit(...args)) === 1, value];
+    if (!keepsAny(remember, due)) return [Number(await r.ussdCommit(...args)) === 1, value];
     if (cluster) {
       // The phone's keys, the session's and the due set live in three slots: sent together, one wait.
-      const [saved] = await Promise.all([r.ussdCommit(...args), phoneWrites(session, fields, resume, lookup)?.exec(), dueWrite(session, due)]);
+      const [saved] = await Promise.all([r.ussdCommit(...args), phoneWrites(session, prefFields(remember), remember.resume, remember.lookup)?.exec(), dueWrite(session, due)]);
       return [Number(saved) === 1, value];
     }
     const p = phoneKeys(opts.prefix, session.phone);
@@ -261,7 +261,7 @@ export function createRedisHopStore(redis: RedisClient, opts: HopStoreOptions): 
           paidRefs ?? '',
           lastProvince ?? '',
           lookups ?? '',
-          ...(keepsForPhone(next.remember) || next.due !== undefined ? keepArgs(next.session, next.remember, next.due) : []),
+          ...(keepsAny(next.remember, next.due) ? keepArgs(next.session, next.remember, next.due) : []),
         );
       } else {
         // As commit keeps a record: twice the gateway's session (see commit).
